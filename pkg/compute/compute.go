@@ -3,6 +3,8 @@ package compute
 import (
 	"fmt"
 	"os"
+	"runtime"
+	"strings"
 	"sync"
 
 	"github.com/gomlx/gomlx/backends"
@@ -10,43 +12,91 @@ import (
 )
 
 // EnvBackend names the environment variable that forces a backend choice
-// ("go", "xla:cpu", "xla:cuda", or "xla:/abs/path/plugin.so").
+// ("go", "xla", "xla:cpu", "xla:cuda", or "xla:/abs/path/plugin.so"; see Plan).
 const EnvBackend = "IFPROBE_BACKEND"
 
 // Info says which backend was chosen and why.
 type Info struct {
-	Name       string `json:"name"`        // backend name as GoMLX knows it: "go" or "xla"
+	Name       string `json:"name"`        // backend name as GoMLX reports it, e.g. "SimpleGo (go)" or "xla"
+	Kind       Kind   `json:"kind"`        // go, xla-cpu or xla-cuda
 	Config     string `json:"config"`      // the full GoMLX config string passed to backends.NewWithConfig
-	Reason     string `json:"reason"`      // why this backend was chosen
+	Reason     string `json:"reason"`      // why this backend was chosen, in words
 	PluginPath string `json:"plugin_path"` // absolute PJRT plugin path for XLA, empty otherwise
-	Device     string `json:"device"`      // the device description reported by the backend
+	Device     string `json:"device"`      // the device: the backend's description of device 0, or the CPU for SimpleGo
 }
 
-// Open chooses and opens a backend. choice is an explicit backend ("go", "xla:...");
-// empty means: $IFPROBE_BACKEND if set, else automatic selection.
+// Open chooses and opens a backend. choice is an explicit backend (see Plan for
+// the accepted values); empty means $IFPROBE_BACKEND if set, else automatic
+// selection: XLA CUDA, then XLA CPU, then SimpleGo, taking the first that opens.
+// An explicit choice that cannot be opened is an error naming where the choice
+// came from and the fix; it never falls back silently.
+//
+// Open installs this package's gradients (see InstallGradients) and sets
+// GOMLX_NO_AUTO_INSTALL=1, so nothing is downloaded at run time. Each call opens
+// a new backend; most code wants Default.
 func Open(choice string) (backends.Backend, Info, error) {
-	// GoMLX's default XLA set-up downloads a PJRT plugin at first use; never do that.
-	os.Setenv("GOMLX_NO_AUTO_INSTALL", "1")
-	info := Info{}
+	InstallGradients()
+	_ = os.Setenv("GOMLX_NO_AUTO_INSTALL", "1")
+	source := "the explicit choice"
 	if choice == "" {
-		choice = os.Getenv(EnvBackend)
-		if choice != "" {
-			info.Reason = "chosen by $" + EnvBackend
+		if env := os.Getenv(EnvBackend); env != "" {
+			choice, source = env, "$"+EnvBackend
 		}
-	} else {
-		info.Reason = "chosen explicitly"
 	}
-	if choice == "" {
-		choice, info.Reason = "go", "no XLA PJRT plugin installed: using SimpleGo (pure Go)"
-	}
-	info.Config = choice
-	b, err := backends.NewWithConfig(choice)
+	cands, err := Plan(choice, source, Discover())
 	if err != nil {
-		return nil, info, fmt.Errorf("compute: open backend %q (%s): %w", choice, info.Reason, err)
+		return nil, Info{Reason: err.Error()}, err
+	}
+	var failures []string
+	for i, c := range cands {
+		b, info, err := OpenCandidate(c)
+		if err == nil {
+			if len(failures) > 0 {
+				info.Reason += " (" + strings.Join(failures, "; ") + ")"
+			}
+			return b, info, nil
+		}
+		if i == len(cands)-1 {
+			return nil, info, err
+		}
+		failures = append(failures, err.Error())
+	}
+	panic("unreachable: Plan returns at least one candidate")
+}
+
+// OpenCandidate opens one candidate of Plan. For XLA CUDA it first points
+// XLA_FLAGS at the candidate's CUDA data directory, unless XLA_FLAGS already
+// sets --xla_gpu_cuda_data_dir (go-xla would otherwise set a path of its own).
+func OpenCandidate(c Candidate) (backends.Backend, Info, error) {
+	InstallGradients()
+	info := Info{Kind: c.Kind, Config: c.Config, Reason: c.Reason, PluginPath: c.PluginPath}
+	if c.Kind == KindXLACUDA && c.CUDADataDir != "" {
+		flags := os.Getenv("XLA_FLAGS")
+		if !strings.Contains(flags, "--xla_gpu_cuda_data_dir") {
+			_ = os.Setenv("XLA_FLAGS", strings.TrimSpace(flags+" --xla_gpu_cuda_data_dir="+c.CUDADataDir))
+		}
+	}
+	b, err := newBackend(c.Config)
+	if err != nil {
+		return nil, info, fmt.Errorf("compute: open %s backend %q: %w", c.Kind, c.Config, err)
 	}
 	info.Name = b.Name()
 	info.Device = b.DeviceDescription(0)
+	if c.Kind == KindSimpleGo {
+		info.Device = fmt.Sprintf("CPU, %d threads (GOMAXPROCS), pure Go", runtime.GOMAXPROCS(0))
+	}
 	return b, info, nil
+}
+
+// newBackend calls backends.NewWithConfig, which panics for an unknown backend
+// name, and turns any panic into an error.
+func newBackend(config string) (b backends.Backend, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			b, err = nil, fmt.Errorf("%v", r)
+		}
+	}()
+	return backends.NewWithConfig(config)
 }
 
 var (
@@ -60,4 +110,20 @@ var (
 func Default() (backends.Backend, Info, error) {
 	defaultOnce.Do(func() { defaultBackend, defaultInfo, defaultErr = Open("") })
 	return defaultBackend, defaultInfo, defaultErr
+}
+
+// Available lists one candidate per backend kind that this machine could open,
+// SimpleGo last, without opening any: for benchmarks and `ifprobe doctor`.
+func Available() []Candidate {
+	f := Discover()
+	var out []Candidate
+	if f.XLACompiled && f.CUDAPlugin != "" && f.GPU {
+		out = append(out, Candidate{Kind: KindXLACUDA, Config: "xla:" + f.CUDAPlugin, PluginPath: f.CUDAPlugin,
+			CUDADataDir: f.CUDADataDir, Reason: "CUDA plugin at " + f.CUDAPlugin})
+	}
+	if f.XLACompiled && f.CPUPlugin != "" {
+		out = append(out, Candidate{Kind: KindXLACPU, Config: "xla:" + f.CPUPlugin, PluginPath: f.CPUPlugin,
+			Reason: "CPU plugin at " + f.CPUPlugin})
+	}
+	return append(out, Candidate{Kind: KindSimpleGo, Config: SimpleGoConfig, Reason: "always available"})
 }
