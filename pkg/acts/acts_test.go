@@ -1,0 +1,504 @@
+package acts
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/ifprobe/ifprobe/pkg/safetensors"
+)
+
+func TestWriteRead(t *testing.T) {
+	for _, dt := range []safetensors.DType{safetensors.F32, safetensors.F16} {
+		t.Run(string(dt), func(t *testing.T) {
+			const n, d, rows = 23, 16, 5
+			dir := t.TempDir()
+			cfg := synthConfig(d, rows, dt)
+			if err := writeSynth(dir, n, cfg, nil); err != nil {
+				t.Fatal(err)
+			}
+			s, err := Open(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Verify(); err != nil {
+				t.Fatal(err)
+			}
+			m := s.Manifest()
+			if s.Len() != n || len(m.Shards) != 5 || m.Shards[4].Rows != 3 {
+				t.Fatalf("%d examples in %d shards, want %d in 5 (last of 3 rows)", s.Len(), len(m.Shards), n)
+			}
+			if !slices.Equal(m.Layers, []int{0, 1, 2}) {
+				t.Errorf("layers %v, want [0 1 2]", m.Layers)
+			}
+			if got := s.Keys(); len(got) != 8 || got[0] != (Key{"blocks.0.resid_post", "prompt_last"}) || got[7] != (Key{"final_norm", "step:4"}) {
+				t.Errorf("keys %v", got)
+			}
+			keys := s.Keys()
+			filters := [][]Filter{nil, {Task("json_format")}, {Split("test"), Label(0)}, {IDs("ex-0007", "ex-0021")}}
+			wantN := []int{23, 8, 3, 2} // by construction in synth: task i%3, split "test" when i%5==0, label i%2
+			for fi, f := range filters {
+				a, err := s.Get("blocks.2.resid_post", "step:4", f...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if a.N != wantN[fi] || len(a.Data) != a.N*d || len(a.IDs()) != a.N {
+					t.Fatalf("filter %d: N=%d (len %d), want %d", fi, a.N, len(a.Data), wantN[fi])
+				}
+				for r, ex := range a.Examples {
+					var i int
+					fmt.Sscanf(ex.ID, "ex-%d", &i)
+					want, x := synth(i, keys, d)
+					want.Shard, want.Row = i/rows, i%rows
+					if ex != want {
+						t.Errorf("filter %d row %d: %+v, want %+v", fi, r, ex, want)
+					}
+					checkRow(t, a.Row(r), x[a.Key], dt)
+				}
+			}
+			st, err := s.Stack("resid_post", "prompt_last", Task("word_count"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(st.Layers, []int{0, 1, 2}) || st.Hooks[1] != "blocks.1.resid_post" || st.N != 7 {
+				t.Fatalf("stack: layers %v hooks %v N %d", st.Layers, st.Hooks, st.N)
+			}
+			for l, hook := range st.Hooks {
+				for r, id := range st.IDs() {
+					var i int
+					fmt.Sscanf(id, "ex-%d", &i)
+					_, x := synth(i, keys, d)
+					checkRow(t, st.Layer(l)[r*d:(r+1)*d], x[Key{hook, "prompt_last"}], dt)
+				}
+			}
+			if _, err := s.Get("blocks.9.resid_post", "prompt_last"); !errors.Is(err, ErrNoKey) {
+				t.Errorf("unknown key: err = %v, want ErrNoKey", err)
+			}
+			if _, err := s.Stack("mlp_out", "prompt_last"); !errors.Is(err, ErrNoKey) {
+				t.Errorf("unknown kind: err = %v, want ErrNoKey", err)
+			}
+		})
+	}
+}
+
+// checkRow compares a stored row with what was written: bit-exact for F32, and equal to
+// the round-to-nearest-even half for F16 (the conversion itself is tested against numpy
+// in pkg/safetensors).
+func checkRow(t *testing.T, got, want []float32, dt safetensors.DType) {
+	t.Helper()
+	for j := range want {
+		w := want[j]
+		if dt == safetensors.F16 {
+			w = safetensors.Float16ToFloat32(safetensors.Float32ToFloat16(w))
+		}
+		if got[j] != w {
+			t.Fatalf("value %d = %g, want %g", j, got[j], w)
+		}
+	}
+}
+
+func TestString(t *testing.T) {
+	dir := t.TempDir()
+	if err := writeSynth(dir, 6, synthConfig(4, 4, safetensors.F16), nil); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.ReplaceAll(s.String(), dir, "DIR")
+	want := `acts.Store DIR: model synthetic@test, 6 examples in 2 shards, F16, d_model 4
+  tasks: json_format 2 lowercase 2 word_count 2
+  splits: test 2 train 4
+  labels: 0 3 1 3
+  key                             shape
+  blocks.0.resid_post@prompt_last  [6 4]
+  blocks.0.resid_post@step:4      [6 4]
+`
+	if !strings.HasPrefix(got, want[:strings.Index(want, "  key")]) || !strings.Contains(got, "final_norm@step:4") {
+		t.Errorf("String() =\n%s", got)
+	}
+	if strings.Count(got, "[6 4]") != 8 {
+		t.Errorf("String() lists %d shapes, want 8:\n%s", strings.Count(got, "[6 4]"), got)
+	}
+}
+
+// startHelper runs this test binary as a writer process (see helperWrite).
+func startHelper(t *testing.T, dir string, n, rows, d int, pace string) (*exec.Cmd, *bufio.Scanner, io.WriteCloser) {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), helperEnv+"=write",
+		fmt.Sprintf("IFPROBE_ACTS_ARGS=%s %d %d %d F16 %s", dir, n, rows, d, pace))
+	cmd.Stderr = os.Stderr
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, bufio.NewScanner(stdout), stdin
+}
+
+func kill(t *testing.T, cmd *exec.Cmd) {
+	t.Helper()
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+		t.Fatalf("helper was not killed by SIGKILL: %v", err)
+	}
+}
+
+// sameStore fails unless dirs a and b hold byte-identical manifests and shards.
+func sameStore(t *testing.T, a, b string) {
+	t.Helper()
+	for _, sub := range []string{".", ShardDir} {
+		ea, _ := os.ReadDir(filepath.Join(a, sub))
+		eb, _ := os.ReadDir(filepath.Join(b, sub))
+		var na, nb []string
+		for _, e := range ea {
+			na = append(na, e.Name())
+		}
+		for _, e := range eb {
+			nb = append(nb, e.Name())
+		}
+		if !slices.Equal(na, nb) {
+			t.Fatalf("%s: files %v vs %v", sub, na, nb)
+		}
+		for _, e := range ea {
+			if e.IsDir() {
+				continue
+			}
+			fa, _ := os.ReadFile(filepath.Join(a, sub, e.Name()))
+			fb, _ := os.ReadFile(filepath.Join(b, sub, e.Name()))
+			if !bytes.Equal(fa, fb) {
+				t.Errorf("%s/%s differs from the uninterrupted run", sub, e.Name())
+			}
+		}
+	}
+}
+
+// TestResumeAfterKill SIGKILLs a writer process with two shards committed and two
+// examples pending, then checks the store on disk, resumes, and compares the result with
+// an uninterrupted run byte for byte.
+func TestResumeAfterKill(t *testing.T) {
+	const n, rows, d = 20, 4, 8
+	ref := t.TempDir()
+	if err := writeSynth(ref, n, synthConfig(d, rows, safetensors.F16), nil); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cmd, out, stdin := startHelper(t, dir, n, rows, d, "stdin")
+	for out.Scan() {
+		var i, committed int
+		fmt.Sscanf(out.Text(), "added %d committed %d", &i, &committed)
+		if i == 9 {
+			if committed != 8 {
+				t.Fatalf("after example 9: %d committed, want 8", committed)
+			}
+			break // the helper now waits on stdin with examples 8 and 9 pending
+		}
+		io.WriteString(stdin, "\n")
+	}
+	kill(t, cmd)
+
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Verify(); err != nil {
+		t.Fatalf("store after kill: %v", err)
+	}
+	if s.Len() != 8 || len(s.Manifest().Shards) != 2 {
+		t.Fatalf("after kill: %d examples in %d shards, want 8 in 2", s.Len(), len(s.Manifest().Shards))
+	}
+	resumedAt := -1
+	err = writeSynth(dir, n, synthConfig(d, rows, safetensors.F16), func(w *Writer, i int) {
+		if resumedAt < 0 {
+			resumedAt = i
+			if w.Resumed() != 8 {
+				t.Errorf("Resumed() = %d, want 8", w.Resumed())
+			}
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resumedAt != 8 {
+		t.Errorf("resumed at example %d, want 8", resumedAt)
+	}
+	sameStore(t, ref, dir)
+}
+
+// TestKillAnywhere lets a writer run freely and SIGKILLs it at several points, without
+// choosing the moment within a shard write: whatever survives must verify, hold whole
+// shards only, and resume to the uninterrupted result.
+func TestKillAnywhere(t *testing.T) {
+	const n, rows, d = 300, 3, 512
+	ref := t.TempDir()
+	if err := writeSynth(ref, n, synthConfig(d, rows, safetensors.F16), nil); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for round, killAfter := range []int{4, 40, 100, 170} {
+		cmd, out, stdin := startHelper(t, dir, n, rows, d, "free")
+		for out.Scan() {
+			var i int
+			fmt.Sscanf(out.Text(), "added %d", &i)
+			if i >= killAfter || out.Text() == "done" {
+				break
+			}
+		}
+		kill(t, cmd)
+		stdin.Close()
+		s, err := Open(dir)
+		if err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		if err := s.Verify(); err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		if s.Len()%rows != 0 || s.Len() == n {
+			t.Fatalf("round %d: %d examples stored, want whole shards of %d and fewer than %d", round, s.Len(), rows, n)
+		}
+	}
+	if err := writeSynth(dir, n, synthConfig(d, rows, safetensors.F16), nil); err != nil {
+		t.Fatal(err)
+	}
+	sameStore(t, ref, dir)
+}
+
+// TestLeftovers plants what a crash can leave (a temporary manifest and shard, and a
+// truncated shard renamed but never recorded) and checks Create cleans them up.
+func TestLeftovers(t *testing.T) {
+	const n, rows, d = 10, 4, 8
+	cfg := synthConfig(d, rows, safetensors.F32)
+	ref := t.TempDir()
+	if err := writeSynth(ref, n, cfg, nil); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := writeSynth(dir, 6, cfg, nil); err != nil { // shard 0 (4 rows) + shard 1 (2 rows)
+		t.Fatal(err)
+	}
+	// Roll the manifest back to one shard: shard-000001 becomes an unrecorded orphan.
+	s, _ := Open(dir)
+	m := s.Manifest()
+	m.Shards, m.Examples = m.Shards[:1], m.Examples[:4]
+	if err := m.write(dir); err != nil {
+		t.Fatal(err)
+	}
+	os.Truncate(filepath.Join(dir, shardFile(1)), 100)
+	os.WriteFile(filepath.Join(dir, ".manifest.json.tmp-123"), []byte("{"), 0o644)
+	os.WriteFile(filepath.Join(dir, ShardDir, ".shard-000001.safetensors.tmp-9"), []byte("x"), 0o644)
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o644)
+	if err := writeSynth(dir, n, cfg, nil); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "notes.txt")); string(b) != "mine" {
+		t.Error("Create removed a file it does not own")
+	}
+	os.Remove(filepath.Join(dir, "notes.txt"))
+	sameStore(t, ref, dir)
+}
+
+func TestCreateMismatch(t *testing.T) {
+	dir := t.TempDir()
+	cfg := synthConfig(8, 4, safetensors.F16)
+	if err := writeSynth(dir, 2, cfg, nil); err != nil {
+		t.Fatal(err)
+	}
+	for i, change := range []func(*Config){
+		func(c *Config) { c.Model.SHA256 = "00" },                        // 0
+		func(c *Config) { c.DModel = 9 },                                 // 1
+		func(c *Config) { c.DType = safetensors.F32 },                    // 2
+		func(c *Config) { c.Hooks = c.Hooks[:2] },                        // 3
+		func(c *Config) { c.Positions = []string{"eos", "prompt_last"} }, // 4
+		func(c *Config) { c.ShardRows = 8 },                              // 5
+	} {
+		c := synthConfig(8, 4, safetensors.F16)
+		change(&c)
+		if _, err := Create(dir, c); !errors.Is(err, ErrMismatch) {
+			t.Errorf("%d: err = %v, want ErrMismatch", i, err)
+		}
+	}
+	c := cfg
+	c.ShardRows = 0 // 0 means "whatever the store uses"
+	if _, err := Create(dir, c); err != nil {
+		t.Errorf("ShardRows 0 on an existing store: %v", err)
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	for i, tc := range []struct {
+		change func(*Config)
+		want   string
+	}{
+		{func(c *Config) { c.Hooks = nil }, "at least one hook"},                         // 0
+		{func(c *Config) { c.Hooks = []string{"a@b"} }, `hook "a@b"`},                    // 1
+		{func(c *Config) { c.Positions = []string{"eos", "eos"} }, `"eos" listed twice`}, // 2
+		{func(c *Config) { c.DModel = 0 }, "d_model 0"},                                  // 3
+		{func(c *Config) { c.DType = safetensors.BF16 }, `dtype "BF16"`},                 // 4
+		{func(c *Config) { c.Model.Name = "" }, "Model.Name"},                            // 5
+		{func(c *Config) { c.ShardRows = -1 }, "ShardRows -1"},                           // 6
+		{func(c *Config) { c.Positions = []string{"tab\there"} }, "non-printable"},       // 7
+	} {
+		c := synthConfig(8, 4, safetensors.F16)
+		tc.change(&c)
+		if _, err := Create(t.TempDir(), c); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%d: err = %v, want %q", i, err, tc.want)
+		}
+	}
+}
+
+func TestAddErrors(t *testing.T) {
+	dir := t.TempDir()
+	cfg := synthConfig(8, 4, safetensors.F16)
+	w, err := Create(dir, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := keysOf(cfg.Hooks, cfg.Positions)
+	ex, x := synth(0, keys, 8)
+	if err := w.Add(ex, x); err != nil {
+		t.Fatal(err)
+	}
+	bad := func(mod func(map[Key][]float32)) map[Key][]float32 {
+		_, y := synth(1, keys, 8)
+		mod(y)
+		return y
+	}
+	ex1, _ := synth(1, keys, 8)
+	for i, tc := range []struct {
+		ex   Example
+		x    map[Key][]float32
+		want string
+		err  error
+	}{
+		{ex, x, `"ex-0000"`, ErrDuplicateID}, // 0
+		{Example{}, x, "example id", nil},    // 1
+		{ex1, bad(func(y map[Key][]float32) { delete(y, keys[3]) }), "missing key " + keys[3].String(), nil},                          // 2
+		{ex1, bad(func(y map[Key][]float32) { y[keys[0]] = y[keys[0]][:7] }), "7 values, d_model is 8", nil},                          // 3
+		{ex1, bad(func(y map[Key][]float32) { y[keys[2]][5] = 70000 }), "[5] = 70000 is not finite in F16", nil},                      // 4
+		{ex1, bad(func(y map[Key][]float32) { delete(y, keys[0]); y[Key{"x", "y"}] = nil }), "key x@y is not in the store", ErrNoKey}, // 5
+	} {
+		err := w.Add(tc.ex, tc.x)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || (tc.err != nil && !errors.Is(err, tc.err)) {
+			t.Errorf("%d: err = %v, want %q (%v)", i, err, tc.want, tc.err)
+		}
+	}
+	if w.Len() != 1 {
+		t.Fatalf("rejected examples changed the writer: Len = %d", w.Len())
+	}
+	for i := 1; i < 6; i++ { // the store must be as if the bad calls never happened
+		ex, x := synth(i, keys, 8)
+		if err := w.Add(ex, x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Close()
+	if err := w.Add(ex1, x); err == nil {
+		t.Error("Add after Close succeeded")
+	}
+	ref := t.TempDir()
+	if err := writeSynth(ref, 6, cfg, nil); err != nil {
+		t.Fatal(err)
+	}
+	sameStore(t, ref, dir)
+}
+
+func TestCorruption(t *testing.T) {
+	dir := t.TempDir()
+	if err := writeSynth(dir, 6, synthConfig(8, 4, safetensors.F16), nil); err != nil {
+		t.Fatal(err)
+	}
+	manifest, _ := os.ReadFile(filepath.Join(dir, ManifestFile))
+	for i, tc := range []struct{ old, new string }{
+		{`"file": "shards/shard-000001.safetensors"`, `"file": "../../etc/passwd"`}, // 0
+		{`"id":"ex-0005"`, `"id":"ex-0004"`},                                        // 1: duplicate id
+		{`"shard":1,"row":1`, `"shard":1,"row":7`},                                  // 2: row out of range
+		{`"d_model": 8`, `"d_model": -8`},                                           // 3
+		{`"dtype": "F16"`, `"dtype": "I8"`},                                         // 4
+		{`"version": 1`, `"version": 2`},                                            // 5
+		{`"rows": 2`, `"rows": 3`},                                                  // 6: more rows than examples
+		{`"keys": [`, `"keys": ["x@y",`},                                            // 7
+	} {
+		bad := strings.Replace(string(manifest), tc.old, tc.new, 1)
+		if bad == string(manifest) {
+			t.Fatalf("%d: %q not in the manifest", i, tc.old)
+		}
+		os.WriteFile(filepath.Join(dir, ManifestFile), []byte(bad), 0o644)
+		if _, err := Open(dir); !errors.Is(err, ErrCorrupt) {
+			t.Errorf("%d: err = %v, want ErrCorrupt", i, err)
+		}
+	}
+	os.WriteFile(filepath.Join(dir, ManifestFile), manifest, 0o644)
+	// A flipped byte in a shard's data: Verify catches it by hash.
+	path := filepath.Join(dir, shardFile(1))
+	b, _ := os.ReadFile(path)
+	b[len(b)-3] ^= 1
+	os.WriteFile(path, b, 0o644)
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Verify(); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "shard-000001") {
+		t.Errorf("flipped byte: Verify = %v, want ErrCorrupt naming the shard", err)
+	}
+	// A truncated shard: reading fails cleanly and Create refuses to append.
+	os.Truncate(path, 50)
+	if _, err := s.Get("final_norm", "eos"); !errors.Is(err, ErrNoKey) {
+		t.Errorf("unknown position: %v", err)
+	}
+	if _, err := s.Get("final_norm", "step:4"); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("truncated shard: Get = %v, want ErrCorrupt", err)
+	}
+	if _, err := Create(dir, synthConfig(8, 4, safetensors.F16)); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("truncated shard: Create = %v, want ErrCorrupt", err)
+	}
+}
+
+func TestParseKeyAndLayer(t *testing.T) {
+	for i, tc := range []struct {
+		s   string
+		key Key
+		ok  bool
+		l   int
+		lok bool
+	}{
+		{"blocks.12.resid_post@prompt_last", Key{"blocks.12.resid_post", "prompt_last"}, true, 12, true}, // 0
+		{"final_norm@frac:0.5", Key{"final_norm", "frac:0.5"}, true, 0, false},                           // 1
+		{"blocks.01.resid_post@eos", Key{"blocks.01.resid_post", "eos"}, true, 0, false},                 // 2: not canonical
+		{"no-separator", Key{"no-separator", ""}, false, 0, false},                                       // 3
+		{"a@b@c", Key{"a", "b@c"}, false, 0, false},                                                      // 4
+	} {
+		k, err := ParseKey(tc.s)
+		if k != tc.key || (err == nil) != tc.ok {
+			t.Errorf("%d: ParseKey(%q) = %v, %v", i, tc.s, k, err)
+		}
+		if tc.ok && k.String() != tc.s {
+			t.Errorf("%d: round trip %q", i, k.String())
+		}
+		if l, ok := Layer(k.Hook); l != tc.l || ok != tc.lok {
+			t.Errorf("%d: Layer(%q) = %d, %v", i, k.Hook, l, ok)
+		}
+	}
+	if reflect.DeepEqual(hookKind("blocks.3.attn_out"), "attn_out") != true {
+		t.Error("hookKind")
+	}
+}

@@ -1,0 +1,356 @@
+package acts
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/ifprobe/ifprobe/pkg/safetensors"
+)
+
+// Store is a read-only view of an activation store, in the manner of TransformerLens's
+// ActivationCache: Keys lists what is there, Get loads one hook at one position for the
+// examples a filter selects, Stack loads one hook kind over all layers. Loading reads
+// only the requested tensors of the shards that hold selected examples. A Store is
+// safe for concurrent use.
+type Store struct {
+	dir string
+	m   *Manifest
+}
+
+// Open opens the store in dir and validates its manifest. It sees the shards that
+// were complete when it was opened.
+func Open(dir string) (*Store, error) {
+	m, err := readManifest(dir)
+	if err != nil {
+		return nil, err
+	}
+	return &Store{dir: dir, m: m}, nil
+}
+
+// Dir is the store's directory.
+func (s *Store) Dir() string { return s.dir }
+
+// Manifest returns a copy of the manifest.
+func (s *Store) Manifest() Manifest {
+	m := *s.m
+	m.Hooks = slices.Clone(m.Hooks)
+	m.Layers = slices.Clone(m.Layers)
+	m.Positions = slices.Clone(m.Positions)
+	m.Keys = slices.Clone(m.Keys)
+	m.Shards = slices.Clone(m.Shards)
+	m.Examples = slices.Clone(m.Examples)
+	return m
+}
+
+// Len is the number of stored examples.
+func (s *Store) Len() int { return len(s.m.Examples) }
+
+// DModel is the width of every stored vector.
+func (s *Store) DModel() int { return s.m.DModel }
+
+// Keys lists every hook × position, hook-major, in the order the store was created with.
+func (s *Store) Keys() []Key { return keysOf(s.m.Hooks, s.m.Positions) }
+
+// Layers lists the layers of the store's "blocks.{L}." hooks, ascending.
+func (s *Store) Layers() []int { return slices.Clone(s.m.Layers) }
+
+// Filter selects examples; nil or no filters select all.
+type Filter func(Example) bool
+
+// Task selects examples of any of the given tasks.
+func Task(tasks ...string) Filter {
+	return func(e Example) bool { return slices.Contains(tasks, e.Task) }
+}
+
+// Split selects examples of any of the given splits.
+func Split(splits ...string) Filter {
+	return func(e Example) bool { return slices.Contains(splits, e.Split) }
+}
+
+// Label selects examples with the given label.
+func Label(label int) Filter { return func(e Example) bool { return e.Label == label } }
+
+// IDs selects the examples with the given ids.
+func IDs(ids ...string) Filter {
+	set := map[string]bool{}
+	for _, id := range ids {
+		set[id] = true
+	}
+	return func(e Example) bool { return set[e.ID] }
+}
+
+// Examples returns the records of the examples every filter accepts, in store order.
+func (s *Store) Examples(filters ...Filter) []Example {
+	var out []Example
+	for _, e := range s.m.Examples {
+		if accept(e, filters) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func accept(e Example, filters []Filter) bool {
+	for _, f := range filters {
+		if f != nil && !f(e) {
+			return false
+		}
+	}
+	return true
+}
+
+// Acts holds one key's activations for a set of examples: row i of Data (D values from
+// Data[i*D]) belongs to Examples[i].
+type Acts struct {
+	Key      Key
+	N, D     int
+	Data     []float32 // N×D, row-major
+	Examples []Example
+}
+
+// Row returns example i's vector (a view into Data).
+func (a *Acts) Row(i int) []float32 { return a.Data[i*a.D : (i+1)*a.D] }
+
+// IDs lists the examples' ids, row by row.
+func (a *Acts) IDs() []string { return ids(a.Examples) }
+
+// Labels lists the examples' labels, row by row.
+func (a *Acts) Labels() []int { return labels(a.Examples) }
+
+func ids(exs []Example) []string {
+	out := make([]string, len(exs))
+	for i, e := range exs {
+		out[i] = e.ID
+	}
+	return out
+}
+
+func labels(exs []Example) []int {
+	out := make([]int, len(exs))
+	for i, e := range exs {
+		out[i] = e.Label
+	}
+	return out
+}
+
+// Get loads hook at position for the examples the filters select, as float32.
+func (s *Store) Get(hook, position string, filters ...Filter) (*Acts, error) {
+	k := Key{hook, position}
+	data, exs, err := s.load([]Key{k}, filters)
+	if err != nil {
+		return nil, err
+	}
+	return &Acts{Key: k, N: len(exs), D: s.m.DModel, Data: data[0], Examples: exs}, nil
+}
+
+// Stacked holds one hook kind at one position over layers, like TransformerLens's
+// stack_activation: slab l (Layer(l)) is N×D and belongs to layer Layers[l], whose hook
+// name, the slab's label, is Hooks[l]. Row i of every slab belongs to Examples[i].
+type Stacked struct {
+	Hooks    []string // hook names, e.g. "blocks.3.resid_post"
+	Layers   []int
+	Position string
+	N, D     int
+	Data     []float32 // len(Layers)×N×D
+	Examples []Example
+}
+
+// Layer returns slab l (N×D, a view into Data).
+func (st *Stacked) Layer(l int) []float32 { return st.Data[l*st.N*st.D : (l+1)*st.N*st.D] }
+
+// IDs lists the examples' ids, row by row.
+func (st *Stacked) IDs() []string { return ids(st.Examples) }
+
+// Labels lists the examples' labels, row by row.
+func (st *Stacked) Labels() []int { return labels(st.Examples) }
+
+// Stack loads "blocks.{L}.<kind>" (kind such as "resid_post") at position for every
+// layer the store has, ascending, reading each selected shard once.
+func (s *Store) Stack(kind, position string, filters ...Filter) (*Stacked, error) {
+	st := &Stacked{Position: position, D: s.m.DModel}
+	var keys []Key
+	for _, l := range s.m.Layers {
+		hook := fmt.Sprintf("blocks.%d.%s", l, kind)
+		if slices.Contains(s.m.Hooks, hook) {
+			keys = append(keys, Key{hook, position})
+			st.Hooks = append(st.Hooks, hook)
+			st.Layers = append(st.Layers, l)
+		}
+	}
+	if len(keys) == 0 {
+		return nil, fmt.Errorf("acts: %s: no hook blocks.{L}.%s (hooks: %v): %w", s.dir, kind, s.m.Hooks, ErrNoKey)
+	}
+	data, exs, err := s.load(keys, filters)
+	if err != nil {
+		return nil, err
+	}
+	st.N, st.Examples = len(exs), exs
+	st.Data = make([]float32, 0, len(keys)*st.N*st.D)
+	for _, d := range data {
+		st.Data = append(st.Data, d...)
+	}
+	return st, nil
+}
+
+// load reads keys for the selected examples, shard by shard: it opens only shards that
+// hold a selected example and reads only the requested tensors, one at a time.
+func (s *Store) load(keys []Key, filters []Filter) ([][]float32, []Example, error) {
+	for _, k := range keys {
+		if !slices.Contains(s.m.Keys, k.String()) {
+			return nil, nil, fmt.Errorf("acts: %s: key %s (keys: %s): %w", s.dir, k, strings.Join(s.m.Keys, ", "), ErrNoKey)
+		}
+	}
+	exs := s.Examples(filters...)
+	d := s.m.DModel
+	out := make([][]float32, len(keys))
+	for i := range out {
+		out[i] = make([]float32, 0, len(exs)*d)
+	}
+	var raw []byte
+	var row []float32
+	for lo := 0; lo < len(exs); {
+		shard := exs[lo].Shard
+		hi := lo
+		for hi < len(exs) && exs[hi].Shard == shard {
+			hi++
+		}
+		f, err := s.openShard(shard)
+		if err != nil {
+			return nil, nil, err
+		}
+		for i, k := range keys {
+			if raw, err = f.Raw(k.String(), raw); err != nil {
+				f.Close()
+				return nil, nil, fmt.Errorf("acts: %w: %w", err, ErrCorrupt)
+			}
+			rb := d * s.m.DType.Size()
+			for _, e := range exs[lo:hi] {
+				row, _ = safetensors.DecodeFloat32(row, raw[e.Row*rb:(e.Row+1)*rb], s.m.DType)
+				out[i] = append(out[i], row...)
+			}
+		}
+		f.Close()
+		lo = hi
+	}
+	return out, exs, nil
+}
+
+// openShard opens shard i and checks that its tensors are the store's keys with shape
+// [rows, d_model] and dtype, so that row slicing stays in bounds.
+func (s *Store) openShard(i int) (*safetensors.File, error) {
+	sh := s.m.Shards[i]
+	f, err := safetensors.Open(filepath.Join(s.dir, sh.File))
+	if err != nil {
+		return nil, fmt.Errorf("acts: shard %d: %w: %w", i, err, ErrCorrupt)
+	}
+	want := []int{sh.Rows, s.m.DModel}
+	names := f.Names()
+	keys := slices.Clone(s.m.Keys)
+	sort.Strings(keys)
+	if !slices.Equal(names, keys) {
+		f.Close()
+		return nil, fmt.Errorf("acts: %s: tensors %v, manifest keys %v: %w", sh.File, names, keys, ErrCorrupt)
+	}
+	for _, name := range names {
+		info, _ := f.Info(name)
+		if info.DType != s.m.DType || !slices.Equal(info.Shape, want) {
+			f.Close()
+			return nil, fmt.Errorf("acts: %s: tensor %q is %s%v, manifest says %s%v: %w", sh.File, name, info.DType, info.Shape, s.m.DType, want, ErrCorrupt)
+		}
+	}
+	return f, nil
+}
+
+// Verify checks every recorded shard completely: size and sha256 as recorded, a valid
+// safetensors file with the store's keys, shapes and dtype, and example records in its
+// metadata equal to the manifest's.
+func (s *Store) Verify() error {
+	e := 0
+	for i, sh := range s.m.Shards {
+		if err := s.checkHash(sh); err != nil {
+			return err
+		}
+		f, err := s.openShard(i)
+		if err != nil {
+			return err
+		}
+		var recs []Example
+		err = json.Unmarshal([]byte(f.Metadata()[metaExamples]), &recs)
+		f.Close()
+		if err != nil || !reflect.DeepEqual(recs, s.m.Examples[e:e+sh.Rows]) {
+			return fmt.Errorf("acts: %s: example records in the shard disagree with the manifest (%v): %w", sh.File, err, ErrCorrupt)
+		}
+		e += sh.Rows
+	}
+	return nil
+}
+
+func (s *Store) checkHash(sh Shard) error {
+	f, err := os.Open(filepath.Join(s.dir, sh.File))
+	if err != nil {
+		return fmt.Errorf("acts: %v: %w", err, ErrCorrupt)
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return fmt.Errorf("acts: %s: %w", sh.File, err)
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); n != sh.Bytes || got != sh.SHA256 {
+		return fmt.Errorf("acts: %s: %d bytes sha256 %s, manifest says %d bytes sha256 %s: %w", sh.File, n, got, sh.Bytes, sh.SHA256, ErrCorrupt)
+	}
+	return nil
+}
+
+// String describes the store: model, size, example counts per task and split, and every
+// key with its shape.
+func (s *Store) String() string {
+	var b strings.Builder
+	m := s.m
+	fmt.Fprintf(&b, "acts.Store %s: model %s", s.dir, m.Model.Name)
+	if m.Model.Revision != "" {
+		fmt.Fprintf(&b, "@%s", m.Model.Revision)
+	}
+	fmt.Fprintf(&b, ", %d examples in %d shards, %s, d_model %d\n", len(m.Examples), len(m.Shards), m.DType, m.DModel)
+	count := func(what string, f func(Example) string) {
+		counts := map[string]int{}
+		for _, e := range m.Examples {
+			counts[f(e)]++
+		}
+		names := make([]string, 0, len(counts))
+		for k := range counts {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		fmt.Fprintf(&b, "  %s:", what)
+		for _, k := range names {
+			if k == "" {
+				fmt.Fprintf(&b, " (none) %d", counts[k])
+			} else {
+				fmt.Fprintf(&b, " %s %d", k, counts[k])
+			}
+		}
+		b.WriteString("\n")
+	}
+	count("tasks", func(e Example) string { return e.Task })
+	count("splits", func(e Example) string { return e.Split })
+	count("labels", func(e Example) string { return fmt.Sprint(e.Label) })
+	width := len("key")
+	for _, k := range m.Keys {
+		width = max(width, len(k))
+	}
+	fmt.Fprintf(&b, "  %-*s  shape\n", width, "key")
+	for _, k := range m.Keys {
+		fmt.Fprintf(&b, "  %-*s  [%d %d]\n", width, k, len(m.Examples), m.DModel)
+	}
+	return b.String()
+}

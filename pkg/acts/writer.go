@@ -1,0 +1,332 @@
+package acts
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"github.com/ifprobe/ifprobe/pkg/safetensors"
+)
+
+// Config describes a store. Create validates it; the zero values of DType and
+// ShardRows pick the documented defaults.
+type Config struct {
+	Model     Model
+	DModel    int      // width of every stored vector
+	Hooks     []string // e.g. "blocks.12.resid_post"
+	Positions []string // e.g. "prompt_last", "step:4"
+	// DType is F32 (default: exact) or F16 (half the disk; |values| must stay below
+	// 65504, else Add fails rather than store Inf).
+	DType safetensors.DType
+	// ShardRows is the number of examples per shard. Default: as many as fit in
+	// DefaultShardBytes. The Writer holds one shard in memory.
+	ShardRows int
+}
+
+// DefaultShardBytes is the target shard size when Config.ShardRows is 0.
+const DefaultShardBytes = 64 << 20
+
+// maxShardRows bounds shard_rows.
+const maxShardRows = 1 << 20
+
+// metaExamples is the shard __metadata__ entry that repeats the shard's example records
+// (JSON), so that each shard is self-describing and checkable against the manifest.
+const metaExamples = "examples"
+
+// Writer streams examples into a store. It holds at most one shard of activations in
+// memory: when ShardRows examples are pending it writes them as one shard file
+// (atomically) and then records the shard in the manifest (atomically). A Writer is not
+// safe for concurrent use.
+type Writer struct {
+	dir     string
+	m       Manifest
+	keys    []Key
+	index   map[Key]int
+	bufs    [][]byte // per key, the pending rows encoded in m.DType
+	pending []Example
+	ids     map[string]struct{}
+	resumed int
+	closed  bool
+}
+
+// Create opens the store in dir for writing, creating it when it does not exist. When
+// it exists (a rerun), cfg must match its model, d_model, dtype, hooks and positions
+// (else ErrMismatch); the examples it holds are kept, Has reports them, and leftovers
+// of a killed run (temporary files, a shard written but never recorded) are removed.
+func Create(dir string, cfg Config) (*Writer, error) {
+	m, err := cfg.manifest()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Join(dir, ShardDir), 0o755); err != nil {
+		return nil, fmt.Errorf("acts: %w", err)
+	}
+	if old, err := readManifest(dir); err == nil {
+		if err := compatible(old, m, cfg.ShardRows); err != nil {
+			return nil, fmt.Errorf("acts: %s: %w", dir, err)
+		}
+		m = old
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	if err := checkShardFiles(dir, m); err != nil {
+		return nil, err
+	}
+	if err := removeLeftovers(dir, m); err != nil {
+		return nil, err
+	}
+	if err := m.write(dir); err != nil {
+		return nil, err
+	}
+	w := &Writer{dir: dir, m: *m, keys: keysOf(m.Hooks, m.Positions), index: map[Key]int{},
+		ids: make(map[string]struct{}, len(m.Examples)), resumed: len(m.Examples)}
+	rowBytes := m.DModel * m.DType.Size()
+	for i, k := range w.keys {
+		w.index[k] = i
+		w.bufs = append(w.bufs, make([]byte, 0, m.ShardRows*rowBytes))
+	}
+	for _, ex := range m.Examples {
+		w.ids[ex.ID] = struct{}{}
+	}
+	return w, nil
+}
+
+// manifest validates cfg and returns the manifest of an empty store.
+func (cfg Config) manifest() (*Manifest, error) {
+	if err := checkNames(cfg.Hooks, cfg.Positions); err != nil {
+		return nil, err
+	}
+	if cfg.DModel < 1 || cfg.DModel > maxDModel {
+		return nil, fmt.Errorf("acts: d_model %d out of range [1, %d]", cfg.DModel, maxDModel)
+	}
+	dt := cfg.DType
+	if dt == "" {
+		dt = safetensors.F32
+	}
+	if dt != safetensors.F32 && dt != safetensors.F16 {
+		return nil, fmt.Errorf("acts: dtype %q: want F32 or F16", dt)
+	}
+	if cfg.Model.Name == "" {
+		return nil, fmt.Errorf("acts: Config.Model.Name is empty")
+	}
+	keys := keysOf(cfg.Hooks, cfg.Positions)
+	rows := cfg.ShardRows
+	if rows == 0 {
+		rows = max(1, min(maxShardRows, DefaultShardBytes/(len(keys)*cfg.DModel*dt.Size())))
+	}
+	if rows < 1 || rows > maxShardRows {
+		return nil, fmt.Errorf("acts: ShardRows %d out of range [1, %d]", rows, maxShardRows)
+	}
+	m := &Manifest{Format: Format, Version: Version, Model: cfg.Model, DModel: cfg.DModel, DType: dt,
+		Hooks: append([]string(nil), cfg.Hooks...), Layers: layersOf(cfg.Hooks),
+		Positions: append([]string(nil), cfg.Positions...), ShardRows: rows,
+		Shards: []Shard{}, Examples: []Example{}}
+	for _, k := range keys {
+		m.Keys = append(m.Keys, k.String())
+	}
+	return m, nil
+}
+
+// compatible reports how an existing store differs from the one asked for.
+func compatible(old, want *Manifest, shardRows int) error {
+	switch {
+	case old.Model != want.Model:
+		return fmt.Errorf("model %+v, asked for %+v: %w", old.Model, want.Model, ErrMismatch)
+	case old.DModel != want.DModel:
+		return fmt.Errorf("d_model %d, asked for %d: %w", old.DModel, want.DModel, ErrMismatch)
+	case old.DType != want.DType:
+		return fmt.Errorf("dtype %s, asked for %s: %w", old.DType, want.DType, ErrMismatch)
+	case !reflect.DeepEqual(old.Hooks, want.Hooks) || !reflect.DeepEqual(old.Positions, want.Positions):
+		return fmt.Errorf("hooks %v × positions %v, asked for %v × %v: %w", old.Hooks, old.Positions, want.Hooks, want.Positions, ErrMismatch)
+	case shardRows != 0 && old.ShardRows != shardRows:
+		return fmt.Errorf("shard_rows %d, asked for %d: %w", old.ShardRows, shardRows, ErrMismatch)
+	}
+	return nil
+}
+
+// checkShardFiles checks that every recorded shard exists with its recorded size (the
+// full check, with hashes, is Store.Verify).
+func checkShardFiles(dir string, m *Manifest) error {
+	for i, s := range m.Shards {
+		st, err := os.Stat(filepath.Join(dir, s.File))
+		if err != nil {
+			return fmt.Errorf("acts: shard %d: %v: %w", i, err, ErrCorrupt)
+		}
+		if st.Size() != s.Bytes {
+			return fmt.Errorf("acts: %s: %d bytes, manifest says %d: %w", s.File, st.Size(), s.Bytes, ErrCorrupt)
+		}
+	}
+	return nil
+}
+
+// removeLeftovers deletes what a killed writer can leave behind: temporary files and
+// shard files the manifest does not record. Other files are left alone.
+func removeLeftovers(dir string, m *Manifest) error {
+	recorded := map[string]bool{}
+	for _, s := range m.Shards {
+		recorded[filepath.Base(s.File)] = true
+	}
+	for _, d := range []string{dir, filepath.Join(dir, ShardDir)} {
+		entries, err := os.ReadDir(d)
+		if err != nil {
+			return fmt.Errorf("acts: %w", err)
+		}
+		for _, e := range entries {
+			name := e.Name()
+			tmp := strings.HasPrefix(name, ".") && strings.Contains(name, tmpInfix)
+			orphan := d != dir && strings.HasPrefix(name, "shard-") && strings.HasSuffix(name, ".safetensors") && !recorded[name]
+			if e.Type().IsRegular() && (tmp || orphan) {
+				if err := os.Remove(filepath.Join(d, name)); err != nil {
+					return fmt.Errorf("acts: remove leftover: %w", err)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// Has reports whether an example with this id is stored or pending. A rerun calls it to
+// skip work already done.
+func (w *Writer) Has(id string) bool {
+	_, ok := w.ids[id]
+	return ok
+}
+
+// Resumed is the number of examples the store held when Create opened it.
+func (w *Writer) Resumed() int { return w.resumed }
+
+// Committed is the number of examples recorded in the manifest (safe on disk).
+func (w *Writer) Committed() int { return len(w.m.Examples) }
+
+// Len is the number of examples stored or pending.
+func (w *Writer) Len() int { return len(w.m.Examples) + len(w.pending) }
+
+// Add appends one example with its activations: x must hold, for every hook × position
+// of the store, a vector of d_model finite values (and, for F16, of magnitude at most
+// 65504). ex.Shard and ex.Row are set by the Writer. An id already stored gives
+// ErrDuplicateID. When the shard fills up, Add writes it and updates the manifest.
+func (w *Writer) Add(ex Example, x map[Key][]float32) error {
+	if w.closed {
+		return fmt.Errorf("acts: %s: Add after Close", w.dir)
+	}
+	if err := checkName("example id", ex.ID); err != nil {
+		return err
+	}
+	if w.Has(ex.ID) {
+		return fmt.Errorf("acts: example %q: %w", ex.ID, ErrDuplicateID)
+	}
+	if err := w.check(ex.ID, x); err != nil {
+		return err
+	}
+	for k, v := range x {
+		i := w.index[k]
+		w.bufs[i], _ = safetensors.EncodeFloat32(w.bufs[i], v, w.m.DType) // dtype checked by Create
+	}
+	ex.Shard, ex.Row = len(w.m.Shards), len(w.pending)
+	w.pending = append(w.pending, ex)
+	w.ids[ex.ID] = struct{}{}
+	if len(w.pending) == w.m.ShardRows {
+		return w.Flush()
+	}
+	return nil
+}
+
+// check validates one example's activations before anything is buffered, so a
+// rejected example leaves the pending shard unchanged.
+func (w *Writer) check(id string, x map[Key][]float32) error {
+	if len(x) != len(w.keys) {
+		for _, k := range w.keys {
+			if _, ok := x[k]; !ok {
+				return fmt.Errorf("acts: example %q: missing key %s", id, k)
+			}
+		}
+		return fmt.Errorf("acts: example %q: %d keys, the store has %d", id, len(x), len(w.keys))
+	}
+	limit := float32(math.MaxFloat32)
+	if w.m.DType == safetensors.F16 {
+		limit = 65504
+	}
+	for k, v := range x {
+		if _, ok := w.index[k]; !ok {
+			return fmt.Errorf("acts: example %q: key %s is not in the store: %w", id, k, ErrNoKey)
+		}
+		if len(v) != w.m.DModel {
+			return fmt.Errorf("acts: example %q: key %s: %d values, d_model is %d", id, k, len(v), w.m.DModel)
+		}
+		for j, f := range v {
+			if !(f >= -limit && f <= limit) { // also catches NaN
+				return fmt.Errorf("acts: example %q: key %s: value [%d] = %g is not finite in %s (use F32 for large activations)", id, k, j, f, w.m.DType)
+			}
+		}
+	}
+	return nil
+}
+
+// Flush writes the pending examples, if any, as a shard and records it. After a crash,
+// everything flushed is kept.
+func (w *Writer) Flush() error {
+	if len(w.pending) == 0 {
+		return nil
+	}
+	idx := len(w.m.Shards)
+	shard, err := w.writeShard(idx)
+	if err != nil {
+		return err
+	}
+	m := w.m // a failed manifest write must leave the in-memory manifest as on disk
+	m.Shards = append(m.Shards[:len(m.Shards):len(m.Shards)], shard)
+	m.Examples = append(m.Examples[:len(m.Examples):len(m.Examples)], w.pending...)
+	if err := m.write(w.dir); err != nil {
+		return err // the shard file is an orphan that the next Create removes
+	}
+	w.m = m
+	w.pending = w.pending[:0]
+	for i := range w.bufs {
+		w.bufs[i] = w.bufs[i][:0]
+	}
+	return nil
+}
+
+// writeShard writes the pending rows as shard idx, hashing the bytes as they go out.
+func (w *Writer) writeShard(idx int) (Shard, error) {
+	rows := len(w.pending)
+	tensors := make([]safetensors.Tensor, len(w.keys))
+	for i, k := range w.keys {
+		tensors[i] = safetensors.Tensor{Name: k.String(), DType: w.m.DType, Shape: []int{rows, w.m.DModel}, Data: w.bufs[i]}
+	}
+	recs, err := json.Marshal(w.pending)
+	if err != nil {
+		return Shard{}, fmt.Errorf("acts: %w", err)
+	}
+	meta := map[string]string{"format": Format, "version": strconv.Itoa(Version), "shard": strconv.Itoa(idx), metaExamples: string(recs)}
+	s := Shard{File: shardFile(idx), Rows: rows}
+	h := sha256.New()
+	err = writeAtomic(filepath.Join(w.dir, s.File), func(out io.Writer) error {
+		s.Bytes, err = safetensors.Encode(io.MultiWriter(out, h), tensors, meta)
+		return err
+	})
+	if err != nil {
+		return Shard{}, err
+	}
+	s.SHA256 = hex.EncodeToString(h.Sum(nil))
+	return s, nil
+}
+
+// Close flushes the pending examples. The Writer cannot be used afterwards.
+func (w *Writer) Close() error {
+	if w.closed {
+		return nil
+	}
+	err := w.Flush()
+	w.closed = true
+	return err
+}
