@@ -1,0 +1,167 @@
+package nb
+
+import (
+	"bufio"
+	"encoding/gob"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+)
+
+// Environment variables read by the cache.
+const (
+	// EnvHome is ifprobe's data directory; the cache is its nbcache folder.
+	EnvHome = "IFPROBE_HOME"
+	// EnvCache set to "off" makes Cache compute every time, reading and writing nothing.
+	EnvCache = "IFPROBE_NBCACHE"
+)
+
+// cacheMagic and cacheVersion start every entry; a file without them is not ours.
+const (
+	cacheMagic   = "ifprobe-nbcache"
+	cacheVersion = 1
+)
+
+// ErrBadKey is returned (wrapped) for a cache key that is not a plain file name.
+var ErrBadKey = errors.New("nb: bad cache key")
+
+var keyRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
+
+// cacheHeader is gob-encoded before the value.
+type cacheHeader struct {
+	Magic   string
+	Version int
+	Key     string
+	Type    string // the Go type of the value, as reflect prints it
+}
+
+// CacheDir returns the directory of cache entries: $IFPROBE_HOME/nbcache, with
+// IFPROBE_HOME defaulting to ~/.cache/ifprobe.
+func CacheDir() string {
+	home := os.Getenv(EnvHome)
+	if home == "" {
+		if d, err := os.UserHomeDir(); err == nil {
+			home = filepath.Join(d, ".cache", "ifprobe")
+		} else {
+			home = filepath.Join(os.TempDir(), "ifprobe")
+		}
+	}
+	return filepath.Join(home, "nbcache")
+}
+
+// Cache returns the value stored under key, or calls compute, stores its result under
+// key and returns it. The key is a file name: letters, digits, '.', '_' and '-', at
+// most 128 bytes, starting with a letter or digit. T must be gob-encodable (exported
+// fields). An entry written for another type T, or one that does not decode, is
+// recomputed and overwritten. An error from compute is returned as is and nothing is
+// stored. A failure to store the result is returned together with the result.
+func Cache[T any](key string, compute func() (T, error)) (T, error) {
+	var zero T
+	if !keyRE.MatchString(key) {
+		return zero, fmt.Errorf("%w %q: want 1-128 of [A-Za-z0-9._-], starting with a letter or digit", ErrBadKey, key)
+	}
+	if compute == nil {
+		return zero, fmt.Errorf("nb: Cache(%q): nil compute function", key)
+	}
+	if os.Getenv(EnvCache) == "off" {
+		return compute()
+	}
+	path := filepath.Join(CacheDir(), key+".gob")
+	typ := reflect.TypeFor[T]().String()
+	if v, err := readEntry[T](path, key, typ); err == nil {
+		return v, nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		fmt.Fprintf(os.Stderr, "nb: cache entry %s: %v: recomputing\n", path, err)
+	}
+	v, err := compute()
+	if err != nil {
+		return v, err
+	}
+	if err := writeEntry(path, cacheHeader{cacheMagic, cacheVersion, key, typ}, v); err != nil {
+		return v, fmt.Errorf("nb: Cache(%q): result computed but not stored: %w", key, err)
+	}
+	return v, nil
+}
+
+// CacheClear removes the entry stored under key; a missing entry is not an error.
+func CacheClear(key string) error {
+	if !keyRE.MatchString(key) {
+		return fmt.Errorf("%w %q", ErrBadKey, key)
+	}
+	err := os.Remove(filepath.Join(CacheDir(), key+".gob"))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("nb: CacheClear(%q): %w", key, err)
+	}
+	return nil
+}
+
+// readEntry decodes the entry at path. gob bounds every length it decodes by the
+// message it reads, so a damaged file gives an error, not a huge allocation.
+func readEntry[T any](path, key, typ string) (v T, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return v, err
+	}
+	defer f.Close()
+	defer func() { // gob panics on some malformed inputs it cannot describe
+		if r := recover(); r != nil {
+			err = fmt.Errorf("decode: %v", r)
+		}
+	}()
+	dec := gob.NewDecoder(bufio.NewReader(f))
+	var h cacheHeader
+	if err := dec.Decode(&h); err != nil {
+		return v, fmt.Errorf("header: %w", err)
+	}
+	switch {
+	case h.Magic != cacheMagic || h.Version != cacheVersion:
+		return v, fmt.Errorf("not an ifprobe cache entry of version %d", cacheVersion)
+	case h.Key != key:
+		return v, fmt.Errorf("written for key %q", h.Key)
+	case h.Type != typ:
+		return v, fmt.Errorf("holds a %s, want %s", h.Type, typ)
+	}
+	if err := dec.Decode(&v); err != nil {
+		return v, fmt.Errorf("value: %w", err)
+	}
+	return v, nil
+}
+
+// writeEntry encodes the header and v to a temporary file in the cache directory,
+// syncs it, and renames it over path.
+func writeEntry[T any](path string, h cacheHeader, v T) (err error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	w := bufio.NewWriter(f)
+	enc := gob.NewEncoder(w)
+	if err := enc.Encode(h); err != nil {
+		return err
+	}
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("encode %s: %w", h.Type, err)
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
