@@ -245,8 +245,9 @@ func readTensorInfo(d *decoder, i int) (TensorInfo, error) {
 	if !t.Type.Known() {
 		return t, d.errorf(field, "unknown ggml type %d", typ)
 	}
-	if len(t.Dims) > 0 && t.Dims[0]%uint64(t.Type.BlockSize()) != 0 {
-		return t, d.errorf(field, "row length %d is not a multiple of the %s block size %d", t.Dims[0], t.Type, t.Type.BlockSize())
+	// ggml requires whole blocks per row; a 0-dim tensor (one element) has a row of 1.
+	if row := rowLen(t.Dims); n != 0 && row%uint64(t.Type.BlockSize()) != 0 {
+		return t, d.errorf(field, "row length %d is not a multiple of the %s block size %d", row, t.Type, t.Type.BlockSize())
 	}
 	if n/uint64(t.Type.BlockSize()) > math.MaxInt64/uint64(t.Type.TypeSize()) {
 		return t, d.errorf(field, "dims %v: byte size overflows int64", t.Dims)
@@ -260,6 +261,14 @@ func readTensorInfo(d *decoder, i int) (TensorInfo, error) {
 	}
 	t.Offset = int64(off)
 	return t, nil
+}
+
+// rowLen returns the number of elements in one row: Dims[0], or 1 for a scalar.
+func rowLen(dims []uint64) uint64 {
+	if len(dims) == 0 {
+		return 1
+	}
+	return dims[0]
 }
 
 // Keys returns the metadata keys in file order.
