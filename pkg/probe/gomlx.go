@@ -40,7 +40,7 @@ func newNewtonGraphs(b backends.Backend) (*newtonGraphs, error) {
 		z, v := logits(x, theta)
 		f := objective(z, v, w, y, lam, invS)
 		p := graph.Sigmoid(z)
-		scale := graph.InsertAxes(invS, -1)               // [B,1]
+		scale := graph.InsertAxes(invS, -1)                  // [B,1]
 		r := graph.Mul(graph.Mul(w, graph.Sub(p, y)), scale) // [B,n]
 		gv := graph.Add(graph.Einsum("bn,nd->bd", r, x), graph.Mul(lam, v))
 		gb := graph.ReduceSum(r, 1)
