@@ -76,7 +76,7 @@ func TestVerifyTable(t *testing.T) {
 		{"lowercase", nil, "ǆ ǅ", false, "'ǅ'"},
 		{"json_format", nil, "```json\n{\"k\": [1]}\n```\n", true, "object"},
 		{"json_format", nil, "NaN", false, "not valid JSON"}, // Python's json.loads accepts NaN; RFC 8259 does not
-		{"json_format", nil, " ``` ", false, "empty"}, // 10
+		{"json_format", nil, " ``` ", false, "empty"},        // 10
 		{"bullet_count", Params{"n": 2}, "- a\n- b\n", true, "2 bullets"},
 		{"bullet_count", Params{"n": 2}, "- a\n- b\n---", false, "3 bullets"},
 		{"include_keyword", Params{"keyword": "Harbor"}, "the harbor at dusk", true, "byte 4"},
