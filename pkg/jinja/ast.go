@@ -13,10 +13,10 @@ type (
 		expr expr
 	}
 	ifStmt struct {
-		line  int
-		conds []expr   // if and elif conditions
+		line   int
+		conds  []expr   // if and elif conditions
 		bodies [][]stmt // one per cond
-		els   []stmt
+		els    []stmt
 	}
 	forStmt struct {
 		line   int
@@ -27,11 +27,11 @@ type (
 		els    []stmt
 	}
 	setStmt struct {
-		line   int
-		target []string // names; or one name with attr for namespace assignment
-		attr   string
-		value  expr
-		body   []stmt // block set: {% set x %}...{% endset %}
+		line    int
+		target  []string // names; or one name with attr for namespace assignment
+		attr    string
+		value   expr
+		body    []stmt // block set: {% set x %}...{% endset %}
 		filters []*filterExpr
 	}
 	macroStmt struct {
@@ -131,9 +131,9 @@ type (
 		l, r expr
 	}
 	condExpr struct {
-		line       int
-		cond       expr
-		then, els  expr // els may be nil (undefined)
+		line      int
+		cond      expr
+		then, els expr // els may be nil (undefined)
 	}
 )
 

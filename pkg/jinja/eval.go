@@ -2,8 +2,8 @@ package jinja
 
 import (
 	"context"
-	"html"
 	"fmt"
+	"html"
 	"math"
 	"strings"
 	"time"
