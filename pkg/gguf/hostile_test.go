@@ -51,7 +51,7 @@ func TestOpenHostile(t *testing.T) {
 		{"truncated counts", append([]byte("GGUF"), 3, 0, 0, 0, 1), ErrFormat, "tensor count"},                                                               // 5
 		{"lying kv count", header(0, 1<<60).Bytes(), ErrFormat, "metadata count"},                                                                            // 6
 		{"lying tensor count", header(1<<60, 0).Bytes(), ErrFormat, "tensor count"},                                                                          // 7
-		{"key longer than file", header(0, 1).u64(1 << 40).pad(16).Bytes(), ErrFormat, "metadata key #0"},                                                            // 8
+		{"key longer than file", header(0, 1).u64(1 << 40).pad(16).Bytes(), ErrFormat, "metadata key #0"},                                                    // 8
 		{"string value longer than file", header(0, 1).str("k").u32(uint32(TypeString)).u64(1 << 50).pad(8).Bytes(), ErrFormat, `"k"`},                       // 9
 		{"array count too big", header(0, 1).str("k").u32(uint32(TypeArray)).u32(f32).u64(1 << 58).pad(64).Bytes(), ErrFormat, "cannot fit"},                 // 10
 		{"string array too big", header(0, 1).str("k").u32(uint32(TypeArray)).u32(uint32(TypeString)).u64(1 << 40).pad(64).Bytes(), ErrFormat, "cannot fit"}, // 11
