@@ -1,0 +1,245 @@
+package dataset
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/ifprobe/ifprobe/pkg/tasks"
+)
+
+func TestPlanShape(t *testing.T) {
+	bases, _ := tasks.BaseRequests()
+	items, err := Plan(Config{PerTask: 40, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 9*40 + len(bases); len(items) != want {
+		t.Fatalf("%d items, want %d", len(items), want)
+	}
+	ids := map[string]bool{}
+	foldOf := map[string]int{}
+	perTask := map[string]int{}
+	controls := map[string]bool{}
+	foldSize := map[int]int{}
+	for _, it := range items {
+		if ids[it.ID] {
+			t.Fatalf("duplicate id %s", it.ID)
+		}
+		ids[it.ID] = true
+		if f, ok := foldOf[it.BaseID]; ok && f != it.Fold {
+			t.Fatalf("base %s in folds %d and %d", it.BaseID, f, it.Fold)
+		}
+		foldOf[it.BaseID] = it.Fold
+		if (it.Fold == 0) != (it.Split == "test") {
+			t.Fatalf("%s: fold %d but split %s", it.ID, it.Fold, it.Split)
+		}
+		if !strings.HasPrefix(it.Prompt, it.Base) || !strings.HasSuffix(it.Prompt, it.Instruction) {
+			t.Fatalf("%s: prompt %q is not base + instruction", it.ID, it.Prompt)
+		}
+		if it.Task == Control {
+			controls[it.BaseID] = true
+			foldSize[it.Fold]++
+			if it.Instruction != "" || it.Prompt != it.Base {
+				t.Fatalf("control %s carries an instruction", it.ID)
+			}
+			continue
+		}
+		perTask[it.Task]++
+		if _, err := tasks.Verify(it.Task, "", it.Params); err != nil {
+			t.Fatalf("%s: params %v do not verify: %v", it.ID, it.Params, err)
+		}
+		if m := it.Messages(); len(m) != 1 || m[0].Role != "user" || m[0].Content != it.Prompt {
+			t.Fatalf("%s: messages %v", it.ID, m)
+		}
+	}
+	for _, n := range tasks.Names() {
+		if perTask[n] != 40 {
+			t.Errorf("task %s: %d items", n, perTask[n])
+		}
+	}
+	if len(controls) != len(bases) {
+		t.Errorf("%d controls, want one per base request (%d)", len(controls), len(bases))
+	}
+	for f, n := range foldSize {
+		if n < len(bases)/DefaultFolds || n > len(bases)/DefaultFolds+1 {
+			t.Errorf("fold %d has %d base requests", f, n)
+		}
+	}
+}
+
+func TestPlanDeterministic(t *testing.T) {
+	a, _ := Plan(Config{PerTask: 12, Seed: 9})
+	b, _ := Plan(Config{PerTask: 12, Seed: 9})
+	if !reflect.DeepEqual(a, b) {
+		t.Fatal("same config, different plans")
+	}
+	c, _ := Plan(Config{PerTask: 12, Seed: 10})
+	if reflect.DeepEqual(a, c) {
+		t.Fatal("different seeds, same plan")
+	}
+	// A task's items do not depend on which other tasks are planned.
+	only, _ := Plan(Config{Tasks: []string{"topic"}, PerTask: 12, Seed: 9, NoControls: true})
+	var fromAll []Item
+	for _, it := range a {
+		if it.Task == "topic" {
+			fromAll = append(fromAll, it)
+		}
+	}
+	if !reflect.DeepEqual(only, fromAll) {
+		t.Fatal("topic items change when other tasks are planned")
+	}
+}
+
+func TestPlanSpaceAndErrors(t *testing.T) {
+	items, err := Plan(Config{Tasks: []string{"word_limit"}, PerTask: 30, Seed: 2, NoControls: true,
+		Space: map[string]tasks.Space{"word_limit": {"n": {Min: 10, Max: 11}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range items {
+		if n := it.Params.Int("n"); n < 10 || n > 11 {
+			t.Fatalf("n = %d outside the configured domain", n)
+		}
+	}
+	for i, cfg := range []Config{
+		{PerTask: 0},
+		{PerTask: 1, Tasks: []string{"nope"}},
+		{PerTask: 1, Tasks: []string{"topic", "topic"}},
+		{PerTask: 1, Folds: 1},
+		{PerTask: 1, Folds: 5, TestFold: 5},
+		{PerTask: 1, Folds: 1000},
+	} {
+		if _, err := Plan(cfg); !errors.Is(err, ErrBadConfig) {
+			t.Errorf("%d: Plan(%+v) = %v, want ErrBadConfig", i, cfg, err)
+		}
+	}
+	if _, err := Plan(Config{PerTask: 1, Space: map[string]tasks.Space{"word_limit": {"n": {Min: 5, Max: 1}}}}); !errors.Is(err, tasks.ErrBadParams) {
+		t.Errorf("empty domain: err = %v", err)
+	}
+}
+
+func TestWriterResume(t *testing.T) {
+	items, _ := Plan(Config{Tasks: []string{"word_limit", "lowercase"}, PerTask: 3, Seed: 4})
+	path := filepath.Join(t.TempDir(), "dataset.jsonl")
+	w, err := OpenWriter(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range items[:4] {
+		r, err := NewRecord(it, "a short answer", "test-model")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Append(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r0, _ := NewRecord(items[0], "again", "m")
+	if err := w.Append(r0); !errors.Is(err, ErrDuplicate) {
+		t.Errorf("duplicate append: err = %v", err)
+	}
+	w.Close()
+	// A crash mid-write leaves a torn last line.
+	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString(`{"id":"lowercase-0002","respo`)
+	f.Close()
+
+	w, err = OpenWriter(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.Len() != 4 || !w.Has(items[3].ID) || w.Has(items[4].ID) {
+		t.Fatalf("after reopen: %d records", w.Len())
+	}
+	pending := w.Pending(items)
+	if len(pending) != len(items)-4 || pending[0].ID != items[4].ID {
+		t.Fatalf("pending = %d items starting %s", len(pending), pending[0].ID)
+	}
+	for _, it := range pending {
+		r, err := NewRecord(it, "Another Answer", "test-model")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Append(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Close()
+	recs, err := ReadRecords(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != len(items) {
+		t.Fatalf("read %d records, want %d", len(recs), len(items))
+	}
+	for i, r := range recs {
+		if r.ID != items[i].ID {
+			t.Fatalf("record %d is %s, want %s", i, r.ID, items[i].ID)
+		}
+		if (r.Task == Control) != (r.Label == nil) {
+			t.Fatalf("%s: label %v", r.ID, r.Label)
+		}
+	}
+}
+
+func TestWriterRejectsCorruptMiddle(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.jsonl")
+	os.WriteFile(path, []byte("{\"id\":\"a\"}\nnot json\n{\"id\":\"b\"}\n"), 0o644)
+	if _, err := OpenWriter(path); err == nil || !strings.Contains(err.Error(), "line 2") {
+		t.Errorf("OpenWriter on a corrupt middle line: err = %v", err)
+	}
+	if _, err := ReadRecords(path); err == nil {
+		t.Error("ReadRecords accepted a corrupt middle line")
+	}
+	os.WriteFile(path, []byte("{\"id\":\"a\"}\n{\"id\":\"a\"}\n"), 0o644)
+	if _, err := OpenWriter(path); !errors.Is(err, ErrDuplicate) {
+		t.Errorf("duplicate ids on disk: err = %v", err)
+	}
+}
+
+func TestWriterNoFinalNewline(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.jsonl")
+	os.WriteFile(path, []byte(`{"id":"a","task":"control"}`), 0o644)
+	w, err := OpenWriter(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !w.Has("a") {
+		t.Fatal("valid last line without newline was dropped")
+	}
+	if err := w.Append(Record{ID: "b", Task: Control}); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	recs, err := ReadRecords(path)
+	if err != nil || len(recs) != 2 {
+		t.Fatalf("ReadRecords = %d records, %v", len(recs), err)
+	}
+}
+
+func TestSummarize(t *testing.T) {
+	yes, no := true, false
+	var recs []Record
+	add := func(task string, label *bool, n int) {
+		for range n {
+			recs = append(recs, Record{Task: task, Label: label})
+		}
+	}
+	add("word_limit", &yes, 5)
+	add("word_limit", &no, 5)
+	add("lowercase", &yes, 9)
+	add("lowercase", &no, 1)
+	add(Control, nil, 7)
+	got := Summarize(recs)
+	want := []Summary{
+		{Task: "word_limit", N: 10, Satisfied: 5, PassRate: 0.5, Minority: 0.5},
+		{Task: "lowercase", N: 10, Satisfied: 9, PassRate: 0.9, Minority: 0.1, Imbalanced: true},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("Summarize = %+v, want %+v", got, want)
+	}
+}
