@@ -2,6 +2,7 @@ package vader
 
 import (
 	"bufio"
+	"container/heap"
 	_ "embed"
 	"fmt"
 	"math"
@@ -330,8 +331,10 @@ func specialIdiomsCheck(valence float64, lower []string, i int) float64 {
 }
 
 // butCheck applies the contrastive-conjunction rule in place. It reproduces the
-// Python loop exactly, including its use of list.index (the first element equal to
-// the current value is the one rescaled).
+// Python loop exactly, including its use of list.index: at step k the value v
+// now at position k is looked up, and the first position holding a value equal
+// to v is the one rescaled. Python's loop is quadratic; here each value keeps a
+// min-heap of its positions, so long texts stay linear-logarithmic.
 func butCheck(lower []string, sentiments []float64) {
 	bi := -1
 	for k, w := range lower {
@@ -343,18 +346,54 @@ func butCheck(lower []string, sentiments []float64) {
 	if bi < 0 {
 		return
 	}
-	for k := 0; k < len(sentiments); k++ {
-		s := sentiments[k]
-		si := 0
-		for si < len(sentiments) && sentiments[si] != s {
-			si++
+	pos := map[float64]*intHeap{} // value -> positions holding it (lazily cleaned)
+	push := func(v float64, i int) {
+		h := pos[v]
+		if h == nil {
+			h = &intHeap{}
+			pos[v] = h
 		}
-		if si < bi {
-			sentiments[si] = s * 0.5
-		} else if si > bi {
-			sentiments[si] = s * 1.5
+		heap.Push(h, i)
+	}
+	for i, v := range sentiments {
+		push(v, i)
+	}
+	for k := range sentiments {
+		v := sentiments[k]
+		h := pos[v]
+		for sentiments[(*h)[0]] != v { // drop positions whose value has changed
+			heap.Pop(h)
+		}
+		si := (*h)[0]
+		var nv float64
+		switch {
+		case si < bi:
+			nv = v * 0.5
+		case si > bi:
+			nv = v * 1.5
+		default:
+			continue
+		}
+		if nv != v {
+			heap.Pop(h)
+			sentiments[si] = nv
+			push(nv, si)
 		}
 	}
+}
+
+// intHeap is a min-heap of positions.
+type intHeap []int
+
+func (h intHeap) Len() int           { return len(h) }
+func (h intHeap) Less(i, j int) bool { return h[i] < h[j] }
+func (h intHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *intHeap) Push(x any)        { *h = append(*h, x.(int)) }
+func (h *intHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
 }
 
 func scoreValence(sentiments []float64, text string) Scores {

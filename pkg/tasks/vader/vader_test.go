@@ -5,7 +5,9 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"math"
+	"math/rand/v2"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -117,5 +119,65 @@ func TestNewRejectsBadLexicon(t *testing.T) {
 		if _, err := New(lex, ""); err == nil {
 			t.Errorf("%d: New(%q) = nil error", i, lex)
 		}
+	}
+}
+
+// butCheckNaive is the literal transcription of the Python loop (quadratic).
+func butCheckNaive(lower []string, sentiments []float64) {
+	bi := -1
+	for k, w := range lower {
+		if w == "but" {
+			bi = k
+			break
+		}
+	}
+	if bi < 0 {
+		return
+	}
+	for k := 0; k < len(sentiments); k++ {
+		s := sentiments[k]
+		si := 0
+		for sentiments[si] != s {
+			si++
+		}
+		if si < bi {
+			sentiments[si] = s * 0.5
+		} else if si > bi {
+			sentiments[si] = s * 1.5
+		}
+	}
+}
+
+// TestButCheckMatchesPythonLoop compares the heap version with the literal
+// loop on random inputs full of repeated values (where list.index matters).
+func TestButCheckMatchesPythonLoop(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	vals := []float64{0, 1, -1, 2, 0.5, 1.5, -0.5, 3}
+	for trial := range 2000 {
+		n := 1 + rng.IntN(30)
+		lower := make([]string, n)
+		a := make([]float64, n)
+		for i := range a {
+			lower[i] = "w"
+			a[i] = vals[rng.IntN(len(vals))]
+		}
+		lower[rng.IntN(n)] = "but"
+		b := append([]float64(nil), a...)
+		butCheck(lower, a)
+		butCheckNaive(lower, b)
+		for i := range a {
+			if a[i] != b[i] {
+				t.Fatalf("trial %d: heap %v, loop %v", trial, a, b)
+			}
+		}
+	}
+}
+
+func TestLongTextIsFast(t *testing.T) {
+	// 200k words with "but" early: the Python loop would take ~10^10 steps.
+	text := "good but " + strings.Repeat("nice bad plain ", 70000)
+	s := Default().PolarityScores(text)
+	if s.Compound <= -1 || s.Compound > 1 {
+		t.Fatalf("compound %v out of range", s.Compound)
 	}
 }
