@@ -67,16 +67,40 @@ func LinearCKA(x, y mat.Matrix) (float64, error) {
 	return nyx * nyx / (nx * ny), nil
 }
 
+// thinQ returns the n×d orthonormal factor of the thin QR of x, or an error
+// wrapping ErrDegenerate when x is rank deficient.
+func thinQ(x *mat.Dense) (*mat.Dense, error) {
+	n, d := x.Dims()
+	var qr mat.QR
+	qr.Factorize(x)
+	var r mat.Dense
+	qr.RTo(&r)
+	var maxR float64
+	for j := 0; j < d; j++ {
+		maxR = math.Max(maxR, math.Abs(r.At(j, j)))
+	}
+	for j := 0; j < d; j++ {
+		if math.Abs(r.At(j, j)) <= 1e-10*maxR {
+			return nil, fmt.Errorf("stats: PWCCA: columns are linearly dependent (rank < %d): %w", d, ErrDegenerate)
+		}
+	}
+	var q mat.Dense
+	qr.QTo(&q)
+	return mat.DenseCopyOf(q.Slice(0, n, 0, d)), nil
+}
+
 // PWCCA returns projection-weighted canonical correlation (Morcos et al. 2018)
 // between two representations of the same n examples, together with the canonical
 // correlations ρ and their weights α (summing to 1).
 //
 // The side with fewer columns (x on a tie) is the one whose canonical variates are
 // weighted: with Xc its centred matrix and H = Xc A its k = min(dx, dy) canonical
-// variates, orthonormalised by QR into Q, the weight of variate i is
-// α̃_i = Σ_j |⟨Q_i, Xc_j⟩| over the columns j of Xc, α = α̃ / Σα̃ and
-// PWCCA = Σ_i α_i ρ_i. It needs n > dx + dy (CCA on fewer rows overfits to 1) and
-// full-rank columns; otherwise it returns an error wrapping ErrDegenerate.
+// variates (orthonormal, from the QR/SVD form of CCA), the weight of variate i is
+// α̃_i = Σ_j |⟨H_i, Xc_j⟩| over the columns j of Xc, α = α̃ / Σα̃ and
+// PWCCA = Σ_i α_i ρ_i. (The reference code of Morcos et al. weights with the
+// uncentred activations; centring makes PWCCA translation invariant.) It needs
+// n > dx + dy (CCA on fewer rows overfits to 1) and full-rank columns; otherwise it
+// returns an error wrapping ErrDegenerate.
 func PWCCA(x, y mat.Matrix) (sim float64, rho, alpha []float64, err error) {
 	if err := checkPair("PWCCA", x, y); err != nil {
 		return 0, nil, nil, err
@@ -90,24 +114,32 @@ func PWCCA(x, y mat.Matrix) (sim float64, rho, alpha []float64, err error) {
 	if dy < dx {
 		a, b = y, x
 	}
-	var cc stat.CC
-	if err := cc.CanonicalCorrelations(a, b, nil); err != nil {
-		return 0, nil, nil, fmt.Errorf("stats: PWCCA: canonical correlations: %v: %w", err, ErrDegenerate)
+	// CCA by QR and SVD (Björck & Golub): with Xc = Qa Ra and Yc = Qb Rb, the
+	// singular values of QaᵀQb are the canonical correlations and Qa U are the
+	// (orthonormal) canonical variates of a.
+	ac, bc := centered(a), centered(b)
+	qa, err := thinQ(ac)
+	if err != nil {
+		return 0, nil, nil, err
 	}
-	rho = cc.CorrsTo(nil)
+	qb, err := thinQ(bc)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	var m mat.Dense
+	m.Mul(qa.T(), qb)
+	var svd mat.SVD
+	if !svd.Factorize(&m, mat.SVDThin) {
+		return 0, nil, nil, fmt.Errorf("stats: PWCCA: SVD failed: %w", ErrDegenerate)
+	}
+	rho = svd.Values(nil)
 	k := len(rho)
-	var left mat.Dense
-	cc.LeftTo(&left, false)
-	ac := centered(a)
+	var u mat.Dense
+	svd.UTo(&u)
 	var h mat.Dense
-	h.Mul(ac, left.Slice(0, left.RawMatrix().Rows, 0, k))
-	var qr mat.QR
-	qr.Factorize(&h)
-	var q mat.Dense
-	qr.QTo(&q)
-	qk := q.Slice(0, n, 0, k)
+	h.Mul(qa, u.Slice(0, u.RawMatrix().Rows, 0, k))
 	var proj mat.Dense
-	proj.Mul(qk.T(), ac) // [k, da]
+	proj.Mul(h.T(), ac) // [k, da]
 	alpha = make([]float64, k)
 	var total float64
 	for i := 0; i < k; i++ {

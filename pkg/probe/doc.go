@@ -1,0 +1,66 @@
+// Package probe trains and evaluates linear probes: L2-regularised logistic
+// regression that reads a binary property (will the response satisfy the
+// instruction?) from activations, with grouped cross-validation, bootstrap
+// intervals, control tasks and specialist-versus-general comparisons.
+//
+// # Estimator
+//
+// Params holds hyperparameters and Fit returns a separate fitted *Probe, as in
+// scikit-learn (copy Params to clone; a Probe can never be "unfitted"):
+//
+//	p := probe.DefaultParams()          // C = 1, standardised features
+//	pr, err := p.Fit(X, y)              // X: [n, d] activations, y: 0/1 labels
+//	acc, _ := pr.Score(Xtest, ytest)    // accuracy (MetricAccuracy)
+//	auc, _ := pr.AUROC(Xtest, ytest)
+//	w, b := pr.Coef(), pr.Intercept()   // in the original feature space
+//
+// The objective is scikit-learn's: C·Σᵢ log-loss + ½‖w‖² with an unpenalised bias,
+// on features standardised with the training rows' mean and population std (the
+// standardiser is stored in the probe). Probes agree with StandardScaler +
+// LogisticRegression to about 1e-7 in their coefficients (see sklearn_test.go).
+// Save and Load write and read JSON stamped with FormatVersion.
+//
+// # Solvers
+//
+// SolverLBFGS (the default) is a batched L-BFGS in float64 using gonum's assembly
+// kernels. All fits that share a design — the folds of a cross-validation, the
+// C grid of its inner CV, the control task — run as one batch: each fold's own
+// standardisation is folded into a per-feature penalty and a bias shift on one
+// globally standardised matrix, so a round over B fits costs two passes over X.
+// Its initial inverse Hessian is the Cholesky factor of XᵀX/(4n) + λI (Böhning's
+// bound on the logistic curvature), which takes out the feature correlations of
+// activations and cuts iterations about tenfold. SolverNewtonGoMLX computes the
+// gradients and Hessians of the batch ([B, n, d] intermediates) as a GoMLX graph
+// on the pkg/compute backend and solves the Newton systems with gonum; it is
+// exact and few-iteration, and meant for accelerators (on SimpleGo its O(n d²)
+// Hessians make it several times slower). BENCHMARKS.md has the numbers.
+//
+// A fit stops when the largest component of the gradient of the mean objective
+// is at most Tol (scikit-learn's lbfgs criterion) or f stops decreasing in
+// relative terms (scipy's ftol). Fits stopped by MaxIter return the last iterate
+// with a *ConvergenceError.
+//
+// # Evaluation
+//
+// CVParams.Evaluate and EvaluateMany (many datasets, in parallel: the tasks ×
+// layers × positions of a study) cross-validate with StratifiedGroupKFold, so
+// that rows of one base request never sit on both sides of a split, optionally
+// choose C per fold by inner CV over CGrid, and report accuracy and AUROC per fold
+// and pooled over out-of-fold predictions, each with a cluster-bootstrap 95%
+// interval over base requests. With Control, a control task (ControlLabels: one
+// random label per base request, Hewitt & Liang 2019) runs on the same folds with
+// the same C, and the selectivity (task AUROC − control AUROC) is reported next to
+// every score. With grouped folds a held-out request's control label cannot be
+// memorised, so the control measures the chance level of the whole pipeline.
+//
+// SpecialistVsGeneral trains per-task probes and one probe pooled over all tasks
+// and scores both on each task's held-out folds, returning paired per-fold AUROCs
+// and a paired bootstrap interval of the difference.
+//
+// # Invariants
+//
+// Inputs are never modified. Every random choice (folds, control labels,
+// bootstrap) follows Params.Seed; fits are deterministic. NaN or infinite
+// features, labels other than 0/1 and single-class training sets are errors
+// wrapping ErrInput. No panic leaves the package.
+package probe
