@@ -274,7 +274,7 @@ func TestLeftovers(t *testing.T) {
 	s, _ := Open(dir)
 	m := s.Manifest()
 	m.Shards, m.Examples = m.Shards[:1], m.Examples[:4]
-	if err := m.write(dir); err != nil {
+	if err := m.write(dir, nil); err != nil {
 		t.Fatal(err)
 	}
 	os.Truncate(filepath.Join(dir, shardFile(1)), 100)

@@ -10,8 +10,9 @@ import (
 
 // writeAtomic runs write on a buffered temporary file next to path and renames it to
 // path once complete and synced; on error the temporary file is removed. A crash at any
-// moment leaves path either as it was or complete.
-func writeAtomic(path string, write func(io.Writer) error) (err error) {
+// moment leaves path either as it was or complete. bw, when not nil, is reused as the
+// buffer (the Writer keeps one, so that committing a shard allocates nothing large).
+func writeAtomic(path string, bw *bufio.Writer, write func(io.Writer) error) (err error) {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+tmpInfix+"*")
 	if err != nil {
@@ -23,7 +24,11 @@ func writeAtomic(path string, write func(io.Writer) error) (err error) {
 			os.Remove(tmp.Name())
 		}
 	}()
-	bw := bufio.NewWriterSize(tmp, 1<<20)
+	if bw == nil {
+		bw = bufio.NewWriterSize(tmp, 1<<20)
+	}
+	bw.Reset(tmp)
+	defer bw.Reset(nil)
 	if err = write(bw); err != nil {
 		return fmt.Errorf("acts: %s: %w", path, err)
 	}

@@ -1,6 +1,8 @@
 package acts
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -110,13 +112,26 @@ func layersOf(hooks []string) []int {
 
 func shardFile(i int) string { return fmt.Sprintf("%s/shard-%06d.safetensors", ShardDir, i) }
 
-// write writes the manifest atomically, one example per line (diff- and grep-friendly),
-// streaming so that no second copy of the example list is built in memory.
-func (m *Manifest) write(dir string) error {
-	head := *m
-	head.Examples = nil
-	return writeAtomic(filepath.Join(dir, ManifestFile), func(w io.Writer) error {
-		js, err := json.MarshalIndent(head, "", " ")
+// write writes the manifest atomically, one example per line (diff- and grep-friendly).
+func (m *Manifest) write(dir string, bw *bufio.Writer) error {
+	_, err := writeManifest(dir, bw, m, func(w io.Writer) error { return encodeExamples(w, m.Examples, false) })
+	return err
+}
+
+// span is the byte range [Start, End) of the examples array's contents in manifest.json.
+type span struct{ Start, End int64 }
+
+// writeManifest writes head without its examples, then lets examples write the
+// contents of the "examples" array (see encodeExamples), and returns where they ended
+// up, so that the next rewrite can copy them from this file instead of keeping them in
+// memory.
+func writeManifest(dir string, bw *bufio.Writer, head *Manifest, examples func(io.Writer) error) (span, error) {
+	h := *head
+	h.Examples = nil
+	var sp span
+	err := writeAtomic(filepath.Join(dir, ManifestFile), bw, func(out io.Writer) error {
+		w := &countingWriter{w: out}
+		js, err := json.MarshalIndent(h, "", " ")
 		if err != nil {
 			return err
 		}
@@ -125,25 +140,47 @@ func (m *Manifest) write(dir string) error {
 		if _, err := w.Write(js); err != nil {
 			return err
 		}
-		for i, ex := range m.Examples {
-			sep := ",\n  "
-			if i == 0 {
-				sep = "\n  "
-			}
-			line, err := json.Marshal(ex)
-			if err != nil {
-				return err
-			}
-			if _, err := io.WriteString(w, sep); err != nil {
-				return err
-			}
-			if _, err := w.Write(line); err != nil {
-				return err
-			}
+		sp.Start = w.n
+		if err := examples(w); err != nil {
+			return err
 		}
+		sp.End = w.n
 		_, err = io.WriteString(w, "\n ]\n}\n")
 		return err
 	})
+	return sp, err
+}
+
+// encodeExamples writes records as array elements, one per line; more says whether
+// elements precede them. One reused buffer and encoder: nothing is allocated per record.
+func encodeExamples(w io.Writer, recs []Example, more bool) error {
+	var line bytes.Buffer
+	enc := json.NewEncoder(&line)
+	for i := range recs {
+		line.Reset()
+		if more || i > 0 {
+			line.WriteString(",")
+		}
+		line.WriteString("\n  ")
+		if err := enc.Encode(&recs[i]); err != nil { // a pointer: no copy boxed per record
+			return err
+		}
+		if _, err := w.Write(line.Bytes()[:line.Len()-1]); err != nil { // without Encode's '\n'
+			return err
+		}
+	}
+	return nil
+}
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // readManifest reads and validates dir/manifest.json.

@@ -1,6 +1,7 @@
 package acts
 
 import (
+	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -38,24 +39,30 @@ const DefaultShardBytes = 64 << 20
 // maxShardRows bounds shard_rows.
 const maxShardRows = 1 << 20
 
-// metaExamples is the shard __metadata__ entry that repeats the shard's example records
-// (JSON), so that each shard is self-describing and checkable against the manifest.
-const metaExamples = "examples"
+// metaIDs is the shard __metadata__ entry listing the shard's example ids in row order
+// (a JSON array), so that a shard can be checked against the manifest on its own. Only
+// ids: the full records would make every shard commit allocate ~1 kB per example.
+const metaIDs = "ids"
 
 // Writer streams examples into a store. It holds at most one shard of activations in
 // memory: when ShardRows examples are pending it writes them as one shard file
-// (atomically) and then records the shard in the manifest (atomically). A Writer is not
-// safe for concurrent use.
+// (atomically) and then records the shard in the manifest (atomically). Records of
+// committed examples are not kept: each manifest rewrite copies them from the previous
+// manifest file. A Writer is not safe for concurrent use.
 type Writer struct {
-	dir     string
-	m       Manifest
-	keys    []Key
-	index   map[Key]int
-	bufs    [][]byte // per key, the pending rows encoded in m.DType
-	pending []Example
-	ids     map[string]struct{}
-	resumed int
-	closed  bool
+	dir       string
+	m         Manifest // without Examples
+	committed int      // examples recorded in manifest.json
+	recs      span     // where their records are in manifest.json
+	keys      []Key
+	index     map[Key]int
+	bufs      [][]byte // per key, the pending rows encoded in m.DType
+	pending   []Example
+	ids       map[string]struct{}
+	resumed   int
+	closed    bool
+	bw        *bufio.Writer // reused by every atomic write
+	copyBuf   []byte        // reused to copy committed records into each new manifest
 }
 
 // Create opens the store in dir for writing, creating it when it does not exist. When
@@ -84,11 +91,13 @@ func Create(dir string, cfg Config) (*Writer, error) {
 	if err := removeLeftovers(dir, m); err != nil {
 		return nil, err
 	}
-	if err := m.write(dir); err != nil {
+	w := &Writer{dir: dir, m: *m, keys: keysOf(m.Hooks, m.Positions), index: map[Key]int{},
+		ids: make(map[string]struct{}, len(m.Examples)), resumed: len(m.Examples),
+		committed: len(m.Examples), bw: bufio.NewWriterSize(nil, 1<<20), copyBuf: make([]byte, 64<<10)}
+	w.recs, err = writeManifest(dir, w.bw, m, func(out io.Writer) error { return encodeExamples(out, m.Examples, false) })
+	if err != nil {
 		return nil, err
 	}
-	w := &Writer{dir: dir, m: *m, keys: keysOf(m.Hooks, m.Positions), index: map[Key]int{},
-		ids: make(map[string]struct{}, len(m.Examples)), resumed: len(m.Examples)}
 	rowBytes := m.DModel * m.DType.Size()
 	for i, k := range w.keys {
 		w.index[k] = i
@@ -97,6 +106,7 @@ func Create(dir string, cfg Config) (*Writer, error) {
 	for _, ex := range m.Examples {
 		w.ids[ex.ID] = struct{}{}
 	}
+	w.m.Examples = nil
 	return w, nil
 }
 
@@ -205,10 +215,10 @@ func (w *Writer) Has(id string) bool {
 func (w *Writer) Resumed() int { return w.resumed }
 
 // Committed is the number of examples recorded in the manifest (safe on disk).
-func (w *Writer) Committed() int { return len(w.m.Examples) }
+func (w *Writer) Committed() int { return w.committed }
 
 // Len is the number of examples stored or pending.
-func (w *Writer) Len() int { return len(w.m.Examples) + len(w.pending) }
+func (w *Writer) Len() int { return w.committed + len(w.pending) }
 
 // Add appends one example with its activations: x must hold, for every hook × position
 // of the store, a vector of d_model finite values (and, for F16, of magnitude at most
@@ -282,17 +292,42 @@ func (w *Writer) Flush() error {
 	if err != nil {
 		return err
 	}
-	m := w.m // a failed manifest write must leave the in-memory manifest as on disk
-	m.Shards = append(m.Shards[:len(m.Shards):len(m.Shards)], shard)
-	m.Examples = append(m.Examples[:len(m.Examples):len(m.Examples)], w.pending...)
-	if err := m.write(w.dir); err != nil {
+	if err := w.recordShard(shard); err != nil {
 		return err // the shard file is an orphan that the next Create removes
 	}
-	w.m = m
 	w.pending = w.pending[:0]
 	for i := range w.bufs {
 		w.bufs[i] = w.bufs[i][:0]
 	}
+	return nil
+}
+
+// recordShard rewrites the manifest with one more shard and its examples: the header,
+// the committed records copied from the current manifest file, then the new records.
+func (w *Writer) recordShard(shard Shard) error {
+	path := filepath.Join(w.dir, ManifestFile)
+	prev, err := os.Open(path) // still reads the old file after the rename replaces it
+	if err != nil {
+		return fmt.Errorf("acts: %w", err)
+	}
+	defer prev.Close()
+	head := w.m
+	head.Shards = append(w.m.Shards[:len(w.m.Shards):len(w.m.Shards)], shard)
+	recs, err := writeManifest(w.dir, w.bw, &head, func(out io.Writer) error {
+		n, err := io.CopyBuffer(out, io.NewSectionReader(prev, w.recs.Start, w.recs.End-w.recs.Start), w.copyBuf)
+		if err != nil {
+			return err
+		}
+		if n != w.recs.End-w.recs.Start {
+			return fmt.Errorf("%s changed while the store was open: %w", path, ErrCorrupt)
+		}
+		return encodeExamples(out, w.pending, w.committed > 0)
+	})
+	if err != nil {
+		return err
+	}
+	w.m.Shards, w.recs = head.Shards, recs
+	w.committed += len(w.pending)
 	return nil
 }
 
@@ -303,14 +338,14 @@ func (w *Writer) writeShard(idx int) (Shard, error) {
 	for i, k := range w.keys {
 		tensors[i] = safetensors.Tensor{Name: k.String(), DType: w.m.DType, Shape: []int{rows, w.m.DModel}, Data: w.bufs[i]}
 	}
-	recs, err := json.Marshal(w.pending)
+	ids, err := json.Marshal(ids(w.pending))
 	if err != nil {
 		return Shard{}, fmt.Errorf("acts: %w", err)
 	}
-	meta := map[string]string{"format": Format, "version": strconv.Itoa(Version), "shard": strconv.Itoa(idx), metaExamples: string(recs)}
+	meta := map[string]string{"format": Format, "version": strconv.Itoa(Version), "shard": strconv.Itoa(idx), metaIDs: string(ids)}
 	s := Shard{File: shardFile(idx), Rows: rows}
 	h := sha256.New()
-	err = writeAtomic(filepath.Join(w.dir, s.File), func(out io.Writer) error {
+	err = writeAtomic(filepath.Join(w.dir, s.File), w.bw, func(out io.Writer) error {
 		s.Bytes, err = safetensors.Encode(io.MultiWriter(out, h), tensors, meta)
 		return err
 	})
