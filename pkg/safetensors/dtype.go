@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // DType is a safetensors element type, spelled as in the file header ("F32", "BF16", ...).
@@ -124,18 +125,25 @@ func DecodeFloat32(dst []float32, src []byte, dt DType) ([]float32, error) {
 // nearest even, NaN kept NaN).
 func EncodeFloat32(dst []byte, src []float32, dt DType) ([]byte, error) {
 	le := binary.LittleEndian
+	n := len(dst)
 	switch dt {
 	case F32:
-		for _, v := range src {
-			dst = le.AppendUint32(dst, math.Float32bits(v))
+		dst = slices.Grow(dst, 4*len(src))[:n+4*len(src)]
+		out := dst[n:]
+		for i, v := range src {
+			le.PutUint32(out[4*i:], math.Float32bits(v))
 		}
 	case F16:
-		for _, v := range src {
-			dst = le.AppendUint16(dst, Float32ToFloat16(v))
+		dst = slices.Grow(dst, 2*len(src))[:n+2*len(src)]
+		out := dst[n:]
+		for i, v := range src {
+			le.PutUint16(out[2*i:], Float32ToFloat16(v))
 		}
 	case BF16:
-		for _, v := range src {
-			dst = le.AppendUint16(dst, Float32ToBFloat16(v))
+		dst = slices.Grow(dst, 2*len(src))[:n+2*len(src)]
+		out := dst[n:]
+		for i, v := range src {
+			le.PutUint16(out[2*i:], Float32ToBFloat16(v))
 		}
 	default:
 		return dst, fmt.Errorf("safetensors: encode float32 as %s: %w", dt, ErrDType)
