@@ -146,10 +146,14 @@ func sameStore(t *testing.T, a, b string) {
 		eb, _ := os.ReadDir(filepath.Join(b, sub))
 		var na, nb []string
 		for _, e := range ea {
-			na = append(na, e.Name())
+			if e.Name() != lockFile {
+				na = append(na, e.Name())
+			}
 		}
 		for _, e := range eb {
-			nb = append(nb, e.Name())
+			if e.Name() != lockFile {
+				nb = append(nb, e.Name())
+			}
 		}
 		if !slices.Equal(na, nb) {
 			t.Fatalf("%s: files %v vs %v", sub, na, nb)
@@ -313,9 +317,19 @@ func TestCreateMismatch(t *testing.T) {
 	}
 	c := cfg
 	c.ShardRows = 0 // 0 means "whatever the store uses"
-	if _, err := Create(dir, c); err != nil {
-		t.Errorf("ShardRows 0 on an existing store: %v", err)
+	w, err := Create(dir, c)
+	if err != nil {
+		t.Fatalf("ShardRows 0 on an existing store: %v", err)
 	}
+	if _, err := Create(dir, c); !errors.Is(err, ErrLocked) {
+		t.Errorf("second writer: err = %v, want ErrLocked", err)
+	}
+	w.Close()
+	w, err = Create(dir, c)
+	if err != nil {
+		t.Fatalf("after Close: %v", err)
+	}
+	w.Close()
 }
 
 func TestConfigErrors(t *testing.T) {

@@ -31,6 +31,7 @@ func TestGoldenStore(t *testing.T) {
 		if err := writeSynth(goldenDir, 10, cfg, nil); err != nil {
 			t.Fatal(err)
 		}
+		os.Remove(filepath.Join(goldenDir, lockFile))
 		s, err := Open(goldenDir)
 		if err != nil {
 			t.Fatal(err)

@@ -32,6 +32,8 @@ var (
 	ErrMismatch = errors.New("activation store configuration mismatch")
 	// ErrDuplicateID: the example id is already in the store.
 	ErrDuplicateID = errors.New("duplicate example id")
+	// ErrLocked: another Writer has the store open.
+	ErrLocked = errors.New("activation store is open in another writer")
 	// ErrNoKey: the store has no such hook/position.
 	ErrNoKey = errors.New("no such key")
 )

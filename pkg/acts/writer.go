@@ -63,12 +63,15 @@ type Writer struct {
 	closed    bool
 	bw        *bufio.Writer // reused by every atomic write
 	copyBuf   []byte        // reused to copy committed records into each new manifest
+	lock      *os.File      // holds the store's flock until Close
 }
 
 // Create opens the store in dir for writing, creating it when it does not exist. When
 // it exists (a rerun), cfg must match its model, d_model, dtype, hooks and positions
 // (else ErrMismatch); the examples it holds are kept, Has reports them, and leftovers
 // of a killed run (temporary files, a shard written but never recorded) are removed.
+// One Writer at a time per store: a second Create before Close gives ErrLocked (an
+// flock, released by the kernel if the process dies).
 func Create(dir string, cfg Config) (*Writer, error) {
 	m, err := cfg.manifest()
 	if err != nil {
@@ -77,8 +80,25 @@ func Create(dir string, cfg Config) (*Writer, error) {
 	if err := os.MkdirAll(filepath.Join(dir, ShardDir), 0o755); err != nil {
 		return nil, fmt.Errorf("acts: %w", err)
 	}
+	lk, err := lock(dir)
+	if err != nil {
+		return nil, err
+	}
+	w, err := create(dir, m, cfg.ShardRows)
+	if err != nil {
+		if lk != nil {
+			lk.Close()
+		}
+		return nil, err
+	}
+	w.lock = lk
+	return w, nil
+}
+
+// create opens or makes the store once the lock is held.
+func create(dir string, m *Manifest, shardRows int) (*Writer, error) {
 	if old, err := readManifest(dir); err == nil {
-		if err := compatible(old, m, cfg.ShardRows); err != nil {
+		if err := compatible(old, m, shardRows); err != nil {
 			return nil, fmt.Errorf("acts: %s: %w", dir, err)
 		}
 		m = old
@@ -94,6 +114,7 @@ func Create(dir string, cfg Config) (*Writer, error) {
 	w := &Writer{dir: dir, m: *m, keys: keysOf(m.Hooks, m.Positions), index: map[Key]int{},
 		ids: make(map[string]struct{}, len(m.Examples)), resumed: len(m.Examples),
 		committed: len(m.Examples), bw: bufio.NewWriterSize(nil, 1<<20), copyBuf: make([]byte, 64<<10)}
+	var err error
 	w.recs, err = writeManifest(dir, w.bw, m, func(out io.Writer) error { return encodeExamples(out, m.Examples, false) })
 	if err != nil {
 		return nil, err
@@ -356,12 +377,16 @@ func (w *Writer) writeShard(idx int) (Shard, error) {
 	return s, nil
 }
 
-// Close flushes the pending examples. The Writer cannot be used afterwards.
+// Close flushes the pending examples and releases the store. The Writer cannot be used
+// afterwards.
 func (w *Writer) Close() error {
 	if w.closed {
 		return nil
 	}
 	err := w.Flush()
 	w.closed = true
+	if w.lock != nil {
+		w.lock.Close() // releases the flock
+	}
 	return err
 }
