@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/ifprobe/ifprobe/pkg/atomicfile"
+
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
@@ -79,34 +81,12 @@ func (f *Figure) Save(dir string) ([]string, error) {
 	var paths []string
 	for ext, data := range map[string][]byte{".png": png, ".svg": svg} {
 		p := filepath.Join(dir, f.Name+ext)
-		if err := WriteFileAtomic(p, data); err != nil {
+		if err := atomicfile.WriteFile(p, data); err != nil {
 			return nil, fmt.Errorf("plot: %s: %w", f.Name, err)
 		}
 		paths = append(paths, p)
 	}
 	return paths, nil
-}
-
-// WriteFileAtomic writes data to path through a temporary file in the same
-// directory and a rename, so readers never see a partial file.
-func WriteFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 // recoverTo turns a drawing panic (gonum/plot panics on some degenerate inputs
