@@ -167,7 +167,7 @@ func (p Params) fitShared(X mat.Matrix, specs []fitSpec) ([]*Probe, error) {
 			return nil, err
 		}
 	} else {
-		solveLBFGS(ds, tasks, p.MaxIter, p.Tol, newPreconditioner(ds, 4*d))
+		solveLBFGS(ds, tasks, p.MaxIter, p.Tol, newPreconditioner(ds, 1*d))
 	}
 	probes := make([]*Probe, len(tasks))
 	var cerr *ConvergenceError
