@@ -49,3 +49,19 @@ func withAlpha(c color.Color, a uint8) color.Color {
 	r, g, b, _ := c.RGBA()
 	return color.NRGBA{uint8(r >> 8), uint8(g >> 8), uint8(b >> 8), a}
 }
+
+// KindShade returns the i-th shade (0, 1, 2, ...) of a kind's hue: tasks of one kind
+// share a hue and differ in lightness, so a figure reads by kind first.
+func KindShade(kind string, i int) color.Color {
+	r, g, b, _ := KindColor(kind).RGBA()
+	// Alternate darker and lighter steps around the base colour.
+	f := []float64{1, 0.65, 1.35, 0.45, 1.6}[i%5]
+	sh := func(v uint32) uint8 {
+		x := float64(v>>8) * f
+		if f > 1 {
+			x = float64(v>>8) + (255-float64(v>>8))*(f-1)
+		}
+		return uint8(min(255, x))
+	}
+	return color.RGBA{sh(r), sh(g), sh(b), 255}
+}
