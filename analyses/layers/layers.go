@@ -224,7 +224,6 @@ func (r *Result) Figures() ([]*plot.Figure, error) {
 	return []*plot.Figure{fig}, nil
 }
 
-
 // Table implements study.Result.
 func (r *Result) Table() [][]string {
 	rows := [][]string{{"task", "kind", "onset_layer", "onset_depth", "onset_lo", "onset_hi", "peak_layer", "peak_depth", "peak_auroc", "peak_lo", "peak_hi"}}
