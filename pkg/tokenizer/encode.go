@@ -1,0 +1,286 @@
+package tokenizer
+
+import (
+	"container/heap"
+	"strings"
+)
+
+// piece is a part of the input: raw text (id < 0) or a matched special token.
+type piece struct {
+	text string
+	id   int
+}
+
+// partition splits text at special tokens, longest token text first, as
+// llama.cpp's tokenizer_st_partition does.
+func (m *Model) partition(text string, specialAsText bool) []piece {
+	if text == "" {
+		return nil
+	}
+	parts := []piece{{text: text, id: NoToken}}
+	for _, id := range m.specials {
+		t := m.types[id]
+		if specialAsText && (t == TypeControl || t == TypeUnknown) {
+			continue
+		}
+		tok := m.tokens[id]
+		var next []piece
+		changed := false
+		for _, p := range parts {
+			if p.id != NoToken || !strings.Contains(p.text, tok) {
+				next = append(next, p)
+				continue
+			}
+			changed = true
+			rest := p.text
+			for {
+				i := strings.Index(rest, tok)
+				if i < 0 {
+					break
+				}
+				if i > 0 {
+					next = append(next, piece{text: rest[:i], id: NoToken})
+				}
+				next = append(next, piece{id: id})
+				rest = rest[i+len(tok):]
+			}
+			if rest != "" {
+				next = append(next, piece{text: rest, id: NoToken})
+			}
+		}
+		if changed {
+			parts = next
+		}
+	}
+	return parts
+}
+
+// Encode implements Tokenizer.
+func (m *Model) Encode(text string, opts EncodeOptions) ([]int, error) {
+	out := make([]int, 0, len(text)/3+2)
+	if opts.AddSpecial && m.special.AddBOS {
+		out = append(out, m.special.BOS)
+	}
+	prevSpecial := true // SentencePiece: a space prefix goes at the start and after special tokens
+	for _, p := range m.partition(text, opts.SpecialAsText) {
+		if p.id != NoToken {
+			out = append(out, p.id)
+			prevSpecial = true
+			continue
+		}
+		switch m.kind {
+		case ByteLevelBPE:
+			out = m.encodeByteLevel(p.text, out)
+		case SentencePieceBPE:
+			t := p.text
+			if m.addSpacePrefix && prevSpecial {
+				t = " " + t
+			}
+			out = m.encodeSPM(strings.ReplaceAll(t, " ", "▁"), out)
+		}
+		prevSpecial = false
+	}
+	if opts.AddSpecial && m.special.AddEOS {
+		out = append(out, m.special.EOS)
+	}
+	return out, nil
+}
+
+// encodeByteLevel pre-tokenizes, maps bytes to GPT-2 characters and applies merges.
+func (m *Model) encodeByteLevel(text string, out []int) []int {
+	cps := codepoints(text)
+	if len(cps) == 0 {
+		return out
+	}
+	var word strings.Builder
+	start := 0
+	for _, n := range m.split(cps, []int{len(cps)}) {
+		word.Reset()
+		for _, b := range []byte(text[cps[start].start:cps[start+n-1].end]) {
+			word.WriteRune(byteToRune[b])
+		}
+		start += n
+		w := word.String()
+		if m.ignoreMerges {
+			if id, ok := m.toID[w]; ok {
+				out = append(out, id)
+				continue
+			}
+		}
+		out = m.mergeRanks(w, out)
+	}
+	return out
+}
+
+// symbol is a node of the doubly linked list BPE merges work on.
+type symbol struct {
+	text       string
+	prev, next int
+}
+
+// bigram is a candidate merge of symbols left and right.
+type bigram struct {
+	left, right int
+	text        string
+	rank        int     // byte-level BPE: lower merges first
+	score       float32 // SentencePiece: higher merges first
+}
+
+// bigramQueue orders candidates by rank (or score), then leftmost first.
+type bigramQueue struct {
+	items []bigram
+	spm   bool
+}
+
+func (q *bigramQueue) Len() int { return len(q.items) }
+func (q *bigramQueue) Less(i, j int) bool {
+	a, b := q.items[i], q.items[j]
+	if q.spm {
+		if a.score != b.score {
+			return a.score > b.score
+		}
+	} else if a.rank != b.rank {
+		return a.rank < b.rank
+	}
+	return a.left < b.left
+}
+func (q *bigramQueue) Swap(i, j int) { q.items[i], q.items[j] = q.items[j], q.items[i] }
+func (q *bigramQueue) Push(x any)   { q.items = append(q.items, x.(bigram)) }
+func (q *bigramQueue) Pop() any {
+	x := q.items[len(q.items)-1]
+	q.items = q.items[:len(q.items)-1]
+	return x
+}
+
+// splitChars makes one symbol per UTF-8 character of w.
+func splitChars(w string) []symbol {
+	syms := make([]symbol, 0, len(w))
+	for i := 0; i < len(w); {
+		n := utf8Len(w[i])
+		if i+n > len(w) {
+			n = len(w) - i
+		}
+		syms = append(syms, symbol{text: w[i : i+n], prev: len(syms) - 1, next: len(syms) + 1})
+		i += n
+	}
+	syms[len(syms)-1].next = -1
+	return syms
+}
+
+// utf8Len is the length of the UTF-8 sequence a lead byte announces (1 for
+// continuation bytes), as llama.cpp's unicode_len_utf8.
+func utf8Len(b byte) int {
+	switch {
+	case b < 0x80:
+		return 1
+	case b>>5 == 0x6:
+		return 2
+	case b>>4 == 0xE:
+		return 3
+	case b>>3 == 0x1E:
+		return 4
+	}
+	return 1
+}
+
+// mergeRanks is llama.cpp's llm_tokenizer_bpe_session for one word.
+func (m *Model) mergeRanks(w string, out []int) []int {
+	syms := splitChars(w)
+	q := &bigramQueue{}
+	add := func(l, r int) {
+		if l < 0 || r < 0 {
+			return
+		}
+		rank, ok := m.ranks[[2]string{syms[l].text, syms[r].text}]
+		if !ok {
+			return
+		}
+		heap.Push(q, bigram{left: l, right: r, text: syms[l].text + syms[r].text, rank: rank})
+	}
+	for i := 1; i < len(syms); i++ {
+		add(i-1, i)
+	}
+	for q.Len() > 0 {
+		bg := heap.Pop(q).(bigram)
+		l, r := &syms[bg.left], &syms[bg.right]
+		if l.text == "" || r.text == "" || l.text+r.text != bg.text {
+			continue // stale
+		}
+		l.text += r.text
+		r.text = ""
+		l.next = r.next
+		if r.next >= 0 {
+			syms[r.next].prev = bg.left
+		}
+		add(l.prev, bg.left)
+		add(bg.left, l.next)
+	}
+	for i := 0; i != -1 && i < len(syms); i = syms[i].next {
+		s := syms[i].text
+		if id, ok := m.toID[s]; ok {
+			out = append(out, id)
+			continue
+		}
+		// A merged piece missing from the vocabulary: fall back to its characters.
+		for _, r := range s {
+			if b, ok := runeToByte[r]; ok && m.byteTok[b] != NoToken {
+				out = append(out, m.byteTok[b])
+			}
+		}
+	}
+	return out
+}
+
+// encodeSPM is llama.cpp's llm_tokenizer_spm_session: merge the adjacent pair
+// whose concatenation is the highest-scoring token, then byte fallback.
+func (m *Model) encodeSPM(text string, out []int) []int {
+	if text == "" {
+		return out
+	}
+	syms := splitChars(text)
+	q := &bigramQueue{spm: true}
+	add := func(l, r int) {
+		if l < 0 || r < 0 {
+			return
+		}
+		t := syms[l].text + syms[r].text
+		id, ok := m.toID[t]
+		if !ok {
+			return
+		}
+		heap.Push(q, bigram{left: l, right: r, text: t, score: m.scores[id]})
+	}
+	for i := 1; i < len(syms); i++ {
+		add(i-1, i)
+	}
+	for q.Len() > 0 {
+		bg := heap.Pop(q).(bigram)
+		l, r := &syms[bg.left], &syms[bg.right]
+		if l.text == "" || r.text == "" || len(l.text)+len(r.text) != len(bg.text) {
+			continue // stale
+		}
+		l.text += r.text
+		r.text = ""
+		l.next = r.next
+		if r.next >= 0 {
+			syms[r.next].prev = bg.left
+		}
+		add(l.prev, bg.left)
+		add(bg.left, l.next)
+	}
+	for i := 0; i != -1 && i < len(syms); i = syms[i].next {
+		s := syms[i].text
+		if id, ok := m.toID[s]; ok {
+			out = append(out, id)
+			continue
+		}
+		for j := 0; j < len(s); j++ {
+			if id := m.byteTok[s[j]]; id != NoToken {
+				out = append(out, id)
+			} else if m.special.UNK != NoToken {
+				out = append(out, m.special.UNK)
+			}
+		}
+	}
+	return out
+}
