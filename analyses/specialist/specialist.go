@@ -1,0 +1,218 @@
+// Package specialist is the first finding, specialist versus general probes: does a
+// probe trained on one task read that task's success better than one probe trained
+// on all nine tasks pooled?
+//
+// The paper reports that specialists win: there is no single "will follow the
+// instruction" direction shared by all tasks. At every layer (one position), Run trains
+// per-task specialists and one general probe on the union of the tasks' training
+// folds (probe.CVParams.SpecialistVsGeneral), scores both on each task's held-out
+// folds, and reports per task the difference specialist − general at the task's best
+// layer (by specialist AUROC) with a paired cluster-bootstrap CI over base requests,
+// plus the mean difference over tasks with a multi-sample bootstrap CI.
+//
+// Caveat: a base request appears in several tasks, and the general probe's training
+// rows of task B may share a base request with task A's held-out rows. That can only
+// help the general probe, so it biases the comparison against the paper's claim.
+package specialist
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/ifprobe/ifprobe/analyses/study"
+	"github.com/ifprobe/ifprobe/pkg/plot"
+	"github.com/ifprobe/ifprobe/pkg/probe"
+	"github.com/ifprobe/ifprobe/pkg/stats"
+)
+
+// Config configures Run. Zero fields take the documented defaults.
+type Config struct {
+	// Position of the activations; default "prompt_last" when the source has it,
+	// else its first position.
+	Position string `json:"position"`
+	// Layers to compare at; default all of the source's.
+	Layers []int `json:"layers,omitempty"`
+	// CV configures folds, C and bootstrap (default 5 grouped folds, C = 1).
+	CV probe.CVParams `json:"cv"`
+}
+
+// LayerComparison is specialist vs general for every task at one layer.
+type LayerComparison struct {
+	Layer int                    `json:"layer"`
+	Tasks []probe.TaskComparison `json:"tasks"`
+}
+
+// TaskSummary is one task's comparison at its best layer.
+type TaskSummary struct {
+	Task       string         `json:"task"`
+	Kind       string         `json:"kind"`
+	BestLayer  int            `json:"best_layer"`
+	Specialist stats.Interval `json:"specialist"`
+	General    stats.Interval `json:"general"`
+	Diff       stats.Interval `json:"diff"` // specialist − general, paired bootstrap
+}
+
+// Result is the specialist-vs-general finding on one model.
+type Result struct {
+	Model     string            `json:"model"`
+	Config    Config            `json:"config"`
+	NumLayers int               `json:"num_layers"`
+	ByLayer   []LayerComparison `json:"by_layer"`
+	Tasks     []TaskSummary     `json:"tasks"`
+	MeanDiff  stats.Interval    `json:"mean_diff"` // mean over tasks at their best layers
+}
+
+// Name implements study.Result.
+func (r *Result) Name() string { return "specialist" }
+
+// Run computes the finding on src.
+func Run(ctx context.Context, src study.Source, cfg Config) (*Result, error) {
+	if cfg.Position == "" {
+		cfg.Position = src.Positions()[0]
+		if slices.Contains(src.Positions(), "prompt_last") {
+			cfg.Position = "prompt_last"
+		}
+	}
+	if len(cfg.Layers) == 0 {
+		cfg.Layers = src.Layers()
+	}
+	r := &Result{Model: src.Model(), Config: cfg, NumLayers: src.NumLayers()}
+	ts := src.Tasks()
+	data := map[int][]probe.Dataset{}
+	for _, l := range cfg.Layers {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		dss := make([]probe.Dataset, len(ts))
+		for i, t := range ts {
+			ds, err := src.Dataset(t.Name, l, cfg.Position)
+			if err != nil {
+				return nil, err
+			}
+			ds.Name = t.Name
+			dss[i] = ds
+		}
+		sg, err := cfg.CV.SpecialistVsGeneral(dss)
+		if err != nil {
+			return nil, fmt.Errorf("specialist: layer %d: %w", l, err)
+		}
+		r.ByLayer = append(r.ByLayer, LayerComparison{Layer: l, Tasks: sg.Tasks})
+		data[l] = dss
+	}
+	return r, r.summarise(ts, data)
+}
+
+// summarise picks each task's best layer and bootstraps the mean difference.
+func (r *Result) summarise(ts []study.Task, data map[int][]probe.Dataset) error {
+	var members [][][]int
+	var diffs []func([]int) float64
+	for i, t := range ts {
+		best := 0
+		for li, lc := range r.ByLayer {
+			if lc.Tasks[i].Specialist.Estimate > r.ByLayer[best].Tasks[i].Specialist.Estimate {
+				best = li
+			}
+		}
+		tc := r.ByLayer[best].Tasks[i]
+		layer := r.ByLayer[best].Layer
+		r.Tasks = append(r.Tasks, TaskSummary{Task: t.Name, Kind: t.Kind, BestLayer: layer,
+			Specialist: tc.Specialist, General: tc.General, Diff: tc.Diff})
+		ds := data[layer][i]
+		members = append(members, study.Members(ds.Groups))
+		diffs = append(diffs, func(rows []int) float64 {
+			return study.AUROCOn(tc.SpecialistOOF, ds.Y, rows) - study.AUROCOn(tc.GeneralOOF, ds.Y, rows)
+		})
+	}
+	var err error
+	r.MeanDiff, err = study.MultiBootstrap(members, func(rows [][]int) float64 {
+		v := make([]float64, len(diffs))
+		for i, f := range diffs {
+			v[i] = f(rows[i])
+		}
+		return study.Mean(v)
+	}, r.Config.CV.Bootstrap)
+	if err != nil {
+		return fmt.Errorf("specialist: mean difference: %w", err)
+	}
+	return nil
+}
+
+// Figures implements study.Result: grouped bars at each task's best layer, and mean
+// AUROC of both probe kinds by depth.
+func (r *Result) Figures() ([]*plot.Figure, error) {
+	var cats []string
+	spec := plot.BarGroup{Label: "specialist (one task)", Color: plot.KindColor("structural")}
+	gen := plot.BarGroup{Label: "general (all tasks pooled)", Color: plot.KindColor("control")}
+	for _, t := range r.Tasks {
+		cats = append(cats, t.Task)
+		spec.Values, spec.Lo, spec.Hi = append(spec.Values, t.Specialist.Estimate), append(spec.Lo, t.Specialist.Lo), append(spec.Hi, t.Specialist.Hi)
+		gen.Values, gen.Lo, gen.Hi = append(gen.Values, t.General.Estimate), append(gen.Lo, t.General.Lo), append(gen.Hi, t.General.Hi)
+	}
+	bars, err := plot.Bars(plot.BarsSpec{Name: "specialist_vs_general",
+		Title:  fmt.Sprintf("%s: specialist vs general probe at each task's best layer (%s)", r.Model, r.Config.Position),
+		YLabel: "AUROC (out-of-fold, 95% CI)", Categories: cats, Groups: []plot.BarGroup{spec, gen},
+		HLines: []float64{0.5}, YMin: 0, YMax: 1.08, Width: 720, Height: 380})
+	if err != nil {
+		return nil, err
+	}
+	var depth, ms, mg []float64
+	for _, lc := range r.ByLayer {
+		var s, g []float64
+		for _, tc := range lc.Tasks {
+			s, g = append(s, tc.Specialist.Estimate), append(g, tc.General.Estimate)
+		}
+		depth = append(depth, study.Depth(lc.Layer, r.NumLayers))
+		ms, mg = append(ms, study.Mean(s)), append(mg, study.Mean(g))
+	}
+	lines, err := plot.Lines(plot.LinesSpec{Name: "specialist_vs_general_by_depth",
+		Title:  fmt.Sprintf("%s: mean AUROC over tasks by depth (%s)", r.Model, r.Config.Position),
+		XLabel: "normalised depth (layer+1)/L", YLabel: "mean AUROC over tasks",
+		Series: []plot.Series{{Label: spec.Label, X: depth, Y: ms, Color: spec.Color}, {Label: gen.Label, X: depth, Y: mg, Color: gen.Color, Dashed: true}},
+		HLines: []float64{0.5}, YMin: 0.3, YMax: 1.02})
+	if err != nil {
+		return nil, err
+	}
+	return []*plot.Figure{bars, lines}, nil
+}
+
+// Table implements study.Result.
+func (r *Result) Table() [][]string {
+	rows := [][]string{{"task", "kind", "best_layer", "specialist", "specialist_lo", "specialist_hi", "general", "general_lo", "general_hi", "diff", "diff_lo", "diff_hi"}}
+	for _, t := range r.Tasks {
+		rows = append(rows, []string{t.Task, t.Kind, fmt.Sprint(t.BestLayer),
+			study.F(t.Specialist.Estimate), study.F(t.Specialist.Lo), study.F(t.Specialist.Hi),
+			study.F(t.General.Estimate), study.F(t.General.Lo), study.F(t.General.Hi),
+			study.F(t.Diff.Estimate), study.F(t.Diff.Lo), study.F(t.Diff.Hi)})
+	}
+	return rows
+}
+
+// Verdict implements study.Result.
+func (r *Result) Verdict() string {
+	wins, losses := 0, 0
+	for _, t := range r.Tasks {
+		if t.Diff.Lo > 0 {
+			wins++
+		}
+		if t.Diff.Hi < 0 {
+			losses++
+		}
+	}
+	m := r.MeanDiff
+	measured := fmt.Sprintf("Mean AUROC difference specialist − general at each task's best layer = %.3f [%.3f, %.3f]; specialists significantly better on %d/%d tasks, worse on %d.",
+		m.Estimate, m.Lo, m.Hi, wins, len(r.Tasks), losses)
+	var holds string
+	switch {
+	case math.IsNaN(m.Estimate):
+		holds = "Not testable on this model."
+	case m.Lo > 0:
+		holds = "Holds on this model: the 95% CI of the mean difference lies above zero."
+	case m.Hi < 0:
+		holds = "Reversed on this model: the general probe is better."
+	default:
+		holds = "Not supported on this model: the 95% CI of the mean difference includes zero."
+	}
+	return "Paper: a probe trained on one task reads that task's success better than a general probe trained on all tasks. " + measured + " " + holds
+}

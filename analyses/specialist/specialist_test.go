@@ -1,0 +1,55 @@
+package specialist
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/ifprobe/ifprobe/analyses/study"
+	"github.com/ifprobe/ifprobe/pkg/probe"
+	"github.com/ifprobe/ifprobe/pkg/stats"
+)
+
+func run(t *testing.T, comps map[string][]study.Component) *Result {
+	t.Helper()
+	src, err := study.NewSynthetic(study.SyntheticConfig{
+		Tasks:     []study.Task{{Name: "a", Kind: "structural"}, {Name: "b", Kind: "lexical"}, {Name: "c", Kind: "semantic"}},
+		NumLayers: 3, N: 120, D: 12, Seed: 5, Components: comps,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Run(context.Background(), src, Config{CV: probe.CVParams{Folds: 4, Probe: probe.DefaultParams(), Bootstrap: stats.BootstrapParams{Reps: 200}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// Orthogonal task directions: a pooled probe must average them and lose.
+func TestPlantedSpecialists(t *testing.T) {
+	r := run(t, nil) // default: one own direction per task
+	if !(r.MeanDiff.Lo > 0) || !strings.Contains(r.Verdict(), "Holds") {
+		t.Fatalf("mean diff %v, verdict %q", r.MeanDiff, r.Verdict())
+	}
+	if len(r.ByLayer) != 3 || len(r.Tasks) != 3 || len(r.Table()) != 4 {
+		t.Fatalf("shape: %d layers, %d tasks", len(r.ByLayer), len(r.Tasks))
+	}
+	figs, err := r.Figures()
+	if err != nil || len(figs) != 2 {
+		t.Fatalf("figures: %v", err)
+	}
+	if err := study.Save(t.TempDir(), r); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// One direction shared by all tasks: the general probe is as good, so the claim
+// must not be declared to hold.
+func TestSharedDirectionNoSpecialistAdvantage(t *testing.T) {
+	shared := []study.Component{{Direction: 0, Weight: 3}}
+	r := run(t, map[string][]study.Component{"a": shared, "b": shared, "c": shared})
+	if strings.Contains(r.Verdict(), "Holds") {
+		t.Fatalf("shared direction but verdict holds: %s", r.Verdict())
+	}
+}
