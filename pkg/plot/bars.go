@@ -47,7 +47,8 @@ func (s BarsSpec) validate() error {
 }
 
 // Bars draws a grouped bar chart with error bars.
-func Bars(s BarsSpec) (*Figure, error) {
+func Bars(s BarsSpec) (fig *Figure, err error) {
+	defer recoverTo(&err, s.Name)
 	if err := s.validate(); err != nil {
 		return nil, err
 	}

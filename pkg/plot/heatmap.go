@@ -129,7 +129,8 @@ func dataRange(v [][]float64) (lo, hi float64) {
 
 // Heatmap draws a matrix of values as coloured cells with labels, a colour bar and,
 // when spec.Tree is set, a dendrogram.
-func Heatmap(spec HeatmapSpec) (*Figure, error) {
+func Heatmap(spec HeatmapSpec) (fig *Figure, err error) {
+	defer recoverTo(&err, spec.Name)
 	s := spec
 	if err := s.validate(); err != nil {
 		return nil, err
@@ -144,12 +145,18 @@ func Heatmap(spec HeatmapSpec) (*Figure, error) {
 	}
 	var cmap palette.ColorMap = sequential()
 	if s.Diverging {
+		if !(s.Center > s.Min && s.Center < s.Max) {
+			return nil, fmt.Errorf("plot: %s: diverging Center %v must lie inside [Min, Max] = [%v, %v]", s.Name, s.Center, s.Min, s.Max)
+		}
 		d := moreland.SmoothBlueRed()
+		d.SetMin(s.Min)
+		d.SetMax(s.Max)
 		d.SetConvergePoint(s.Center)
 		cmap = d
+	} else {
+		cmap.SetMin(s.Min)
+		cmap.SetMax(s.Max)
 	}
-	cmap.SetMin(s.Min)
-	cmap.SetMax(s.Max)
 	w, h := s.Width, s.Height
 	if w == 0 {
 		w = 7 * vg.Inch

@@ -50,7 +50,8 @@ func (s LinesSpec) validate() error {
 }
 
 // Lines draws lines with optional confidence bands and markers.
-func Lines(s LinesSpec) (*Figure, error) {
+func Lines(s LinesSpec) (fig *Figure, err error) {
+	defer recoverTo(&err, s.Name)
 	if err := s.validate(); err != nil {
 		return nil, err
 	}

@@ -61,7 +61,12 @@ func sampleFigures(t *testing.T) []*Figure {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return []*Figure{lines, bars, heat}
+	div, err := Heatmap(HeatmapSpec{Name: "heat_diverging", Diverging: true, Center: 0.5, Min: 0, Max: 1, Annotate: true,
+		RowLabels: []string{"a", "b"}, ColLabels: []string{"a", "b"}, Values: [][]float64{{0.9, 0.2}, {0.5, 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []*Figure{lines, bars, heat, div}
 }
 
 func TestFiguresRender(t *testing.T) {
@@ -113,6 +118,10 @@ func TestSpecErrors(t *testing.T) {
 			_, err := Heatmap(HeatmapSpec{Name: "f", RowLabels: []string{"a"}, ColLabels: []string{"x", "y"}, Values: [][]float64{{1}}})
 			return err
 		}, "Values[0] has 1 columns"},
+		{"heatmap: centre outside range", func() error {
+			_, err := Heatmap(HeatmapSpec{Name: "f", RowLabels: []string{"a"}, ColLabels: []string{"x"}, Values: [][]float64{{1}}, Diverging: true, Center: 5, Min: 0, Max: 1})
+			return err
+		}, "Center 5"},
 		{"heatmap: bad tree", func() error {
 			_, err := Heatmap(HeatmapSpec{Name: "f", RowLabels: []string{"a", "b"}, ColLabels: []string{"a", "b"},
 				Values: [][]float64{{1, 2}, {3, 4}}, Tree: &Tree{Merges: [][2]int{{0, 0}}, Heights: []float64{1}}})

@@ -1,0 +1,301 @@
+// Package transfer is the second finding, cross-task transfer: does a probe trained
+// to read success on task A read success on task B?
+//
+// The paper reports weak transfer overall, with successes clustering by skill
+// similarity (structural with structural, and so on). Run builds the 9×9 matrix of
+// AUROC(train A → test B) at one layer and position, and a best-layer version where
+// each row uses the layer at which A's own probe is best. Folds are shared across
+// tasks and grouped by base request, so the probe trained on A's training folds is
+// scored on B's rows of held-out base requests only: the diagonal is ordinary grouped
+// cross-validation. From the matrix it clusters tasks (average linkage on the
+// distance 1 − s, s = 2·max(0, mean(T_AB, T_BA) − 0.5)), and contrasts mean transfer
+// within a kind with mean transfer across kinds, with a cluster-bootstrap CI and an
+// exact permutation p-value over kind labellings.
+package transfer
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/ifprobe/ifprobe/analyses/study"
+	"github.com/ifprobe/ifprobe/pkg/probe"
+	"github.com/ifprobe/ifprobe/pkg/stats"
+	"gonum.org/v1/gonum/mat"
+)
+
+// Config configures Run. Zero fields take the documented defaults.
+type Config struct {
+	// Position of the activations; default "prompt_last" when present.
+	Position string `json:"position"`
+	// Layer of the main matrix; unless UseLayer, the layer with the highest mean
+	// within-task (diagonal) AUROC.
+	Layer    int  `json:"layer"`
+	UseLayer bool `json:"use_layer"`
+	// Folds shared by all tasks (grouped by base request); default 5.
+	Folds int `json:"folds"`
+	// Probe hyperparameters (default probe.DefaultParams); its Seed draws the folds.
+	Probe probe.Params `json:"probe"`
+	// Bootstrap configures the intervals (default 1000 resamples, 95%).
+	Bootstrap stats.BootstrapParams `json:"bootstrap"`
+}
+
+// Matrix is AUROC(train row task → test column task) with 95% CIs.
+type Matrix struct {
+	Layers []int              `json:"layers"` // layer used by each row (train task)
+	AUROC  [][]stats.Interval `json:"auroc"`  // [train][test]
+	oof    [][][]float64      // [train][test] out-of-fold decision values on test rows
+}
+
+// Result is the transfer finding on one model.
+type Result struct {
+	Model     string       `json:"model"`
+	Config    Config       `json:"config"`
+	Tasks     []study.Task `json:"tasks"`
+	Fixed     Matrix       `json:"fixed"`      // every row at Config.Layer
+	BestLayer Matrix       `json:"best_layer"` // row A at A's best layer
+	// Dendrogram clusters tasks from Fixed; Order is its leaf order.
+	Dendrogram *stats.Dendrogram `json:"dendrogram"`
+	Order      []int             `json:"order"`
+	// Within and Across are the mean off-diagonal AUROCs of same-kind and
+	// different-kind pairs (Fixed); Contrast = Within − Across with a cluster-
+	// bootstrap CI, and PermutationP its exact one-sided permutation p-value over
+	// relabellings of the tasks' kinds.
+	Within       float64        `json:"within"`
+	Across       float64        `json:"across"`
+	Contrast     stats.Interval `json:"contrast"`
+	PermutationP float64        `json:"permutation_p"`
+	OffDiagonal  stats.Interval `json:"off_diagonal"` // mean off-diagonal AUROC
+	Diagonal     float64        `json:"diagonal"`     // mean diagonal AUROC
+}
+
+// Name implements study.Result.
+func (r *Result) Name() string { return "transfer" }
+
+// Run computes the finding on src.
+func Run(ctx context.Context, src study.Source, cfg Config) (*Result, error) {
+	if cfg.Position == "" {
+		cfg.Position = src.Positions()[0]
+		if slices.Contains(src.Positions(), "prompt_last") {
+			cfg.Position = "prompt_last"
+		}
+	}
+	if cfg.Folds == 0 {
+		cfg.Folds = 5
+	}
+	if cfg.Probe == (probe.Params{}) {
+		cfg.Probe = probe.DefaultParams()
+	}
+	ts := src.Tasks()
+	r := &Result{Model: src.Model(), Tasks: ts}
+	byLayer := map[int]*Matrix{}
+	data := map[int][]probe.Dataset{}
+	for _, l := range src.Layers() {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		dss, err := datasets(src, ts, l, cfg.Position)
+		if err != nil {
+			return nil, err
+		}
+		m, err := transferMatrix(dss, l, cfg)
+		if err != nil {
+			return nil, fmt.Errorf("transfer: layer %d: %w", l, err)
+		}
+		byLayer[l], data[l] = m, dss
+	}
+	if !cfg.UseLayer {
+		cfg.Layer = bestMeanDiagonal(byLayer, src.Layers())
+	}
+	if byLayer[cfg.Layer] == nil {
+		return nil, fmt.Errorf("transfer: layer %d not in source (layers %v)", cfg.Layer, src.Layers())
+	}
+	r.Config = cfg
+	r.Fixed = *byLayer[cfg.Layer]
+	r.BestLayer = bestLayerRows(byLayer, src.Layers(), len(ts))
+	if err := r.analyse(data[cfg.Layer]); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func datasets(src study.Source, ts []study.Task, layer int, pos string) ([]probe.Dataset, error) {
+	dss := make([]probe.Dataset, len(ts))
+	for i, t := range ts {
+		ds, err := src.Dataset(t.Name, layer, pos)
+		if err != nil {
+			return nil, err
+		}
+		dss[i] = ds
+	}
+	return dss, nil
+}
+
+// sharedFolds assigns every base request (group id, shared across tasks) to a fold.
+func sharedFolds(dss []probe.Dataset, k int, seed uint64) map[int]int {
+	var ids []int
+	seen := map[int]bool{}
+	for _, ds := range dss {
+		for _, g := range ds.Groups {
+			if !seen[g] {
+				seen[g] = true
+				ids = append(ids, g)
+			}
+		}
+	}
+	slices.Sort(ids)
+	rng := rand.New(rand.NewPCG(seed, 0x7472616e73666572))
+	rng.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+	fold := make(map[int]int, len(ids))
+	for i, g := range ids {
+		fold[g] = i % k
+	}
+	return fold
+}
+
+// rowsWhere returns the rows of ds whose fold is (in == true) or is not k.
+func rowsWhere(ds probe.Dataset, fold map[int]int, k int, in bool) []int {
+	var rows []int
+	for i, g := range ds.Groups {
+		if (fold[g] == k) == in {
+			rows = append(rows, i)
+		}
+	}
+	return rows
+}
+
+func subset(ds probe.Dataset, rows []int) (*mat.Dense, []int) {
+	_, d := ds.X.Dims()
+	x := mat.NewDense(max(len(rows), 1), d, nil)
+	y := make([]int, len(rows))
+	for i, r := range rows {
+		x.SetRow(i, ds.X.RawRowView(r))
+		y[i] = ds.Y[r]
+	}
+	return x, y
+}
+
+// transferMatrix trains on each task's training folds and scores every task's
+// held-out rows of the same folds.
+func transferMatrix(dss []probe.Dataset, layer int, cfg Config) (*Matrix, error) {
+	n := len(dss)
+	fold := sharedFolds(dss, cfg.Folds, cfg.Probe.Seed)
+	m := &Matrix{Layers: make([]int, n), AUROC: make([][]stats.Interval, n), oof: make([][][]float64, n)}
+	for a := range dss {
+		m.Layers[a] = layer
+		m.oof[a] = make([][]float64, n)
+		for b := range dss {
+			m.oof[a][b] = make([]float64, len(dss[b].Y))
+			for i := range m.oof[a][b] {
+				m.oof[a][b][i] = math.NaN()
+			}
+		}
+		for k := 0; k < cfg.Folds; k++ {
+			x, y := subset(dss[a], rowsWhere(dss[a], fold, k, false))
+			if !hasBothClasses(y) {
+				continue // this fold's training rows of A are one class: no probe
+			}
+			pr, err := cfg.Probe.Fit(x, y)
+			if err != nil && pr == nil {
+				return nil, fmt.Errorf("train %s fold %d: %w", dss[a].Name, k, err)
+			}
+			for b := range dss {
+				rows := rowsWhere(dss[b], fold, k, true)
+				if len(rows) == 0 {
+					continue
+				}
+				xt, _ := subset(dss[b], rows)
+				dec, err := pr.DecisionFunction(xt)
+				if err != nil {
+					return nil, err
+				}
+				for i, r := range rows {
+					m.oof[a][b][r] = dec[i]
+				}
+			}
+		}
+		m.AUROC[a] = make([]stats.Interval, n)
+		for b := range dss {
+			m.AUROC[a][b] = oofAUROC(m.oof[a][b], dss[b], cfg.Bootstrap)
+		}
+	}
+	return m, nil
+}
+
+func hasBothClasses(y []int) bool {
+	return slices.Contains(y, 0) && slices.Contains(y, 1)
+}
+
+// scoredRows lists the rows that received an out-of-fold score.
+func scoredRows(oof []float64) []int {
+	var rows []int
+	for i, v := range oof {
+		if !math.IsNaN(v) {
+			rows = append(rows, i)
+		}
+	}
+	return rows
+}
+
+// oofAUROC is the pooled AUROC of out-of-fold scores with a cluster-bootstrap CI.
+func oofAUROC(oof []float64, ds probe.Dataset, bp stats.BootstrapParams) stats.Interval {
+	rows := scoredRows(oof)
+	nan := math.NaN()
+	groups := make([]int, len(rows))
+	for i, r := range rows {
+		groups[i] = ds.Groups[r]
+	}
+	mem := study.Members(groups)
+	stat := func(idx []int) float64 {
+		sub := make([]int, len(idx))
+		for i, j := range idx {
+			sub[i] = rows[j]
+		}
+		return study.AUROCOn(oof, ds.Y, sub)
+	}
+	iv, err := stats.Bootstrap(len(mem), stats.GroupedStatistic(mem, stat), bp)
+	if err != nil {
+		return stats.Interval{Estimate: stat(identity(len(rows))), Lo: nan, Hi: nan}
+	}
+	return iv
+}
+
+func identity(n int) []int {
+	o := make([]int, n)
+	for i := range o {
+		o[i] = i
+	}
+	return o
+}
+
+func bestMeanDiagonal(byLayer map[int]*Matrix, layers []int) int {
+	best, bestV := layers[0], math.Inf(-1)
+	for _, l := range layers {
+		var d []float64
+		for i := range byLayer[l].AUROC {
+			d = append(d, byLayer[l].AUROC[i][i].Estimate)
+		}
+		if v := study.Mean(d); v > bestV {
+			best, bestV = l, v
+		}
+	}
+	return best
+}
+
+// bestLayerRows takes each row (train task A) from the layer where A's own probe,
+// the diagonal entry, is best.
+func bestLayerRows(byLayer map[int]*Matrix, layers []int, n int) Matrix {
+	m := Matrix{Layers: make([]int, n), AUROC: make([][]stats.Interval, n), oof: make([][][]float64, n)}
+	for a := 0; a < n; a++ {
+		best := layers[0]
+		for _, l := range layers {
+			if byLayer[l].AUROC[a][a].Estimate > byLayer[best].AUROC[a][a].Estimate {
+				best = l
+			}
+		}
+		m.Layers[a], m.AUROC[a], m.oof[a] = best, byLayer[best].AUROC[a], byLayer[best].oof[a]
+	}
+	return m
+}
