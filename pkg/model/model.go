@@ -35,6 +35,17 @@ var ErrBadInput = errors.New("model: bad input")
 // [out, in], q/k in Hugging Face row order). cfg is validated; every tensor cfg
 // needs must be present with the right shape.
 func New(backend backends.Backend, cfg Config, weights map[string][]float32) (*Model, error) {
+	return newModel(backend, cfg, func(s weightSpec) ([]float32, error) {
+		w, ok := weights[s.Name]
+		if !ok {
+			return nil, fmt.Errorf("model: weight %q: missing", s.Name)
+		}
+		return w, nil
+	})
+}
+
+// newModel builds a Model reading each weight with get.
+func newModel(backend backends.Backend, cfg Config, get func(weightSpec) ([]float32, error)) (*Model, error) {
 	if backend == nil {
 		return nil, fmt.Errorf("%w: nil backend", ErrBadInput)
 	}
@@ -46,19 +57,18 @@ func New(backend backends.Backend, cfg Config, weights map[string][]float32) (*M
 		return nil, err
 	}
 	m := &Model{Config: cfg, Family: fam, backend: backend, lay: layoutFor(&cfg), execs: map[string]*graph.Exec{}}
-	for _, s := range m.lay.specs {
-		w, ok := weights[s.Name]
-		if !ok {
-			return nil, fmt.Errorf("model: weight %q: missing", s.Name)
+	m.weights = make([]*tensors.Tensor, len(m.lay.specs))
+	for i, s := range m.lay.specs {
+		w, err := get(s)
+		if err != nil {
+			return nil, err
 		}
 		if len(w) != numel(s.Shape) {
 			return nil, fmt.Errorf("model: weight %q: %d values, want %v", s.Name, len(w), s.Shape)
 		}
-		t, err := m.toDevice(w, s.Shape)
-		if err != nil {
+		if m.weights[i], err = m.toDevice(w, s.Shape); err != nil {
 			return nil, fmt.Errorf("model: weight %q: %w", s.Name, err)
 		}
-		m.weights = append(m.weights, t)
 	}
 	return m, nil
 }
