@@ -17,6 +17,9 @@ const (
 	EnvHome = "IFPROBE_HOME"
 	// EnvCache set to "off" makes Cache compute every time, reading and writing nothing.
 	EnvCache = "IFPROBE_NBCACHE"
+	// EnvCacheDir, when set, is the cache directory itself (tests point it at a
+	// temporary directory so that notebooks run from a cold cache).
+	EnvCacheDir = "IFPROBE_NBCACHE_DIR"
 )
 
 // cacheMagic and cacheVersion start every entry; a file without them is not ours.
@@ -38,9 +41,12 @@ type cacheHeader struct {
 	Type    string // the Go type of the value, as reflect prints it
 }
 
-// CacheDir returns the directory of cache entries: $IFPROBE_HOME/nbcache, with
-// IFPROBE_HOME defaulting to ~/.cache/ifprobe.
+// CacheDir returns the directory of cache entries: $IFPROBE_NBCACHE_DIR if set, else
+// $IFPROBE_HOME/nbcache, with IFPROBE_HOME defaulting to ~/.cache/ifprobe.
 func CacheDir() string {
+	if d := os.Getenv(EnvCacheDir); d != "" {
+		return d
+	}
 	home := os.Getenv(EnvHome)
 	if home == "" {
 		if d, err := os.UserHomeDir(); err == nil {

@@ -19,6 +19,7 @@ func useHome(t *testing.T) string {
 	home := t.TempDir()
 	t.Setenv(EnvHome, home)
 	t.Setenv(EnvCache, "")
+	t.Setenv(EnvCacheDir, "")
 	return home
 }
 
@@ -48,6 +49,11 @@ func TestCacheComputesOnceThenReads(t *testing.T) {
 	}
 	if CacheDir() != filepath.Join(home, "nbcache") {
 		t.Errorf("CacheDir() = %q", CacheDir())
+	}
+	dir := t.TempDir()
+	t.Setenv(EnvCacheDir, dir)
+	if CacheDir() != dir {
+		t.Errorf("with $%s: CacheDir() = %q, want %q", EnvCacheDir, CacheDir(), dir)
 	}
 }
 

@@ -13,7 +13,8 @@
 //		return expensiveLabels() // runs only when the key is not on disk yet
 //	})
 //
-// Entries live under $IFPROBE_HOME/nbcache (default ~/.cache/ifprobe/nbcache), one
+// Entries live under $IFPROBE_HOME/nbcache (default ~/.cache/ifprobe/nbcache, or
+// $IFPROBE_NBCACHE_DIR when set), one
 // gob file per key, written to a temporary name and renamed, so a cell interrupted
 // half-way never leaves a torn entry. Put a version in the key ("-v2") when the code
 // that computes it changes; CacheClear forgets one key, and IFPROBE_NBCACHE=off

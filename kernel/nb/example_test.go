@@ -26,8 +26,8 @@ func ExampleTable() {
 func ExampleCache() {
 	home, _ := os.MkdirTemp("", "nbcache-example")
 	defer os.RemoveAll(home)
-	os.Setenv(nb.EnvHome, home)
-	defer os.Unsetenv(nb.EnvHome)
+	os.Setenv(nb.EnvCacheDir, home)
+	defer os.Unsetenv(nb.EnvCacheDir)
 
 	squares := func() ([]float64, error) {
 		fmt.Println("computing...")

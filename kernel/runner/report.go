@@ -136,7 +136,9 @@ func parseReport(b []byte) (Report, error) {
 			}
 		}
 		for _, e := range errs {
-			e.Detail = strings.TrimSpace(blankRE.ReplaceAllString(explain.String(), "\n"))
+			// gonb marks cell lines in stack traces with terminal escapes: drop them.
+			d := ansiRE.ReplaceAllString(explain.String(), "")
+			e.Detail = strings.TrimSpace(blankRE.ReplaceAllString(d, "\n"))
 			rep.Errors = append(rep.Errors, e)
 		}
 	}
@@ -153,6 +155,7 @@ var (
 	contextRE = regexp.MustCompile(`(?s)<div class="gonb-err-context">.*?</div>\s*</div>`)
 	tagRE     = regexp.MustCompile(`<[^>]*>`)
 	blankRE   = regexp.MustCompile(`\n\s*\n+`)
+	ansiRE    = regexp.MustCompile("\x1b\\[[0-9;]*[A-Za-z]")
 )
 
 // htmlText turns gonb's HTML error into plain lines: the compiler messages, without

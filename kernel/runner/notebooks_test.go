@@ -1,0 +1,40 @@
+package runner
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+)
+
+// TestNotebooks executes every notebook in notebooks/ headlessly, in the small
+// profile (IFPROBE_PROFILE=ci), and requires each to run every cell with no error
+// output and to show at least one image. Under CI=true a missing Jupyter or kernel
+// fails the test (install.sh installs both).
+func TestNotebooks(t *testing.T) {
+	opts := requireKernel(t)
+	opts.Profile = "ci"
+	opts.HTML = true
+	// A cold notebook cache: every notebook must compute what it caches.
+	opts.Env = []string{"IFPROBE_NBCACHE_DIR=" + t.TempDir()}
+	paths, err := List(filepath.Join(opts.Root, "notebooks"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(paths) == 0 {
+		t.Fatalf("no notebooks in %s", filepath.Join(opts.Root, "notebooks"))
+	}
+	for _, p := range paths {
+		name := filepath.Base(p)
+		t.Run(name, func(t *testing.T) {
+			res, err := Run(context.Background(), opts, []string{p})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := res[0]
+			t.Logf("%s: %d code cells, %d images %v, %.1fs", name, r.Report.CodeCells, r.Report.Images, r.Report.ImageTypes, r.Duration.Seconds())
+			if r.Report.ImageTypes["image/png"] == 0 {
+				t.Errorf("%s: no PNG image: HTML exports without SVG support would show no figure", name)
+			}
+		})
+	}
+}
