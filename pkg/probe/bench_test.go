@@ -61,7 +61,15 @@ func benchmarkEvaluate(b *testing.B, n, d int, solver string) {
 	b.ReportMetric(float64(5*b.N)/b.Elapsed().Seconds(), "fits/s")
 }
 
-func BenchmarkEvaluateLBFGS_n2000_d64(b *testing.B)   { benchmarkEvaluate(b, 2000, 64, probe.SolverLBFGS) }
-func BenchmarkEvaluateLBFGS_n2000_d576(b *testing.B)  { benchmarkEvaluate(b, 2000, 576, probe.SolverLBFGS) }
-func BenchmarkEvaluateNewton_n2000_d64(b *testing.B)  { benchmarkEvaluate(b, 2000, 64, probe.SolverNewtonGoMLX) }
-func BenchmarkEvaluateNewton_n2000_d576(b *testing.B) { benchmarkEvaluate(b, 2000, 576, probe.SolverNewtonGoMLX) }
+func BenchmarkEvaluateLBFGS_n2000_d64(b *testing.B) {
+	benchmarkEvaluate(b, 2000, 64, probe.SolverLBFGS)
+}
+func BenchmarkEvaluateLBFGS_n2000_d576(b *testing.B) {
+	benchmarkEvaluate(b, 2000, 576, probe.SolverLBFGS)
+}
+func BenchmarkEvaluateNewton_n2000_d64(b *testing.B) {
+	benchmarkEvaluate(b, 2000, 64, probe.SolverNewtonGoMLX)
+}
+func BenchmarkEvaluateNewton_n2000_d576(b *testing.B) {
+	benchmarkEvaluate(b, 2000, 576, probe.SolverNewtonGoMLX)
+}

@@ -167,7 +167,7 @@ func (p Params) fitShared(X mat.Matrix, specs []fitSpec) ([]*Probe, error) {
 			return nil, err
 		}
 	} else {
-		solveLBFGS(ds, tasks, p.MaxIter, p.Tol, newPreconditioner(ds, 1*d))
+		solveLBFGS(ds, tasks, p.MaxIter, p.Tol, newPreconditioner(ds, preconditionRows*d))
 	}
 	probes := make([]*Probe, len(tasks))
 	var cerr *ConvergenceError
@@ -204,6 +204,13 @@ func (p Params) fitShared(X mat.Matrix, specs []fitSpec) ([]*Probe, error) {
 	}
 	return probes, nil
 }
+
+// preconditionRows × d rows (at most) estimate the Gram matrix of the
+// preconditioner: enough to capture the feature correlations, while the Gram
+// stays cheap. Measured on the benchcmp problems (n = 2000, d = 576), CPU time
+// per problem: all rows 0.27 s (10 iterations), 2d rows 0.22 s (14), d rows
+// 0.28 s (29).
+const preconditionRows = 2
 
 // recoverTo turns a panic escaping graph building or numeric code into an error, so
 // that none leaves the public API.

@@ -5,48 +5,47 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// The two products of a batched logistic fit are skinny (B ≪ d): Z = X Vᵀ and
-// G += Rᵀ X. gonum's general Dgemm handles them at about 1 GFLOP/s here; walking X
-// once, row by row, with the assembly dot/axpy kernels of gonum/floats keeps each
-// row in L1 for all B fits and runs 2-4x faster.
-
-// scoresTo sets z[i*B+b] = x_i · thetas[b][:d] for all rows i and fits b.
-func (ds *design) scoresTo(z []float64, thetas [][]float64) {
-	B, d := len(thetas), ds.d
-	for i := 0; i < ds.n; i++ {
-		row := ds.x[i*d : (i+1)*d]
-		for b, th := range thetas {
-			z[i*B+b] = floats.Dot(row, th[:d])
+// gramTo sets g to scale·XᵀX over the rows of the row-major n×d matrix x listed
+// in rows. It transposes those rows once so that columns are contiguous, then
+// computes four columns of G per sweep over the others: each column read from
+// cache feeds four dot products, which beats one assembly dot per entry by
+// about 15% here.
+func gramTo(g *mat.SymDense, x []float64, rows []int, d int, scale float64) {
+	m := len(rows)
+	xt := make([]float64, d*m)
+	for k, i := range rows {
+		for j, v := range x[i*d : (i+1)*d] {
+			xt[j*m+k] = v
 		}
 	}
-}
-
-// addGradTo adds Σ_i r[i*B+b] x_i to grads[b][:d] for every fit b.
-func (ds *design) addGradTo(grads [][]float64, r []float64) {
-	B, d := len(grads), ds.d
-	for i := 0; i < ds.n; i++ {
-		row := ds.x[i*d : (i+1)*d]
-		for b, g := range grads {
-			if ri := r[i*B+b]; ri != 0 {
-				floats.AddScaled(g[:d], ri, row)
+	col := func(j int) []float64 { return xt[j*m : (j+1)*m] }
+	j := 0
+	for ; j+4 <= d; j += 4 {
+		c0, c1, c2, c3 := col(j), col(j+1), col(j+2), col(j+3)
+		for k := j; k < d; k++ {
+			ck := col(k)[:len(c0)]
+			var s0, s1, s2, s3 float64
+			for i, v := range ck {
+				s0 += c0[i] * v
+				s1 += c1[i] * v
+				s2 += c2[i] * v
+				s3 += c3[i] * v
+			}
+			g.SetSym(j, k, scale*s0)
+			if k > j {
+				g.SetSym(j+1, k, scale*s1)
+			}
+			if k > j+1 {
+				g.SetSym(j+2, k, scale*s2)
+			}
+			if k > j+2 {
+				g.SetSym(j+3, k, scale*s3)
 			}
 		}
 	}
-}
-
-// gramTo sets g to scale·XᵀX over the first m rows of the row-major n×d matrix x.
-// It transposes those rows once so that each entry is one contiguous dot product.
-func gramTo(g *mat.SymDense, x []float64, m, d int, scale float64) {
-	xt := make([]float64, d*m)
-	for i := 0; i < m; i++ {
-		for j := 0; j < d; j++ {
-			xt[j*m+i] = x[i*d+j]
-		}
-	}
-	for j := 0; j < d; j++ {
-		cj := xt[j*m : (j+1)*m]
+	for ; j < d; j++ {
 		for k := j; k < d; k++ {
-			g.SetSym(j, k, scale*floats.Dot(cj, xt[k*m:(k+1)*m]))
+			g.SetSym(j, k, scale*floats.Dot(col(j), col(k)))
 		}
 	}
 }

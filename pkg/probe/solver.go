@@ -5,6 +5,7 @@ import (
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/floats"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -47,43 +48,45 @@ func (t *fitTask) penalty(j int) float64 {
 }
 
 // evalBatch computes f and ∇f (length d+1, bias last) of every task at its theta.
-// thetas[b] has length d+1. It uses two matrix products over the shared design.
+// thetas[b] has length d+1. It makes one pass over the rows of the shared design:
+// while a row sits in L1 it is dotted with every fit's coefficients and added,
+// scaled by that fit's residual, to every fit's gradient (gonum's assembly dot
+// and axpy), so a round over B fits reads X from memory once.
 func (ds *design) evalBatch(tasks []*fitTask, thetas [][]float64, f []float64, grads [][]float64) {
-	n, d, B := ds.n, ds.d, len(tasks)
-	if B == 0 {
-		return
+	n, d := ds.n, ds.d
+	loss := make([]float64, len(tasks))
+	for b := range tasks {
+		for j := range grads[b] {
+			grads[b][j] = 0
+		}
 	}
-	z := make([]float64, n*B)
-	ds.scoresTo(z, thetas)
-	// z becomes the residual r_ib = s_i (σ(z_ib) − y_ib) / S_b.
-	for b, t := range tasks {
-		bias := thetas[b][d]
-		var loss, gb float64
-		inv := 1 / t.sumW
-		for i := 0; i < n; i++ {
+	for i := 0; i < n; i++ {
+		row := ds.x[i*d : (i+1)*d]
+		for b, t := range tasks {
 			s := t.weight[i]
 			if s == 0 {
-				z[i*B+b] = 0
 				continue
 			}
-			zi := z[i*B+b] + bias
-			loss += s * (softplus(zi) - t.y[i]*zi)
-			r := s * (sigmoid(zi) - t.y[i]) * inv
-			z[i*B+b] = r
-			gb += r
+			th := thetas[b]
+			z := floats.Dot(row, th[:d]) + th[d]
+			loss[b] += s * (softplus(z) - t.y[i]*z)
+			r := s * (sigmoid(z) - t.y[i]) / t.sumW
+			floats.AddScaled(grads[b][:d], r, row)
+			grads[b][d] += r
 		}
-		var reg float64
+	}
+	for b, t := range tasks {
+		inv := 1 / t.sumW
 		lam := inv / t.c
-		g := grads[b]
+		th, g := thetas[b], grads[b]
+		var reg float64
 		for j := 0; j < d; j++ {
 			p := t.penalty(j)
-			reg += p * thetas[b][j] * thetas[b][j]
-			g[j] = lam * p * thetas[b][j]
+			reg += p * th[j] * th[j]
+			g[j] += lam * p * th[j]
 		}
-		f[b] = loss*inv + 0.5*lam*reg
-		g[d] = gb
+		f[b] = loss[b]*inv + 0.5*lam*reg
 	}
-	ds.addGradTo(grads, z)
 }
 
 func sigmoid(z float64) float64 {
@@ -119,9 +122,13 @@ func newPreconditioner(ds *design, maxRows int) *preconditioner {
 	if maxRows > 0 && maxRows < m {
 		m = maxRows
 	}
-	// The first m rows: the design's row order carries no label information
-	// (callers shuffle nothing, but any m rows estimate the feature correlations).
-	gramTo(g, ds.x, m, ds.d, 1/(4*float64(m)))
+	// m rows evenly spread over the design, so that rows sorted by label or task
+	// still give a representative estimate of the feature correlations.
+	rows := make([]int, m)
+	for k := range rows {
+		rows[k] = k * ds.n / m
+	}
+	gramTo(g, ds.x, rows, ds.d, 1/(4*float64(m)))
 	return &preconditioner{d: ds.d, inv: map[float64]*mat.Dense{}, gram: g, n: ds.n}
 }
 
