@@ -169,7 +169,7 @@ func (r *renderer) execSet(s *setStmt, f *frame) {
 }
 
 func (r *renderer) unpack(v any, n, line int) []any {
-	items, ok := v.([]any)
+	items, ok := plain(v).([]any)
 	if !ok || len(items) != n {
 		r.fail(line, ErrRender, "cannot unpack %s into %d names", typeName(v), n)
 	}
@@ -268,6 +268,9 @@ func (r *renderer) eval(e expr, f *frame) any {
 		out := make([]any, len(e.items))
 		for i, it := range e.items {
 			out[i] = r.eval(it, f)
+		}
+		if e.tuple {
+			return tuple(out)
 		}
 		return out
 	case *dictExpr:
@@ -906,7 +909,7 @@ func (r *renderer) repeatStr(s string, n int64) string {
 
 // percentFormat is Python's "fmt % args" for %s, %r, %d, %i, %f, %x and %%.
 func (r *renderer) percentFormat(format string, arg any, e expr) string {
-	args, ok := arg.([]any)
+	args, ok := plain(arg).([]any)
 	if !ok {
 		args = []any{arg}
 	}

@@ -171,7 +171,7 @@ func (r *renderer) filter(name string, v any, args []any, kw map[string]any, e e
 		case "floor":
 			return math.Floor(n*p) / p
 		}
-		return math.Round(n*p) / p
+		return math.RoundToEven(n*p) / p // Python's round: half to even
 	case "items":
 		switch x := v.(type) {
 		case Undefined:
@@ -186,7 +186,7 @@ func (r *renderer) filter(name string, v any, args []any, kw map[string]any, e e
 			r.fail(line, ErrRender, "dictsort: %s is not a mapping", typeName(v))
 		}
 		items := r.callMethod(&boundMethod{recv: d, name: "items"}, nil, nil, e).([]any)
-		r.sortValues(items, func(x any) any { return x.([]any)[0] }, false, e)
+		r.sortValues(items, func(x any) any { return plain(x).([]any)[0] }, false, e)
 		return items
 	case "tojson":
 		return r.tojson(v, args, kw, e)

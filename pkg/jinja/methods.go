@@ -70,7 +70,7 @@ func (r *renderer) callMethod(m *boundMethod, args []any, kw map[string]any, e e
 		}
 		return n
 	}
-	switch x := m.recv.(type) {
+	switch x := plain(m.recv).(type) {
 	case *loopInfo:
 		if len(args) == 0 {
 			r.fail(line, ErrRender, "loop.cycle() needs at least one argument")
@@ -81,7 +81,7 @@ func (r *renderer) callMethod(m *boundMethod, args []any, kw map[string]any, e e
 		case "items":
 			out := make([]any, 0, x.Len())
 			for _, k := range x.keys {
-				out = append(out, []any{k, x.vals[k]})
+				out = append(out, tuple{k, x.vals[k]})
 			}
 			return out
 		case "keys":

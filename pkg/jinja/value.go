@@ -80,20 +80,24 @@ func hashable(k any) bool {
 // markupsafe.Markup, adding a plain string to it HTML-escapes that string.
 type markup string
 
-// plain turns markup back into a plain string; every operation but + sees
-// markup as a string.
+// tuple is a Python tuple: a list everywhere except in its repr "(1, 2)".
+type tuple []any
+
+// plain turns markup into a plain string and a tuple into a list: every
+// operation but + (markup) and repr (both) sees them that way.
 func plain(v any) any {
-	if m, ok := v.(markup); ok {
-		return string(m)
+	switch x := v.(type) {
+	case markup:
+		return string(x)
+	case tuple:
+		return []any(x)
 	}
 	return v
 }
 
 func plainAll(vs []any) []any {
 	for i, v := range vs {
-		if m, ok := v.(markup); ok {
-			vs[i] = string(m)
-		}
+		vs[i] = plain(v)
 	}
 	return vs
 }
@@ -124,7 +128,7 @@ type loopInfo struct {
 // become int64 or float64.
 func FromGo(v any) (any, error) {
 	switch x := v.(type) {
-	case nil, bool, int64, float64, string, *Dict, Func, Undefined, *namespace, *macro, *loopInfo, *boundMethod, *generator, markup:
+	case nil, bool, int64, float64, string, *Dict, Func, Undefined, *namespace, *macro, *loopInfo, *boundMethod, *generator, markup, tuple:
 		return x, nil
 	case int:
 		return int64(x), nil
@@ -443,6 +447,20 @@ func pyRepr(v any) string {
 }
 
 func writeRepr(b *strings.Builder, v any, depth int) {
+	if t, ok := v.(tuple); ok {
+		b.WriteByte('(')
+		for i, e := range t {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writeRepr(b, e, depth+1)
+		}
+		if len(t) == 1 {
+			b.WriteByte(',')
+		}
+		b.WriteByte(')')
+		return
+	}
 	v = plain(v)
 	if depth > maxParseDepth {
 		b.WriteString("...")
