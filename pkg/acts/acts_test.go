@@ -490,3 +490,42 @@ func TestParseKeyAndLayer(t *testing.T) {
 		t.Error("hookKind")
 	}
 }
+
+// FuzzStore feeds arbitrary manifests (seeded with the golden store's) to Open, Get,
+// Stack and Verify over the golden shards: errors are fine, panics and huge
+// allocations are not.
+func FuzzStore(f *testing.F) {
+	manifest, err := os.ReadFile(filepath.Join(goldenDir, ManifestFile))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(manifest)
+	f.Add([]byte(strings.Replace(string(manifest), `"shard_rows": 4`, `"shard_rows": 1048576`, 1)))
+	f.Add([]byte(strings.Replace(string(manifest), `"d_model": 8`, `"d_model": 1048576`, 1)))
+	dir := f.TempDir()
+	os.MkdirAll(filepath.Join(dir, ShardDir), 0o755)
+	for i := 0; i < 3; i++ {
+		b, err := os.ReadFile(filepath.Join(goldenDir, shardFile(i)))
+		if err != nil {
+			f.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, shardFile(i)), b, 0o644)
+	}
+	f.Fuzz(func(t *testing.T, m []byte) {
+		if err := os.WriteFile(filepath.Join(dir, ManifestFile), m, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s, err := Open(dir)
+		if err != nil {
+			return
+		}
+		_ = s.String()
+		for _, k := range s.Keys() {
+			if a, err := s.Get(k.Hook, k.Position); err == nil && len(a.Data) != a.N*a.D {
+				t.Fatalf("%s: %d values for %d×%d", k, len(a.Data), a.N, a.D)
+			}
+		}
+		s.Stack("resid_post", "prompt_last")
+		s.Verify()
+	})
+}

@@ -239,6 +239,9 @@ func (m *Manifest) validate() error {
 	if m.ShardRows < 1 || m.ShardRows > maxShardRows {
 		return corrupt("shard_rows %d out of range [1, %d]", m.ShardRows, maxShardRows)
 	}
+	if b := shardBytes(m.ShardRows, len(m.Keys), m.DModel, m.DType); b > MaxShardBytes {
+		return corrupt("shards of %d bytes exceed %d", b, int64(MaxShardBytes))
+	}
 	e := 0
 	for i, s := range m.Shards {
 		if s.File != shardFile(i) {

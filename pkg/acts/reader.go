@@ -212,7 +212,9 @@ func (s *Store) load(keys []Key, filters []Filter) ([][]float32, []Example, erro
 	d := s.m.DModel
 	out := make([][]float32, len(keys))
 	for i := range out {
-		out[i] = make([]float32, 0, len(exs)*d)
+		// The manifest's counts are not trusted for allocation: preallocate at most
+		// maxPrealloc values and let the data actually read grow the rest.
+		out[i] = make([]float32, 0, min(len(exs)*d, maxPrealloc))
 	}
 	var raw []byte
 	var row []float32
@@ -242,6 +244,9 @@ func (s *Store) load(keys []Key, filters []Filter) ([][]float32, []Example, erro
 	}
 	return out, exs, nil
 }
+
+// maxPrealloc bounds the values load allocates before reading (4 MiB of float32).
+const maxPrealloc = 1 << 20
 
 // openShard opens shard i and checks that its tensors are the store's keys with shape
 // [rows, d_model] and dtype, so that row slicing stays in bounds.

@@ -39,6 +39,16 @@ const DefaultShardBytes = 64 << 20
 // maxShardRows bounds shard_rows.
 const maxShardRows = 1 << 20
 
+// MaxShardBytes bounds one shard (the Writer's buffer): ShardRows × keys × d_model ×
+// dtype size. It keeps a mistaken configuration, or a tampered manifest being resumed,
+// from asking for an enormous allocation.
+const MaxShardBytes = 4 << 30
+
+// shardBytes is the size of a full shard; the inputs are bounded, so no overflow.
+func shardBytes(rows, keys, dModel int, dt safetensors.DType) int64 {
+	return int64(rows) * int64(keys) * int64(dModel) * int64(dt.Size())
+}
+
 // metaIDs is the shard __metadata__ entry listing the shard's example ids in row order
 // (a JSON array), so that a shard can be checked against the manifest on its own. Only
 // ids: the full records would make every shard commit allocate ~1 kB per example.
@@ -156,6 +166,9 @@ func (cfg Config) manifest() (*Manifest, error) {
 	}
 	if rows < 1 || rows > maxShardRows {
 		return nil, fmt.Errorf("acts: ShardRows %d out of range [1, %d]", rows, maxShardRows)
+	}
+	if b := shardBytes(rows, len(keys), cfg.DModel, dt); b > MaxShardBytes {
+		return nil, fmt.Errorf("acts: a shard of %d rows × %d keys × d_model %d is %d bytes, more than %d: lower ShardRows", rows, len(keys), cfg.DModel, b, int64(MaxShardBytes))
 	}
 	m := &Manifest{Format: Format, Version: Version, Model: cfg.Model, DModel: cfg.DModel, DType: dt,
 		Hooks: append([]string(nil), cfg.Hooks...), Layers: layersOf(cfg.Hooks),
