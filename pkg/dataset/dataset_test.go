@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -241,5 +242,25 @@ func TestSummarize(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("Summarize = %+v, want %+v", got, want)
+	}
+}
+
+func TestItemsRoundTrip(t *testing.T) {
+	items, _ := Plan(Config{PerTask: 3, Seed: 5})
+	var buf bytes.Buffer
+	if err := WriteItems(&buf, items); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadItems(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, items) {
+		t.Fatal("items changed through WriteItems/ReadItems")
+	}
+	for i, bad := range []string{`{"task":"word_limit"}`, `{"id":"x","task":"nope"}`, `{"id":"x","task":"word_limit","params":{"n":"many"}}`, `{`} {
+		if _, err := ReadItems(strings.NewReader(bad)); err == nil {
+			t.Errorf("%d: ReadItems accepted %s", i, bad)
+		}
 	}
 }

@@ -189,3 +189,33 @@ func WriteItems(w io.Writer, items []Item) error {
 	}
 	return nil
 }
+
+// ReadItems reads items written by WriteItems, normalizing each item's
+// parameters (JSON numbers become ints) and checking them against its task.
+func ReadItems(r io.Reader) ([]Item, error) {
+	var out []Item
+	dec := json.NewDecoder(r)
+	for n := 1; ; n++ {
+		var it Item
+		err := dec.Decode(&it)
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("dataset: item %d: %w", n, err)
+		}
+		if it.ID == "" {
+			return nil, fmt.Errorf("dataset: item %d: no id", n)
+		}
+		if it.Task != Control {
+			t, err := tasks.Get(it.Task)
+			if err != nil {
+				return nil, fmt.Errorf("dataset: item %s: %w", it.ID, err)
+			}
+			if it.Params, err = t.Normalize(it.Params); err != nil {
+				return nil, fmt.Errorf("dataset: item %s: %w", it.ID, err)
+			}
+		}
+		out = append(out, it)
+	}
+}

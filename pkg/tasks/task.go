@@ -74,8 +74,9 @@ type Space map[string]Domain
 // String ones. JSON numbers decoded as float64 are accepted by Task.Normalize.
 type Params map[string]any
 
-// Int returns an Int parameter (0 when absent).
-func (p Params) Int(name string) int { v, _ := p[name].(int); return v }
+// Int returns an Int parameter (0 when absent or not an integer). Values
+// decoded from JSON (float64) are accepted.
+func (p Params) Int(name string) int { v, _ := toInt(p[name]); return v }
 
 // String returns a String parameter ("" when absent).
 func (p Params) String(name string) string { v, _ := p[name].(string); return v }
