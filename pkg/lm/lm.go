@@ -1,0 +1,133 @@
+// Package lm loads a complete language model — weights (pkg/model), tokenizer
+// (pkg/tokenizer) and chat template (pkg/chat) — from a registry name or a GGUF path,
+// and turns chat messages into the exact token ids the model was trained on.
+//
+// It is the one place that joins the three, so the CLI, the dataset builder and the
+// notebooks all prompt the model the same way:
+//
+//	m, err := lm.Load("smollm2-135m-instruct", lm.Options{})
+//	ids, err := m.EncodeChat(ctx, []chat.Message{{Role: "user", Content: "List three colors."}})
+//	seqs, _, err := m.Model.Generate([][]int{ids}, model.GenerateOptions{MaxTokens: 64})
+//	fmt.Println(m.Tokenizer.Decode(seqs[0].Tokens))
+//
+// Rules: the chat template is rendered with add_generation_prompt and the model's
+// own bos/eos strings, then tokenized with special tokens parsed and nothing added
+// (the template already wrote BOS where the model wants it), as Hugging Face's
+// apply_chat_template(tokenize=True) does. A model without a template is prompted
+// with its raw text (plus BOS when its metadata asks for it).
+package lm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/gomlx/gomlx/backends"
+	"github.com/ifprobe/ifprobe/pkg/chat"
+	"github.com/ifprobe/ifprobe/pkg/compute"
+	"github.com/ifprobe/ifprobe/pkg/gguf"
+	"github.com/ifprobe/ifprobe/pkg/model"
+	"github.com/ifprobe/ifprobe/pkg/registry"
+	"github.com/ifprobe/ifprobe/pkg/tokenizer"
+)
+
+// Options configures Load.
+type Options struct {
+	// Backend runs the model; nil means compute.Default().
+	Backend backends.Backend
+}
+
+// LM is a loaded model with its tokenizer and chat template.
+type LM struct {
+	Name      string           // registry name or file base name
+	Path      string           // the GGUF file
+	SHA256    string           // from the registry entry, when known
+	Model     *model.Model     // weights and forward/generation
+	Tokenizer *tokenizer.Model // the model's own tokenizer
+	Template  *chat.Template   // nil when the model ships no chat template
+}
+
+// Load resolves nameOrPath through the registry and loads everything.
+func Load(nameOrPath string, opts Options) (*LM, error) {
+	loc, err := registry.Resolve(nameOrPath)
+	if err != nil {
+		return nil, fmt.Errorf("lm: %w", err)
+	}
+	if loc.Format != registry.FormatGGUF {
+		return nil, fmt.Errorf("lm: %s: %s models are not supported yet; use a GGUF file", loc.Path, loc.Format)
+	}
+	b := opts.Backend
+	if b == nil {
+		if b, _, err = compute.Default(); err != nil {
+			return nil, fmt.Errorf("lm: %w", err)
+		}
+	}
+	out := &LM{Name: loc.Name, Path: loc.Path}
+	if loc.Entry != nil {
+		out.SHA256 = loc.Entry.SHA256
+	}
+	f, err := gguf.Open(loc.Path)
+	if err != nil {
+		return nil, fmt.Errorf("lm: %w", err)
+	}
+	defer f.Close()
+	if out.Tokenizer, err = tokenizer.FromGGUF(f); err != nil {
+		return nil, fmt.Errorf("lm: %s: %w", loc.Path, err)
+	}
+	if out.Template, err = chat.FromGGUF(f); err != nil && !errors.Is(err, chat.ErrNoTemplate) {
+		return nil, fmt.Errorf("lm: %s: %w", loc.Path, err)
+	}
+	if out.Model, err = model.LoadGGUF(b, loc.Path); err != nil {
+		return nil, fmt.Errorf("lm: %w", err)
+	}
+	return out, nil
+}
+
+// RenderChat renders msgs with the model's chat template and the assistant header
+// (add_generation_prompt), or returns the last message's text when the model has no
+// template.
+func (m *LM) RenderChat(ctx context.Context, msgs []chat.Message) (string, error) {
+	if m.Template == nil {
+		if len(msgs) == 0 {
+			return "", fmt.Errorf("lm: no messages")
+		}
+		return msgs[len(msgs)-1].Content, nil
+	}
+	sp := m.Tokenizer.Special()
+	opts := chat.Options{AddGenerationPrompt: true}
+	if sp.BOS != tokenizer.NoToken {
+		opts.BOS = m.Tokenizer.Piece(sp.BOS)
+	}
+	if sp.EOS != tokenizer.NoToken {
+		opts.EOS = m.Tokenizer.Piece(sp.EOS)
+	}
+	s, err := m.Template.Render(ctx, msgs, opts)
+	if err != nil {
+		return "", fmt.Errorf("lm: %s: chat template: %w", m.Name, err)
+	}
+	return s, nil
+}
+
+// EncodeChat renders msgs (RenderChat) and tokenizes the result.
+func (m *LM) EncodeChat(ctx context.Context, msgs []chat.Message) ([]int, error) {
+	s, err := m.RenderChat(ctx, msgs)
+	if err != nil {
+		return nil, err
+	}
+	// With a template, BOS is already in the text; without one, add what the
+	// model's metadata asks for.
+	ids, err := m.Tokenizer.Encode(s, tokenizer.EncodeOptions{AddSpecial: m.Template == nil})
+	if err != nil {
+		return nil, fmt.Errorf("lm: %s: %w", m.Name, err)
+	}
+	return ids, nil
+}
+
+// Stop returns the token ids that end a response: the tokenizer's end-of-generation
+// ids, or the model config's when the tokenizer lists none.
+func (m *LM) Stop() []int {
+	if eog := m.Tokenizer.Special().EOG; len(eog) > 0 {
+		return eog
+	}
+	return m.Model.Config.Stop
+}
