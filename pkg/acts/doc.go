@@ -26,8 +26,10 @@
 // # Invariants
 //
 //   - Memory: the Writer holds one shard (ShardRows × keys × d_model values in the
-//     store's dtype, allocated once) plus one small record per example (its id, for
-//     Has, and its manifest entry), whatever the number of examples.
+//     store's dtype, allocated once, at most MaxShardBytes) and the set of stored ids
+//     that Has consults (about 60 bytes per example). Committed example records are
+//     not kept: each manifest rewrite copies them from the previous manifest file.
+//     BENCHMARKS.md (Activation store) has the measurements.
 //   - Crash safety: a shard is written to a temporary file, synced and renamed; only
 //     then is it added to manifest.json, which is itself replaced atomically. Killing
 //     the process at any moment loses at most the examples of the shard in flight. The

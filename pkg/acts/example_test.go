@@ -86,3 +86,45 @@ func ExampleStore_String() {
 	//   final_norm@prompt_last           [10 8]
 	//   final_norm@step:4                [10 8]
 }
+
+// A rerun over the same prompts skips what an earlier run stored: the pattern that makes
+// capture resumable after an interruption (a killed run keeps every complete shard).
+func ExampleWriter_Has() {
+	dir, err := os.MkdirTemp("", "acts-rerun")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	cfg := acts.Config{Model: acts.Model{Name: "demo"}, DModel: 2,
+		Hooks: []string{"blocks.0.resid_post"}, Positions: []string{"eos"}, ShardRows: 2}
+	run := func(ids []string) {
+		w, err := acts.Create(dir, cfg)
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer w.Close()
+		added := 0
+		for _, id := range ids {
+			if w.Has(id) {
+				continue
+			}
+			x := map[acts.Key][]float32{{Hook: "blocks.0.resid_post", Position: "eos"}: {1, 2}}
+			if err := w.Add(acts.Example{ID: id, Task: "demo"}, x); err != nil {
+				log.Fatal(err)
+			}
+			added++
+		}
+		fmt.Printf("found %d, added %d\n", w.Resumed(), added)
+	}
+	run([]string{"a", "b", "c"})
+	run([]string{"a", "b", "c", "d", "e"})
+	s, err := acts.Open(dir)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(s.Len(), len(s.Manifest().Shards))
+	// Output:
+	// found 0, added 3
+	// found 3, added 2
+	// 5 3
+}
