@@ -188,14 +188,19 @@ func (s *Store) Stack(kind, position string, filters ...Filter) (*Stacked, error
 	if len(keys) == 0 {
 		return nil, fmt.Errorf("acts: %s: no hook blocks.{L}.%s (hooks: %v): %w", s.dir, kind, s.m.Hooks, ErrNoKey)
 	}
-	data, exs, err := s.load(keys, filters)
-	if err != nil {
-		return nil, err
-	}
-	st.N, st.Examples = len(exs), exs
-	st.Data = make([]float32, 0, len(keys)*st.N*st.D)
-	for _, d := range data {
-		st.Data = append(st.Data, d...)
+	// One key at a time, appended to the stack as it is read, so that the peak is the
+	// stack plus one key. The first key's data, checked against the shard files, sizes
+	// the stack: the manifest's counts alone are not trusted for an allocation.
+	for i, k := range keys {
+		data, exs, err := s.load([]Key{k}, filters)
+		if err != nil {
+			return nil, err
+		}
+		if i == 0 {
+			st.N, st.Examples = len(exs), exs
+			st.Data = make([]float32, 0, len(keys)*len(data[0]))
+		}
+		st.Data = append(st.Data, data[0]...)
 	}
 	return st, nil
 }
