@@ -361,7 +361,10 @@ func TestAddErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys := keysOf(cfg.Hooks, cfg.Positions)
+	keys := w.Keys()
+	if !slices.Equal(keys, keysOf(cfg.Hooks, cfg.Positions)) || len(keys) != 8 {
+		t.Fatalf("Keys() = %v", keys)
+	}
 	ex, x := synth(0, keys, 8)
 	if err := w.Add(ex, x); err != nil {
 		t.Fatal(err)

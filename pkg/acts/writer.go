@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -244,6 +245,9 @@ func (w *Writer) Has(id string) bool {
 	_, ok := w.ids[id]
 	return ok
 }
+
+// Keys lists the keys every Add must provide (hook-major, as in the manifest).
+func (w *Writer) Keys() []Key { return slices.Clone(w.keys) }
 
 // Resumed is the number of examples the store held when Create opened it.
 func (w *Writer) Resumed() int { return w.resumed }
