@@ -71,7 +71,7 @@
 // bytes, sha256) and one record per example (id, task, label, base_id, split, fold,
 // prompt_hash, shard, row) in shard and row order: so concatenating a key over the
 // shards in order gives rows in the order of "examples". Each shard's __metadata__
-// lists its example ids in row order under "ids" (a JSON array). README.md in this directory shows the same
-// schema and a 10-line Python (safetensors + json) reader, which
-// scripts/fixtures/acts/check.sh runs against testdata/store.
+// lists its example ids in row order under "ids" (a JSON array). README.md in this
+// directory shows the same schema and a short Python reader (safetensors + json),
+// which scripts/fixtures/acts/check.sh runs against testdata/store.
 package acts
