@@ -47,11 +47,28 @@ func (r *renderer) step(line int) {
 	}
 }
 
-// checkSize fails when a string or list being built exceeds the output limit.
+// charge adds work proportional to the size of what an operation touches,
+// so that a few steps over huge values cannot run for long.
+func (r *renderer) charge(n int) {
+	if n <= 0 {
+		return
+	}
+	r.steps += int64(n)
+	if r.steps > r.lim.MaxSteps {
+		r.fail(0, ErrLimit, "step budget of %d exhausted", r.lim.MaxSteps)
+	}
+	if err := r.ctx.Err(); err != nil {
+		r.fail(0, ErrLimit, "stopped: %v", err)
+	}
+}
+
+// checkSize fails when a string or list being built exceeds the output limit,
+// and charges for building it.
 func (r *renderer) checkSize(n int) {
 	if n > r.lim.MaxOutputBytes || n < 0 {
 		r.fail(0, ErrLimit, "value of size %d exceeds the output limit of %d bytes", n, r.lim.MaxOutputBytes)
 	}
+	r.charge(n / 64)
 }
 
 func (r *renderer) write(s string) {
@@ -178,6 +195,12 @@ func (r *renderer) unpack(v any, n, line int) []any {
 
 // iterate returns the items a for loop visits.
 func (r *renderer) iterate(v any, line int) []any {
+	items := r.iterateNoCharge(v, line)
+	r.charge(len(items) / 8)
+	return items
+}
+
+func (r *renderer) iterateNoCharge(v any, line int) []any {
 	switch x := plain(v).(type) {
 	case []any:
 		return x
@@ -699,6 +722,9 @@ func (r *renderer) binary(e *binExpr, f *frame) any {
 		}
 		return c >= 0
 	case "in", "notin":
+		if l, ok := rv.([]any); ok {
+			r.charge(len(l) / 8)
+		}
 		in := r.contains(rv, l, e)
 		if e.op == "in" {
 			return in

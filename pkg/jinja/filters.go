@@ -191,6 +191,9 @@ func (r *renderer) filter(name string, v any, args []any, kw map[string]any, e e
 	case "tojson":
 		return r.tojson(v, args, kw, e)
 	case "indent":
+		if w, ok := arg(args, kw, 0, "width", int64(4)).(int64); ok {
+			r.checkSize(len(str()) * (1 + int(max(0, min(w, 256)))))
+		}
 		return indent(str(), arg(args, kw, 0, "width", int64(4)), truthy(arg(args, kw, 1, "first", false)), truthy(arg(args, kw, 2, "blank", false)))
 	case "e", "escape", "forceescape":
 		return markup(html.EscapeString(str()))
@@ -212,10 +215,23 @@ func (r *renderer) filter(name string, v any, args []any, kw map[string]any, e e
 		return out
 	case "unique":
 		items := r.iterate(v, line)
+		seen := map[any]bool{}
 		var out []any
 		for _, it := range items {
+			if hashable(it) {
+				k := normKey(it)
+				if f, ok := it.(float64); ok && f != math.Trunc(f) {
+					k = it
+				}
+				if !seen[k] {
+					seen[k] = true
+					out = append(out, it)
+				}
+				continue
+			}
 			dup := false
 			for _, o := range out {
+				r.step(line)
 				if equal(o, it) {
 					dup = true
 					break
@@ -224,9 +240,8 @@ func (r *renderer) filter(name string, v any, args []any, kw map[string]any, e e
 			if !dup {
 				out = append(out, it)
 			}
-			r.step(line)
 		}
-		return out
+		return &generator{out}
 	case "sort":
 		items := append([]any(nil), r.iterate(v, line)...)
 		attr := arg(args, kw, 2, "attribute", nil)

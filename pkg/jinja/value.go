@@ -439,6 +439,11 @@ func pyStr(v any) string {
 	return pyRepr(v)
 }
 
+// maxReprBytes caps the text repr and tojson build for one value, so a small
+// value with much sharing ([s] * n) cannot expand into gigabytes. Anything
+// near the cap also exceeds the renderer's output limit and fails there.
+const maxReprBytes = 64 << 20
+
 // pyRepr is Python repr(v).
 func pyRepr(v any) string {
 	var b strings.Builder
@@ -462,7 +467,7 @@ func writeRepr(b *strings.Builder, v any, depth int) {
 		return
 	}
 	v = plain(v)
-	if depth > maxParseDepth {
+	if depth > maxParseDepth || b.Len() > maxReprBytes {
 		b.WriteString("...")
 		return
 	}
@@ -599,6 +604,9 @@ func writeJSON(b *strings.Builder, v any, o *jsonOpts, level int) error {
 	v = plain(v)
 	if level > maxParseDepth {
 		return fmt.Errorf("tojson: nesting deeper than %d", maxParseDepth)
+	}
+	if b.Len() > maxReprBytes {
+		return fmt.Errorf("tojson: output larger than %d bytes", maxReprBytes)
 	}
 	nl := func(l int) {
 		if o.hasIndent {
