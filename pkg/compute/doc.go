@@ -1,8 +1,61 @@
 // Package compute chooses and opens the GoMLX backend that every ifprobe graph
-// (models, probes) runs on.
+// (models, probes) runs on, and makes SimpleGo, the pure-Go fallback, fit for
+// training.
 //
-// The order is: an explicit choice (a flag, or $IFPROBE_BACKEND), else XLA on a GPU
-// when a CUDA PJRT plugin is installed, else XLA on the CPU when a CPU PJRT plugin is
-// installed, else SimpleGo, GoMLX's pure-Go backend. Nothing is ever downloaded at
-// run time: GOMLX_NO_AUTO_INSTALL is always set.
+// # Usage
+//
+//	backend, info, err := compute.Default() // process-wide, opened once
+//	fmt.Println(info.Kind, info.Reason)     // e.g. "xla-cpu XLA on the CPU: PJRT plugin installed at ..."
+//
+// Open(choice) opens a new backend; choice "" means $IFPROBE_BACKEND, else
+// automatic selection. Tests use Open("go") to stay hermetic.
+//
+// # Selection
+//
+// Plan turns a choice and what Discover found into candidates; Open takes the
+// first that opens. The order is:
+//
+//  1. An explicit choice: the choice argument (a --backend flag) or
+//     $IFPROBE_BACKEND. Accepted: "go", "go:<simplego options>", "xla" (the best
+//     plugin found), "xla:cpu", "xla:cuda", "xla:/abs/path/plugin.so", "auto".
+//     An explicit choice that cannot be opened is an error that names where the
+//     choice came from and the fix (ErrNoPlugin, ErrNoXLA, ErrNoGPU,
+//     ErrUnknownBackend); it never falls back.
+//  2. XLA on an NVIDIA GPU, when a jax-cuda PJRT plugin
+//     (site-packages/jax_plugins/xla_cuda*/xla_cuda_plugin.so, in the checkout's
+//     .venv, $VIRTUAL_ENV, the user's or the system's Python) and /dev/nvidia*
+//     exist. XLA_FLAGS gets --xla_gpu_cuda_data_dir pointing at the pip-installed
+//     nvidia/ directory beside it, unless XLA_FLAGS already sets one.
+//  3. XLA on the CPU, when a PJRT CPU plugin is installed: install.sh puts one
+//     in $IFPROBE_HOME/pjrt/pjrt_c_api_cpu_plugin.so (from a PyPI wheel; see
+//     BENCHMARKS.md, "Backends").
+//  4. SimpleGo, always.
+//
+// Info.Reason says in words why the backend was chosen, including the XLA
+// candidates that failed to open. Nothing is ever downloaded at run time:
+// GOMLX_NO_AUTO_INSTALL is set and GoMLX's XLA auto-install is switched off.
+//
+// # Builds without cgo
+//
+// GoMLX's XLA backend loads PJRT plugins with dlopen and so needs cgo (no C
+// library at build time: the binary links only libc). With CGO_ENABLED=0 it is
+// left out (xla_nocgo.go), Found.XLACompiled is false, automatic selection uses
+// SimpleGo and an explicit XLA choice fails with ErrNoXLA.
+//
+// # SimpleGo for training
+//
+// Importing this package replaces three gradients in graph.VJPRegistration
+// (see InstallGradients): DotGeneral's and Dot's become DotGenerals, as in JAX,
+// instead of a broadcast-multiply-reduce that materialises [batch, M, N, K];
+// Slice's concatenates zero blocks instead of calling Pad, which SimpleGo lacks.
+// The replacements are exact on every backend. SimpleGo is opened with
+// SimpleGoConfig ("go:ops_sequential"), which cannot deadlock the way the
+// default op scheduling did during training.
+//
+// # Invariants
+//
+//   - Open never panics: GoMLX panics while opening are returned as errors.
+//   - Plan is a pure function of its arguments; Discover only stats files.
+//   - Automatic selection always ends with SimpleGo, so Open("") fails only if
+//     SimpleGo itself cannot open.
 package compute

@@ -21,11 +21,13 @@ const (
 //
 // ops_sequential runs a graph's ops one after the other on the calling goroutine
 // while each op (DotGeneral, large element-wise ops) still splits its own work over
-// the CPU cores. With the default "dynamic" mode, ops run on pool workers and a
+// the CPU cores. With SimpleGo's default scheduling, ops run on pool workers and a
 // DotGeneral inside a worker waits (WaitToStart) for more workers from the same
-// pool without releasing its own slot: with 2 cores the pool's 4 slots can all be
-// held by waiting ops, and training deadlocked that way. parallelism=-1 also
-// avoids that, but GoMLX then prints to stdout, which would corrupt --json output.
+// pool without giving back its own slot. The pool has 2·NumCPU slots; training the
+// 5M-parameter transformer of this package's tests on 2 cores hung in 3 of 3 runs
+// with all 4 slots held by execDotGeneralLarge calls waiting for a fifth.
+// parallelism=-1 also avoids that, but GoMLX then prints to stdout, which would
+// corrupt --json output.
 const SimpleGoConfig = "go:ops_sequential"
 
 // Sentinel errors of Plan and Open; test them with errors.Is.
