@@ -126,7 +126,7 @@ func startHelper(t *testing.T, dir string, n, rows, d int, pace string) (*exec.C
 	return cmd, bufio.NewScanner(stdout), stdin
 }
 
-func kill(t *testing.T, cmd *exec.Cmd) {
+func killHelper(t *testing.T, cmd *exec.Cmd) {
 	t.Helper()
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -193,7 +193,7 @@ func TestResumeAfterKill(t *testing.T) {
 		}
 		io.WriteString(stdin, "\n")
 	}
-	kill(t, cmd)
+	killHelper(t, cmd)
 
 	s, err := Open(dir)
 	if err != nil {
@@ -223,27 +223,31 @@ func TestResumeAfterKill(t *testing.T) {
 	sameStore(t, ref, dir)
 }
 
-// TestKillAnywhere lets a writer run freely and SIGKILLs it at several points, without
-// choosing the moment within a shard write: whatever survives must verify, hold whole
+// TestKillAnywhere lets a writer run freely and SIGKILLs it at several points, some just
+// as it starts the Add that writes a shard (so the kill usually lands inside the shard
+// or manifest write), some between examples. Whatever survives must verify, hold whole
 // shards only, and resume to the uninterrupted result.
 func TestKillAnywhere(t *testing.T) {
-	const n, rows, d = 300, 3, 512
+	const n, rows, d = 400, 4, 2048
 	ref := t.TempDir()
 	if err := writeSynth(ref, n, synthConfig(d, rows, safetensors.F16), nil); err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	for round, killAfter := range []int{4, 40, 100, 170} {
+	for round, kill := range []string{"adding 7", "added 43", "adding 111", "added 150", "adding 203", "adding 259"} {
 		cmd, out, stdin := startHelper(t, dir, n, rows, d, "free")
 		for out.Scan() {
-			var i int
-			fmt.Sscanf(out.Text(), "added %d", &i)
-			if i >= killAfter || out.Text() == "done" {
+			if strings.HasPrefix(out.Text(), kill+" ") || out.Text() == kill || out.Text() == "done" {
 				break
 			}
 		}
-		kill(t, cmd)
+		killHelper(t, cmd)
 		stdin.Close()
+		left, _ := filepath.Glob(filepath.Join(dir, ShardDir, ".*"+tmpInfix+"*"))
+		more, _ := filepath.Glob(filepath.Join(dir, ".*"+tmpInfix+"*"))
+		if left = append(left, more...); len(left) > 0 {
+			t.Logf("round %d (%s): killed inside a write, left %v", round, kill, left)
+		}
 		s, err := Open(dir)
 		if err != nil {
 			t.Fatalf("round %d: %v", round, err)

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ifprobe/ifprobe/pkg/safetensors"
 )
@@ -71,6 +72,11 @@ func synth(i int, keys []Key, d int) (Example, map[Key][]float32) {
 // writeSynth writes examples 0..n-1 (skipping stored ones), calling after(i) after
 // each Add, then closes.
 func writeSynth(dir string, n int, cfg Config, after func(w *Writer, i int)) error {
+	return writeSynthHooks(dir, n, cfg, nil, after)
+}
+
+// writeSynthHooks is writeSynth with a hook before each Add as well.
+func writeSynthHooks(dir string, n int, cfg Config, before func(i int), after func(w *Writer, i int)) error {
 	w, err := Create(dir, cfg)
 	if err != nil {
 		return err
@@ -80,6 +86,9 @@ func writeSynth(dir string, n int, cfg Config, after func(w *Writer, i int)) err
 		ex, x := synth(i, keys, cfg.DModel)
 		if w.Has(ex.ID) {
 			continue
+		}
+		if before != nil {
+			before(i)
 		}
 		if err := w.Add(ex, x); err != nil {
 			return err
@@ -93,7 +102,8 @@ func writeSynth(dir string, n int, cfg Config, after func(w *Writer, i int)) err
 
 // helperWrite: IFPROBE_ACTS_HELPER=write DIR N ROWS D DTYPE PACE. With PACE=stdin it
 // waits for a line on stdin after each example, so the parent decides exactly when to
-// kill; with PACE=free it writes as fast as it can.
+// kill; with PACE=free it pauses 1 ms after each example and never waits for the
+// parent, so the kill can land anywhere, including inside a shard or manifest write.
 func helperWrite() int {
 	a := strings.Fields(os.Getenv("IFPROBE_ACTS_ARGS"))
 	n, _ := strconv.Atoi(a[1])
@@ -101,11 +111,18 @@ func helperWrite() int {
 	d, _ := strconv.Atoi(a[3])
 	in := bufio.NewReader(os.Stdin)
 	out := bufio.NewWriter(os.Stdout)
-	err := writeSynth(a[0], n, synthConfig(d, rows, safetensors.DType(a[4])), func(w *Writer, i int) {
+	before := func(i int) { // the Add that fills a shard writes it: a kill now lands inside
+		fmt.Fprintf(out, "adding %d\n", i)
+		out.Flush()
+	}
+	err := writeSynthHooks(a[0], n, synthConfig(d, rows, safetensors.DType(a[4])), before, func(w *Writer, i int) {
 		fmt.Fprintf(out, "added %d committed %d\n", i, w.Committed())
 		out.Flush()
-		if a[5] == "stdin" {
+		switch a[5] {
+		case "stdin":
 			in.ReadString('\n')
+		case "free":
+			time.Sleep(time.Millisecond) // so that the parent's kill lands mid-run even on a loaded machine
 		}
 	})
 	if err != nil {
