@@ -5,7 +5,6 @@ import (
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
-	"gonum.org/v1/gonum/floats"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -68,10 +67,10 @@ func (ds *design) evalBatch(tasks []*fitTask, thetas [][]float64, f []float64, g
 				continue
 			}
 			th := thetas[b]
-			z := floats.Dot(row, th[:d]) + th[d]
+			z := dotKernel(row, th[:d]) + th[d]
 			loss[b] += s * (softplus(z) - t.y[i]*z)
 			r := s * (sigmoid(z) - t.y[i]) / t.sumW
-			floats.AddScaled(grads[b][:d], r, row)
+			axpyKernel(r, row, grads[b][:d])
 			grads[b][d] += r
 		}
 	}
