@@ -75,10 +75,11 @@ type Config struct {
 	// independent tasks, which the bootstrap over examples does not see.
 	MinEffect float64 `json:"min_effect"`
 	// Behaviour, when set, measures behavioural dependencies for the
-	// BehaviourSources sources (default: the 3 with the largest mean
-	// representational INLP dependency) on every target.
+	// BehaviourSources sources (default: the BehaviourTop, default 3, with the
+	// largest mean representational INLP dependency) on every target.
 	Behaviour        Behaviour `json:"-"`
 	BehaviourSources []string  `json:"behaviour_sources,omitempty"`
+	BehaviourTop     int       `json:"behaviour_top"`
 	// Bootstrap configures the intervals (default 1000 resamples, 95%).
 	Bootstrap stats.BootstrapParams `json:"bootstrap"`
 }
@@ -139,6 +140,9 @@ func (c Config) withDefaults(src study.Source) Config {
 		if slices.Contains(src.Positions(), "prompt_last") {
 			c.Position = "prompt_last"
 		}
+	}
+	if c.BehaviourTop == 0 {
+		c.BehaviourTop = 3
 	}
 	if c.RandomDraws == 0 {
 		c.RandomDraws = 3

@@ -19,7 +19,7 @@ func (r *Result) behaviour(ctx context.Context, cfg Config, bases []*mat.Dense) 
 	inlp := r.Erasers[1]
 	sources := cfg.BehaviourSources
 	if len(sources) == 0 {
-		sources = r.topSources(inlp, 3)
+		sources = r.topSources(inlp, cfg.BehaviourTop)
 	}
 	baseline := map[string][]bool{}
 	for _, t := range r.Tasks {
