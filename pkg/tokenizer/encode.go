@@ -145,7 +145,7 @@ func (q *bigramQueue) Less(i, j int) bool {
 	return a.left < b.left
 }
 func (q *bigramQueue) Swap(i, j int) { q.items[i], q.items[j] = q.items[j], q.items[i] }
-func (q *bigramQueue) Push(x any)   { q.items = append(q.items, x.(bigram)) }
+func (q *bigramQueue) Push(x any)    { q.items = append(q.items, x.(bigram)) }
 func (q *bigramQueue) Pop() any {
 	x := q.items[len(q.items)-1]
 	q.items = q.items[:len(q.items)-1]

@@ -95,4 +95,3 @@ func isMissing(f *gguf.File, key string) bool {
 	_, ok := f.Meta(key)
 	return !ok
 }
-
