@@ -18,7 +18,7 @@ func TestHostileMetadata(t *testing.T) {
 		{func(m map[string]any) { m["tokenizer.ggml.model"] = "bert" }, ErrUnsupported, `"bert"`},                                         // 1
 		{func(m map[string]any) { m["tokenizer.ggml.pre"] = "made-up" }, ErrUnsupported, `"made-up"`},                                     // 2
 		{func(m map[string]any) { delete(m, "tokenizer.ggml.tokens") }, ErrInvalid, "tokenizer.ggml.tokens"},                              // 3
-		{func(m map[string]any) { m["tokenizer.ggml.tokens"] = []string{} }, ErrInvalid, "vocabulary"},                              // 4
+		{func(m map[string]any) { m["tokenizer.ggml.tokens"] = []string{} }, ErrInvalid, "vocabulary"},                                    // 4
 		{func(m map[string]any) { m["tokenizer.ggml.token_type"] = []int32{1, 1} }, ErrInvalid, "token_type"},                             // 5
 		{func(m map[string]any) { m["tokenizer.ggml.bos_token_id"] = uint32(1 << 30) }, ErrInvalid, "bos_token_id"},                       // 6
 		{func(m map[string]any) { m["tokenizer.ggml.merges"] = []string{"nospace"} }, ErrInvalid, "merge 0"},                              // 7
