@@ -37,6 +37,9 @@ type CVParams struct {
 	// intervals then equal their estimate).
 	Bootstrap stats.BootstrapParams `json:"bootstrap"`
 	SkipCI    bool                  `json:"skip_ci"`
+	// KeepProbes stores the task probe of every outer fold in Evaluation.Probes
+	// (for transfer or erasure analyses that reuse held-out-safe probes).
+	KeepProbes bool `json:"keep_probes"`
 }
 
 func (cv CVParams) withDefaults() (CVParams, error) {
@@ -97,7 +100,8 @@ type Evaluation struct {
 	FoldOf       []int        `json:"fold_of"` // outer fold of every row
 	OOF          []float64    `json:"oof"`     // out-of-fold decision values
 	ControlOOF   []float64    `json:"control_oof,omitempty"`
-	NotConverged int          `json:"not_converged"` // fits stopped by MaxIter
+	NotConverged int          `json:"not_converged"`    // fits stopped by MaxIter
+	Probes       []*Probe     `json:"probes,omitempty"` // per outer fold, with KeepProbes
 }
 
 // Evaluate cross-validates a probe on ds. See EvaluateMany.
@@ -202,6 +206,9 @@ func (cv CVParams) evaluate(ds Dataset) (*Evaluation, error) {
 			if !p.Converged {
 				ev.NotConverged++
 			}
+		}
+		if cv.KeepProbes {
+			ev.Probes = append(ev.Probes, probes[f*per])
 		}
 		idx := indices(test)
 		if fr.Task, err = cv.score(ev.OOF, ds.Y, idx, members, groupOf); err != nil {

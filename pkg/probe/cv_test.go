@@ -161,3 +161,47 @@ func TestSpecialistVsGeneral(t *testing.T) {
 		t.Error("tasks of different widths accepted")
 	}
 }
+
+func TestFitManyMatchesFit(t *testing.T) {
+	var dss []probe.Dataset
+	for k := 0; k < 3; k++ {
+		X, y, _ := probetest.Planted(150, 5, 0.5, uint64(30+k))
+		dss = append(dss, probe.Dataset{X: X, Y: y})
+	}
+	p := probe.DefaultParams()
+	many, err := p.FitMany(dss)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, ds := range dss {
+		one, _ := p.Fit(ds.X, ds.Y)
+		for j := range one.W {
+			if one.W[j] != many[k].W[j] {
+				t.Fatalf("dataset %d: FitMany differs from Fit", k)
+			}
+		}
+	}
+}
+
+// Kept fold probes reproduce the out-of-fold decision values.
+func TestKeepProbes(t *testing.T) {
+	X, y, _ := probetest.Planted(200, 4, 0.5, 8)
+	cv := probe.CVParams{Probe: probe.DefaultParams(), SkipCI: true, KeepProbes: true}
+	ev, err := cv.Evaluate(probe.Dataset{X: X, Y: y})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ev.Probes) != 5 {
+		t.Fatalf("%d probes kept, want 5", len(ev.Probes))
+	}
+	z := make([][]float64, 5)
+	for f, p := range ev.Probes {
+		z[f], _ = p.DecisionFunction(X)
+	}
+	const tol = 1e-12
+	for i, f := range ev.FoldOf {
+		if math.Abs(z[f][i]-ev.OOF[i]) > tol {
+			t.Fatalf("row %d: fold-%d probe gives %v, OOF %v", i, f, z[f][i], ev.OOF[i])
+		}
+	}
+}

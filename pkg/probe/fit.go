@@ -26,6 +26,43 @@ func (p Params) Fit(X mat.Matrix, y []int) (pr *Probe, err error) {
 	return pr, err
 }
 
+// FitMany fits one probe per dataset on all its rows, datasets in parallel on
+// GOMAXPROCS workers (Groups are not used). Probes that stopped at MaxIter are
+// returned with a *ConvergenceError counting them.
+func (p Params) FitMany(dss []Dataset) (probes []*Probe, err error) {
+	defer recoverTo(&err)
+	probes = make([]*Probe, len(dss))
+	var mu sync.Mutex
+	var cerr *ConvergenceError
+	err = parallel(len(dss), func(i int) error {
+		pr, err := p.Fit(dss[i].X, dss[i].Y)
+		if ce, ok := err.(*ConvergenceError); ok {
+			mu.Lock()
+			if cerr == nil {
+				cerr = &ConvergenceError{Tol: ce.Tol}
+			}
+			cerr.Fits += ce.Fits
+			if ce.GradNorm > cerr.GradNorm {
+				cerr.GradNorm, cerr.Iter = ce.GradNorm, ce.Iter
+			}
+			mu.Unlock()
+			err = nil
+		}
+		if err != nil {
+			return fmt.Errorf("probe: dataset %d %q: %w", i, dss[i].Name, err)
+		}
+		probes[i] = pr
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if cerr != nil {
+		return probes, cerr
+	}
+	return probes, nil
+}
+
 // FromFloat32 wraps row-major float32 activations [n, d] (the layout pkg/acts
 // stores) as a float64 matrix for the estimators of this package.
 func FromFloat32(data []float32, n, d int) (*mat.Dense, error) {
