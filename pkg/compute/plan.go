@@ -182,3 +182,11 @@ func planXLA(plugin, source string, f Found) (Candidate, error) {
 	}
 	return Candidate{}, fmt.Errorf("%w %q (%s): after xla: want cpu, cuda or an absolute plugin path", ErrUnknownBackend, "xla:"+plugin, source)
 }
+
+// CheckChoice checks the syntax of a backend choice without looking at the
+// machine, for validating flags: the error, if any, wraps ErrUnknownBackend.
+func CheckChoice(choice string) error {
+	everything := Found{XLACompiled: true, CPUPlugin: "/cpu.so", CUDAPlugin: "/cuda.so", GPU: true}
+	_, err := Plan(choice, "the choice", everything)
+	return err
+}

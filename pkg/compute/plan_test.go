@@ -126,3 +126,16 @@ func TestDiscoverFindsInstalledPlugins(t *testing.T) {
 		t.Errorf("XLACompiled = %v, want %v", f.XLACompiled, xlaCompiled)
 	}
 }
+
+func TestCheckChoice(t *testing.T) {
+	for _, ok := range []string{"", "auto", "go", "go:parallelism=2", "xla", "xla:cpu", "xla:cuda", "xla:/p.so"} {
+		if err := CheckChoice(ok); err != nil {
+			t.Errorf("CheckChoice(%q): %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"tpu", "xla:tpu", "xla:relative/p.so"} {
+		if err := CheckChoice(bad); !errors.Is(err, ErrUnknownBackend) {
+			t.Errorf("CheckChoice(%q) = %v, want ErrUnknownBackend", bad, err)
+		}
+	}
+}
