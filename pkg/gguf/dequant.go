@@ -13,9 +13,10 @@ const qk = 256
 
 // dequantizers maps each supported type to a function that decodes whole blocks.
 // Each follows ggml-quants.c dequantize_row_* and the gguf Python package's
-// quants.py, keeping the float32 operation order of both (see the comments on the
-// explicit float32 conversions, which stop Go from fusing a*b+c into an FMA and so
-// keep results bit-exact).
+// quants.py, keeping the float32 operation order of both. In a*b+c and a*b-c the
+// product is wrapped in an explicit float32 conversion: the Go spec lets a compiler
+// fuse the two into one FMA (one rounding instead of two), and the conversion
+// forbids that, which keeps results bit-exact on every architecture.
 var dequantizers = map[GGMLType]func(raw []byte, dst []float32){
 	TypeF32:  dequantF32,
 	TypeF16:  dequantF16,
@@ -44,18 +45,27 @@ func CanDequantize(t GGMLType) bool { _, ok := dequantizers[t]; return ok }
 // exactly t.RowSize(n) bytes and n must be a multiple of t's block size. It returns
 // an error wrapping ErrUnsupported for types it cannot decode, and never panics.
 func Dequantize(t GGMLType, raw []byte, n int, dst []float32) error {
+	if err := dequantize(t, raw, n, dst); err != nil {
+		return fmt.Errorf("gguf: %w", err)
+	}
+	return nil
+}
+
+// dequantize is Dequantize with errors that lack the package prefix, for callers
+// that add their own context.
+func dequantize(t GGMLType, raw []byte, n int, dst []float32) error {
 	fn, ok := dequantizers[t]
 	if !ok {
-		return fmt.Errorf("gguf: dequantize %s: %w", t, ErrUnsupported)
+		return fmt.Errorf("dequantize %s: %w", t, ErrUnsupported)
 	}
 	want := t.RowSize(int64(n))
 	switch {
 	case want < 0:
-		return fmt.Errorf("gguf: dequantize %s: %d elements is not a multiple of the block size %d", t, n, t.BlockSize())
+		return fmt.Errorf("dequantize %s: %d elements is not a multiple of the block size %d", t, n, t.BlockSize())
 	case int64(len(raw)) != want:
-		return fmt.Errorf("gguf: dequantize %s: %d elements need %d bytes, got %d", t, n, want, len(raw))
+		return fmt.Errorf("dequantize %s: %d elements need %d bytes, got %d", t, n, want, len(raw))
 	case len(dst) < n:
-		return fmt.Errorf("gguf: dequantize %s: dst holds %d elements, need %d", t, len(dst), n)
+		return fmt.Errorf("dequantize %s: dst holds %d elements, need %d", t, len(dst), n)
 	}
 	parallelBlocks(fn, raw, dst[:n], t.BlockSize(), t.TypeSize())
 	return nil

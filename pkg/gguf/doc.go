@@ -38,7 +38,7 @@
 // bit-exact with the gguf Python package's numpy dequantizer (and so with
 // ggml-quants.c): the tests compare sha256 sums of the decoded float32 bytes of
 // real model tensors and of random blocks, produced by scripts/fixtures/gguf.
-// Other types (IQ*, TQ*, MXFP4) can be opened and read raw but not decoded.
+// Other types (Q8_1, IQ*, TQ*, MXFP4) can be opened and read raw but not decoded.
 //
 // # Untrusted input
 //

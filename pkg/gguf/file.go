@@ -460,7 +460,7 @@ func (f *File) ReadF32To(dst []float32, name string) error {
 	if err != nil {
 		return err
 	}
-	if err := Dequantize(t.Type, raw, len(dst), dst); err != nil {
+	if err := dequantize(t.Type, raw, len(dst), dst); err != nil {
 		return fmt.Errorf("gguf: %s: tensor %q: %w", f.name(), name, err)
 	}
 	return nil

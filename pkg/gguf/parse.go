@@ -98,7 +98,7 @@ func (d *decoder) str(field string) (string, error) {
 	return string(b), nil
 }
 
-// name reads a key or tensor name: a string that must be valid UTF-8 and short.
+// ident reads a key or tensor name: a string that must be valid UTF-8 and short.
 func (d *decoder) ident(field string) (string, error) {
 	s, err := d.str(field)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -114,5 +115,20 @@ func TestAccessors(t *testing.T) {
 	}
 	if _, _, err := f.ReadF32("missing"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("ReadF32(missing): err = %v, want ErrNotFound", err)
+	}
+}
+
+func TestReadF32Unsupported(t *testing.T) {
+	f := writeSample(t, nil, []WriteTensor{{Name: "iq", Dims: []uint64{32}, Type: TypeIQ4_NL, Data: make([]byte, 18)}})
+	raw, err := f.ReadRaw("iq")
+	if err != nil || len(raw) != 18 {
+		t.Errorf("ReadRaw = %d bytes, %v", len(raw), err)
+	}
+	_, _, err = f.ReadF32("iq")
+	if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), `sample.gguf: tensor "iq"`) {
+		t.Errorf("ReadF32 of IQ4_NL: %v, want ErrUnsupported naming file and tensor", err)
+	}
+	if err := f.ReadF32To(make([]float32, 3), "iq"); err == nil {
+		t.Error("ReadF32To with a wrong dst length succeeded")
 	}
 }
