@@ -22,8 +22,9 @@
 //
 // # Solvers
 //
-// SolverLBFGS (the default) is a batched L-BFGS in float64 using gonum's assembly
-// kernels. All fits that share a design — the folds of a cross-validation, the
+// SolverLBFGS (the default) is a batched L-BFGS in float64 whose inner loops run
+// on AVX2 + FMA assembly kernels where the CPU has them (gonum's otherwise;
+// KernelName says which). All fits that share a design — the folds of a cross-validation, the
 // C grid of its inner CV, the control task — run as one batch: each fold's own
 // standardisation is folded into a per-feature penalty and a bias shift on one
 // globally standardised matrix, so a round over B fits costs two passes over X.

@@ -13,8 +13,9 @@ import (
 
 // Solvers selectable with Params.Solver.
 const (
-	// SolverLBFGS is the default: a batched L-BFGS in float64 on the CPU with gonum's
-	// assembly kernels, preconditioned by the Böhning curvature bound XᵀX/4 + λI.
+	// SolverLBFGS is the default: a batched L-BFGS in float64 on the CPU (AVX2 +
+	// FMA kernels, or gonum's), preconditioned by the Böhning curvature bound
+	// XᵀX/4 + λI.
 	SolverLBFGS = "lbfgs"
 	// SolverNewtonGoMLX runs batched Newton steps whose gradients and Hessians
 	// ([B, d+1, d+1]) are GoMLX graph operations on the backend named by

@@ -20,11 +20,11 @@ func dot4AVX2(a0, a1, a2, a3, b []float64) (s0, s1, s2, s3 float64)
 func init() {
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
 		dotKernel = func(x, y []float64) float64 {
-			_ = y[len(x)-1:]
+			_ = y[:len(x)] // bounds check: the assembly trusts len(x)
 			return dotAVX2(x, y)
 		}
 		axpyKernel = func(a float64, x, y []float64) {
-			_ = y[len(x)-1:]
+			_ = y[:len(x)]
 			axpyAVX2(a, x, y)
 		}
 		dot4Kernel = func(a0, a1, a2, a3, b []float64) (float64, float64, float64, float64) {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/mat"
 )
 
 // The kernels in use (AVX2 + FMA where available) agree with gonum's on every
@@ -20,9 +21,9 @@ func TestKernels(t *testing.T) {
 		return v
 	}
 	const tol = 1e-12 // only the summation order differs
-	for n := 1; n <= 70; n++ {
+	for n := 0; n <= 70; n++ {
 		x, y := vec(n), vec(n)
-		if got, want := dotKernel(x, y), floats.Dot(x, y); math.Abs(got-want) > tol*float64(n) {
+		if got, want := dotKernel(x, y), floats.Dot(x, y); math.Abs(got-want) > tol*float64(n+1) {
 			t.Errorf("%s dot n=%d: %v, gonum %v", kernelName, n, got, want)
 		}
 		y2 := append([]float64(nil), y...)
@@ -37,10 +38,55 @@ func TestKernels(t *testing.T) {
 		s := [4]float64{}
 		s[0], s[1], s[2], s[3] = dot4Kernel(a[0], a[1], a[2], a[3], x)
 		for k := range a {
-			if want := floats.Dot(a[k][:n], x); math.Abs(s[k]-want) > tol*float64(n) {
+			if want := floats.Dot(a[k][:n], x); math.Abs(s[k]-want) > tol*float64(n+1) {
 				t.Errorf("%s dot4 n=%d column %d: %v, gonum %v", kernelName, n, k, s[k], want)
 			}
 		}
 	}
 	t.Logf("kernels: %s", kernelName)
+}
+
+// The kernel-based Cholesky factor solves M x = b like gonum's.
+func TestCholeskySolve(t *testing.T) {
+	const d = 37
+	rng := rand.New(rand.NewPCG(3, 4))
+	x := make([]float64, 60*d)
+	for i := range x {
+		x[i] = rng.NormFloat64()
+	}
+	rows := make([]int, 60)
+	for i := range rows {
+		rows[i] = i
+	}
+	g := mat.NewSymDense(d, nil)
+	gramTo(g, x, rows, d, 1.0/240)
+	p := &preconditioner{d: d, chol: map[float64]*cholesky{}, gram: g}
+	ch := p.factor(1, 100) // λ = 0.01
+	if ch == nil {
+		t.Fatal("factorisation failed on a positive definite matrix")
+	}
+	m := mat.NewSymDense(d, nil)
+	m.CopySym(g)
+	for j := 0; j < d; j++ {
+		m.SetSym(j, j, m.At(j, j)+0.01+1e-12)
+	}
+	b := make([]float64, d)
+	for i := range b {
+		b[i] = rng.NormFloat64()
+	}
+	var want mat.VecDense
+	if err := want.SolveVec(m, mat.NewVecDense(d, append([]float64(nil), b...))); err != nil {
+		t.Fatal(err)
+	}
+	ch.solve(b)
+	const tol = 1e-9 // cond(M) ≈ 1e3
+	for i := range b {
+		if math.Abs(b[i]-want.AtVec(i)) > tol*math.Max(1, math.Abs(want.AtVec(i))) {
+			t.Fatalf("element %d: %v, gonum %v", i, b[i], want.AtVec(i))
+		}
+	}
+	bad := &cholesky{d: 2, l: []float64{1, 0, 2, 1}} // [[1,2],[2,1]] is indefinite
+	if bad.factorize() {
+		t.Error("indefinite matrix factorised")
+	}
 }
