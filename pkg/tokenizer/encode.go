@@ -70,7 +70,11 @@ func (m *Model) Encode(text string, opts EncodeOptions) ([]int, error) {
 		}
 		switch m.kind {
 		case ByteLevelBPE:
-			out = m.encodeByteLevel(p.text, out)
+			t := p.text
+			if m.addSpacePrefix && !strings.HasPrefix(t, " ") { // HF ByteLevel(add_prefix_space=True)
+				t = " " + t
+			}
+			out = m.encodeByteLevel(t, out)
 		case SentencePieceBPE:
 			t := p.text
 			if m.addSpacePrefix && prevSpecial {

@@ -1,0 +1,229 @@
+package tokenizer
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// maxHFJSONBytes bounds tokenizer.json (a 256k-token vocabulary is ~35 MB).
+const maxHFJSONBytes = 512 << 20
+
+// Pre-tokenizer regexes as Hugging Face tokenizer.json files spell them.
+const (
+	hfLlama3Regex = `(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`
+	hfQwen2Regex  = `(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`
+	hfGPT2Regex   = `'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+`
+)
+
+type hfJSON struct {
+	AddedTokens []struct {
+		ID      int    `json:"id"`
+		Content string `json:"content"`
+		Special bool   `json:"special"`
+	} `json:"added_tokens"`
+	PreTokenizer  *hfPre `json:"pre_tokenizer"`
+	PostProcessor *struct {
+		Type   string `json:"type"`
+		Single []struct {
+			SpecialToken *struct {
+				ID string `json:"id"`
+			} `json:"SpecialToken"`
+		} `json:"single"`
+	} `json:"post_processor"`
+	Model struct {
+		Type         string            `json:"type"`
+		Vocab        map[string]int    `json:"vocab"`
+		Merges       []json.RawMessage `json:"merges"`
+		IgnoreMerges bool              `json:"ignore_merges"`
+	} `json:"model"`
+}
+
+type hfPre struct {
+	Type             string   `json:"type"`
+	Pretokenizers    []*hfPre `json:"pretokenizers"`
+	AddPrefixSpace   *bool    `json:"add_prefix_space"`
+	UseRegex         *bool    `json:"use_regex"`
+	IndividualDigits bool     `json:"individual_digits"`
+	Behavior         string   `json:"behavior"`
+	Invert           bool     `json:"invert"`
+	Pattern          *struct {
+		Regex  *string `json:"Regex"`
+		String *string `json:"String"`
+	} `json:"pattern"`
+}
+
+func (p *hfPre) is(typ string) bool { return p != nil && p.Type == typ }
+
+// preName maps a tokenizer.json pre_tokenizer to the pre-tokenizer names of
+// this package (GGUF's tokenizer.ggml.pre) and whether a space is prefixed.
+func preName(p *hfPre) (name string, prefixSpace bool, err error) {
+	byteLevel := func(b *hfPre, wantRegex bool) bool {
+		if !b.is("ByteLevel") {
+			return false
+		}
+		useRegex := b.UseRegex == nil || *b.UseRegex
+		prefixSpace = b.AddPrefixSpace != nil && *b.AddPrefixSpace
+		return useRegex == wantRegex
+	}
+	switch {
+	case p == nil:
+		return "", false, fmt.Errorf("no pre_tokenizer")
+	case byteLevel(p, true):
+		return "gpt-2", prefixSpace, nil
+	case p.is("Sequence") && len(p.Pretokenizers) == 2:
+		a, b := p.Pretokenizers[0], p.Pretokenizers[1]
+		if a.is("Digits") && a.IndividualDigits && byteLevel(b, true) {
+			return "smollm", prefixSpace, nil
+		}
+		if a.is("Split") && a.Pattern != nil && a.Pattern.Regex != nil && !a.Invert &&
+			a.Behavior == "Isolated" && byteLevel(b, false) {
+			switch *a.Pattern.Regex {
+			case hfLlama3Regex:
+				return "llama-bpe", prefixSpace, nil
+			case hfQwen2Regex:
+				return "qwen2", prefixSpace, nil
+			case hfGPT2Regex:
+				return "gpt-2", prefixSpace, nil
+			}
+		}
+	}
+	desc, _ := json.Marshal(p)
+	return "", false, fmt.Errorf("pre_tokenizer %s is not implemented (known: ByteLevel; Digits+ByteLevel; Split(Llama 3 or Qwen2 regex)+ByteLevel)", desc)
+}
+
+// FromHFJSON builds a byte-level BPE tokenizer from a Hugging Face
+// tokenizer.json. BOS/EOS and add_bos_token come from the tokenizer_config.json
+// beside it when present, else from the post-processor.
+func FromHFJSON(path string) (*Model, error) {
+	v := &vocab{source: filepath.Base(path), kind: ByteLevelBPE, bos: NoToken, eos: NoToken, eot: NoToken, unk: NoToken, pad: NoToken, eom: NoToken}
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("tokenizer: %w", err)
+	}
+	if st.Size() > maxHFJSONBytes {
+		return nil, v.errorf(ErrInvalid, "%d bytes is more than the %d a tokenizer.json may have", st.Size(), maxHFJSONBytes)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("tokenizer: %w", err)
+	}
+	var j hfJSON
+	if err := json.Unmarshal(data, &j); err != nil {
+		return nil, v.errorf(ErrInvalid, "%v", err)
+	}
+	if j.Model.Type != "BPE" {
+		return nil, v.errorf(ErrUnsupported, "model.type %q (supported: BPE)", j.Model.Type)
+	}
+	var prefixSpace bool
+	if v.pre, prefixSpace, err = preName(j.PreTokenizer); err != nil {
+		return nil, v.errorf(ErrUnsupported, "%v", err)
+	}
+	v.ignoreMerges = j.Model.IgnoreMerges
+	// Ids must be dense: a lying id cannot make us allocate more than the
+	// number of entries the file really holds.
+	n := len(j.Model.Vocab) + len(j.AddedTokens)
+	maxID := -1
+	for tok, id := range j.Model.Vocab {
+		if id < 0 || id >= n {
+			return nil, v.errorf(ErrInvalid, "model.vocab[%q] = %d is outside [0, %d)", tok, id, n)
+		}
+		maxID = max(maxID, id)
+	}
+	for i, a := range j.AddedTokens {
+		if a.ID < 0 || a.ID >= n {
+			return nil, v.errorf(ErrInvalid, "added_tokens[%d].id = %d is outside [0, %d)", i, a.ID, n)
+		}
+		maxID = max(maxID, a.ID)
+	}
+	v.tokens = make([]string, maxID+1)
+	v.types = make([]TokenType, maxID+1)
+	seen := make([]bool, maxID+1)
+	for tok, id := range j.Model.Vocab {
+		v.tokens[id], v.types[id], seen[id] = tok, TypeNormal, true
+	}
+	for _, a := range j.AddedTokens {
+		v.tokens[a.ID], seen[a.ID] = a.Content, true
+		v.types[a.ID] = TypeUserDefined
+		if a.Special {
+			v.types[a.ID] = TypeControl
+		}
+	}
+	for id, ok := range seen {
+		if !ok {
+			v.types[id] = TypeUnused
+		}
+	}
+	for i, raw := range j.Model.Merges {
+		var s string
+		if err := json.Unmarshal(raw, &s); err == nil {
+			v.merges = append(v.merges, s)
+			continue
+		}
+		var pair []string
+		if err := json.Unmarshal(raw, &pair); err != nil || len(pair) != 2 {
+			return nil, v.errorf(ErrInvalid, "model.merges[%d] is neither \"a b\" nor [\"a\", \"b\"]", i)
+		}
+		v.merges = append(v.merges, pair[0]+" "+pair[1])
+	}
+	if err := readTokenizerConfig(filepath.Join(filepath.Dir(path), "tokenizer_config.json"), v, &j); err != nil {
+		return nil, err
+	}
+	m, err := newModel(v)
+	if err != nil {
+		return nil, err
+	}
+	m.addSpacePrefix = prefixSpace
+	return m, nil
+}
+
+// readTokenizerConfig takes bos/eos and add_bos_token/add_eos_token from
+// tokenizer_config.json, if the file exists; otherwise BOS is what the
+// post-processor puts first.
+func readTokenizerConfig(path string, v *vocab, j *hfJSON) error {
+	lookup := func(text string) int {
+		for id, t := range v.tokens {
+			if t == text && v.types[id] != TypeNormal {
+				return id
+			}
+		}
+		return NoToken
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if pp := j.PostProcessor; pp != nil && pp.Type == "TemplateProcessing" && len(pp.Single) > 0 && pp.Single[0].SpecialToken != nil {
+			if id := lookup(pp.Single[0].SpecialToken.ID); id != NoToken {
+				v.bos, v.addBOS, v.addBOSSet = id, true, true
+			}
+		}
+		return nil
+	}
+	var cfg map[string]json.RawMessage
+	if err := json.Unmarshal(data, &cfg); err != nil {
+		return fmt.Errorf("tokenizer: %s: %v: %w", filepath.Base(path), err, ErrInvalid)
+	}
+	text := func(key string) string {
+		var s string
+		if json.Unmarshal(cfg[key], &s) == nil {
+			return s
+		}
+		var obj struct{ Content string }
+		if json.Unmarshal(cfg[key], &obj) == nil {
+			return obj.Content
+		}
+		return ""
+	}
+	if s := text("bos_token"); s != "" {
+		v.bos = lookup(s)
+	}
+	if s := text("eos_token"); s != "" {
+		v.eos = lookup(s)
+	}
+	for key, dst := range map[string][2]*bool{"add_bos_token": {&v.addBOS, &v.addBOSSet}, "add_eos_token": {&v.addEOS, &v.addEOSSet}} {
+		if raw, ok := cfg[key]; ok && json.Unmarshal(raw, dst[0]) == nil {
+			*dst[1] = true
+		}
+	}
+	return nil
+}
