@@ -81,6 +81,9 @@ func (m *Model) toDevice(data []float32, shape []int) (t *tensors.Tensor, err er
 	if err := t.MaterializeOnDevice(m.backend, true, 0); err != nil {
 		return nil, err
 	}
+	if !m.backend.HasSharedBuffers() {
+		t.FinalizeLocal() // the device copy is the only one we need
+	}
 	return t, nil
 }
 

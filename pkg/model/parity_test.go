@@ -2,10 +2,15 @@ package model
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
+
+	"github.com/ifprobe/ifprobe/pkg/compute"
+	"github.com/ifprobe/ifprobe/pkg/registry"
 )
 
 // parityFixture is written by scripts/fixtures/model/make.sh (Hugging Face
@@ -37,46 +42,40 @@ func readFixture(t *testing.T, name string) *parityFixture {
 	return &f
 }
 
-var realModels sync.Map // file name -> *Model
+var realModels sync.Map // registry name -> *Model
 
-// realModel loads a default model's GGUF file. It looks in $IFPROBE_TEST_MODEL_DIR,
-// then $IFPROBE_HOME/models (default ~/.cache/ifprobe/models), where install.sh
-// puts the default models. Missing: the test fails under CI=true, else skips.
-func realModel(t *testing.T, file string) *Model {
+// realModel loads a default model installed by install.sh (pkg/registry, under
+// $IFPROBE_HOME/models) on the production backend, compute.Default() (XLA CPU when
+// install.sh installed its plugin, else SimpleGo; $IFPROBE_BACKEND=go forces
+// SimpleGo). Missing: the test fails under CI=true and skips otherwise.
+func realModel(t testing.TB, name string) *Model {
 	t.Helper()
-	if m, ok := realModels.Load(file); ok {
+	if m, ok := realModels.Load(name); ok {
 		return m.(*Model)
 	}
-	var dirs []string
-	if d := os.Getenv("IFPROBE_TEST_MODEL_DIR"); d != "" {
-		dirs = append(dirs, d)
-	}
-	home := os.Getenv("IFPROBE_HOME")
-	if home == "" {
-		if h, err := os.UserHomeDir(); err == nil {
-			home = filepath.Join(h, ".cache", "ifprobe")
+	loc, err := registry.Resolve(name)
+	if err != nil {
+		msg := fmt.Sprintf("%v (install it with ./install.sh or `ifprobe models install %s`)", err, name)
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
 		}
+		t.Skip(msg)
 	}
-	dirs = append(dirs, filepath.Join(home, "models"))
-	for _, d := range dirs {
-		p := filepath.Join(d, file)
-		if _, err := os.Stat(p); err != nil {
-			continue
-		}
-		m, err := LoadGGUF(backendForTest(t), p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		realModels.Store(file, m)
-		return m
+	backend, info, err := compute.Default()
+	if err != nil {
+		t.Fatal(err)
 	}
-	msg := "model file " + file + " not found in " + filepath.Join(home, "models") + " or $IFPROBE_TEST_MODEL_DIR: run ./install.sh"
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
+	m, err := LoadGGUF(backend, loc.Path)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Skip(msg)
-	return nil
+	t.Logf("%s on %s (%s)", name, info.Name, info.Reason)
+	realModels.Store(name, m)
+	return m
 }
+
+// fixtureModels maps fixture names to registry names.
+var fixtureModels = map[string]string{"smollm2": "smollm2-135m-instruct", "gemma3": "gemma3-270m"}
 
 // parityTolByModel bounds |our logit - HF logit| over each position's top-50.
 // Both sides run f32 on identical dequantized weights; they differ only in
@@ -92,7 +91,10 @@ var parityTolByModel = map[string]float64{
 
 func testParity(t *testing.T, name string) {
 	fx := readFixture(t, name)
-	m := realModel(t, fx.ModelFile)
+	m := realModel(t, fixtureModels[name])
+	if filepath.Base(m.Source) != fx.ModelFile {
+		t.Fatalf("installed %s is %s, the fixture was made from %s", fixtureModels[name], m.Source, fx.ModelFile)
+	}
 	tol := parityTolByModel[name]
 	seqs := make([][]int, len(fx.Prompts))
 	for i, p := range fx.Prompts {
@@ -135,4 +137,30 @@ func testParity(t *testing.T, name string) {
 	}
 }
 
-func TestParitySmolLM2(t *testing.T) { testParity(t, "smollm2") }
+// testGreedyParity generates the fixture's 32-token greedy continuations for all
+// prompts in one left-padded batch with the KV cache, and requires them identical
+// to the reference's (HF with its own KV cache, argmax at every step).
+func testGreedyParity(t *testing.T, name string) {
+	fx := readFixture(t, name)
+	m := realModel(t, fixtureModels[name])
+	if filepath.Base(m.Source) != fx.ModelFile {
+		t.Fatalf("installed %s is %s, the fixture was made from %s", fixtureModels[name], m.Source, fx.ModelFile)
+	}
+	prompts := make([][]int, len(fx.Prompts))
+	for i, p := range fx.Prompts {
+		prompts[i] = p.IDs
+	}
+	seqs, stats, err := m.Generate(prompts, GenerateOptions{MaxTokens: len(fx.Prompts[0].Greedy), IgnoreStop: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d prompts: prefill %v, %d decode steps %v", len(prompts), stats.Prefill, stats.Steps, stats.Decode)
+	for i, p := range fx.Prompts {
+		if !slices.Equal(seqs[i].Tokens, p.Greedy) {
+			t.Errorf("prompt %d (%q): greedy continuation\n got %v\nwant %v", i, p.Text, seqs[i].Tokens, p.Greedy)
+		}
+	}
+}
+
+func TestParitySmolLM2(t *testing.T)       { testParity(t, "smollm2") }
+func TestGreedyParitySmolLM2(t *testing.T) { testGreedyParity(t, "smollm2") }

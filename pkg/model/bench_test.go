@@ -1,0 +1,62 @@
+package model
+
+import (
+	"testing"
+)
+
+// Throughput of the default model (SmolLM2-135M) on the test backend (SimpleGo).
+// BENCHMARKS.md "Model throughput" compares them with llama.cpp on the same file:
+//
+//	go test -run '^$' -bench 'SmolLM2' -benchtime 3x ./pkg/model/
+//	scripts/fixtures/model/bench_llamacpp.sh
+
+func benchPrompts(b, n int) [][]int {
+	out := make([][]int, b)
+	for i := range out {
+		out[i] = make([]int, n)
+		for j := range out[i] {
+			out[i][j] = 200 + (i*131+j*17)%40000
+		}
+	}
+	return out
+}
+
+func benchmarkPrefill(b *testing.B, batch, tokens int) {
+	m := realModel(b, "smollm2-135m-instruct")
+	prompts := benchPrompts(batch, tokens)
+	if _, err := m.Forward(prompts, ForwardOptions{Logits: LastLogits}); err != nil { // compile
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for range b.N {
+		if _, err := m.Forward(prompts, ForwardOptions{Logits: LastLogits}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(batch*tokens*b.N)/b.Elapsed().Seconds(), "tokens/s")
+}
+
+func benchmarkDecode(b *testing.B, batch, gen int) {
+	m := realModel(b, "smollm2-135m-instruct")
+	prompts := benchPrompts(batch, 32)
+	opts := GenerateOptions{MaxTokens: gen, IgnoreStop: true}
+	if _, _, err := m.Generate(prompts, opts); err != nil { // compile
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	var decode float64
+	for range b.N {
+		_, st, err := m.Generate(prompts, opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		decode += st.Decode.Seconds()
+	}
+	// Each row generates gen tokens; the first comes from the prefill logits.
+	b.ReportMetric(float64(batch*(gen-1)*b.N)/decode, "gen_tokens/s")
+}
+
+func BenchmarkSmolLM2Prefill1x64(b *testing.B) { benchmarkPrefill(b, 1, 64) }
+func BenchmarkSmolLM2Prefill8x64(b *testing.B) { benchmarkPrefill(b, 8, 64) }
+func BenchmarkSmolLM2Decode1(b *testing.B)     { benchmarkDecode(b, 1, 32) }
+func BenchmarkSmolLM2Decode8(b *testing.B)     { benchmarkDecode(b, 8, 32) }
