@@ -255,7 +255,7 @@ func Verify(path string, e Entry) error {
 
 // writeManifest writes Dir(e.Name)/model.json atomically.
 func writeManifest(e Entry, target string) error {
-	in := InstalledModel{Name: e.Name, File: e.File, SHA256: e.SHA256, Size: e.Size,
+	in := InstalledModel{Name: e.Name, Path: target, File: e.File, SHA256: e.SHA256, Size: e.Size,
 		Source: e.Source.String(), InstalledAt: time.Now().UTC().Truncate(time.Second)}
 	if st, err := os.Stat(target); err == nil {
 		in.InstalledAt = st.ModTime().UTC().Truncate(time.Second)

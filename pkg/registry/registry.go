@@ -127,7 +127,7 @@ func Lookup(name string) (Entry, error) {
 // InstalledModel describes an installed model, as recorded in its model.json.
 type InstalledModel struct {
 	Name        string    `json:"name"`
-	Path        string    `json:"path"`   // absolute path of the model file
+	Path        string    `json:"path"`   // absolute path of the model file (recomputed on read, so Home may move)
 	File        string    `json:"file"`   // file name
 	SHA256      string    `json:"sha256"` // verified at install time
 	Size        int64     `json:"size"`
