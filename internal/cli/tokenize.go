@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ifprobe/ifprobe/pkg/chat"
-	"github.com/ifprobe/ifprobe/pkg/gguf"
 	"github.com/ifprobe/ifprobe/pkg/registry"
 	"github.com/ifprobe/ifprobe/pkg/tokenizer"
 )
@@ -35,7 +34,8 @@ func newTokenizeCmd() *cobra.Command {
 		Use:   "tokenize --model M [flags] TEXT",
 		Short: "Show the token ids and pieces of a text",
 		Long: `Tokenize TEXT ("-" reads standard input) with a model's tokenizer. M is a
-registry name (see 'ifprobe models list') or a GGUF file. Special tokens written
+registry name (see 'ifprobe models list'), a GGUF file, or a Hugging Face model
+directory (tokenizer.json, byte-level BPE). Special tokens written
 in the text (<|im_start|>, <start_of_turn>) are matched unless --special-as-text.
 With --chat, TEXT is a user message rendered with the model's own chat template
 (generation prompt included) before tokenizing.`,
@@ -54,7 +54,7 @@ With --chat, TEXT is a user message rendered with the model's own chat template
 		RunE: func(cmd *cobra.Command, args []string) error { return runTokenize(cmd, o, args[0]) },
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.model, "model", "", "registry model name or GGUF file")
+	f.StringVar(&o.model, "model", "", "registry model name, GGUF file or HF model directory")
 	f.BoolVar(&o.asJSON, "json", false, "print JSON: {model, text, ids, pieces}")
 	f.BoolVar(&o.chat, "chat", false, "render TEXT as a user message with the model's chat template first")
 	f.BoolVar(&o.addSpecial, "add-special", false, "add BOS/EOS where the model's metadata asks for it")
@@ -90,20 +90,12 @@ func runTokenize(cmd *cobra.Command, o tokenizeOptions, text string) error {
 	case err != nil:
 		return err
 	}
-	if l.Format != registry.FormatGGUF {
-		return Usagef("tokenize: %s is a %s model; only GGUF models are supported here for now", l.Path, l.Format)
-	}
-	f, err := gguf.Open(l.Path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	tok, err := tokenizer.FromGGUF(f)
+	tok, err := tokenizer.Open(l.Path) // GGUF file or HF directory
 	if err != nil {
 		return err
 	}
 	if o.chat {
-		tmpl, err := chat.FromGGUF(f)
+		tmpl, err := chat.Open(l.Path)
 		if err != nil {
 			return err
 		}

@@ -90,6 +90,24 @@ func FromGGUF(f *gguf.File) (*Template, error) {
 	return Parse(filepath.Base(f.Path())+":tokenizer.chat_template", src)
 }
 
+// Open reads the chat template of a model: a GGUF file, or a Hugging Face
+// model directory (its tokenizer_config.json).
+func Open(path string) (*Template, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("chat: %w", err)
+	}
+	if st.IsDir() {
+		return FromTokenizerConfig(filepath.Join(path, "tokenizer_config.json"))
+	}
+	f, err := gguf.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("chat: %w", err)
+	}
+	defer f.Close()
+	return FromGGUF(f)
+}
+
 // maxConfigBytes bounds tokenizer_config.json (real ones are well under 1 MB
 // without the vocabulary; some embed added tokens).
 const maxConfigBytes = 64 << 20

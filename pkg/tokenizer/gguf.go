@@ -2,6 +2,7 @@ package tokenizer
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/ifprobe/ifprobe/pkg/gguf"
@@ -94,4 +95,17 @@ func OpenGGUF(path string) (*Model, error) {
 func isMissing(f *gguf.File, key string) bool {
 	_, ok := f.Meta(key)
 	return !ok
+}
+
+// Open loads the tokenizer of a model: a GGUF file, or a Hugging Face model
+// directory (its tokenizer.json and tokenizer_config.json).
+func Open(path string) (*Model, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("tokenizer: %w", err)
+	}
+	if st.IsDir() {
+		return FromHFJSON(filepath.Join(path, "tokenizer.json"))
+	}
+	return OpenGGUF(path)
 }
