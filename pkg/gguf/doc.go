@@ -35,9 +35,12 @@
 //
 // Dequantize and ReadF32 decode F32, F16, BF16, F64, I8, I16, I32, Q4_0, Q4_1, Q5_0,
 // Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K and Q8_K (CanDequantize tells). Results are
-// bit-exact with the gguf Python package's numpy dequantizer (and so with
-// ggml-quants.c): the tests compare sha256 sums of the decoded float32 bytes of
-// real model tensors and of random blocks, produced by scripts/fixtures/gguf.
+// bit-exact with the gguf Python package's numpy dequantizer (gguf-py 0.19.0, a port
+// of ggml-quants.c): the tests compare every tensor of the real registry models
+// (sha256 of the float32 bytes) and random blocks of F16, BF16, Q4_0, Q4_1, Q5_0,
+// Q5_1, Q8_0 and Q2_K..Q6_K, all decoded by the reference through
+// scripts/fixtures/gguf. Q8_K, F64 and the integer types, which the reference does
+// not decode, are checked against hand-worked blocks.
 // Other types (Q8_1, IQ*, TQ*, MXFP4) can be opened and read raw but not decoded.
 //
 // # Untrusted input
