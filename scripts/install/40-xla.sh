@@ -39,6 +39,20 @@ if [ "$(uname -s)-$(uname -m)" != Linux-x86_64 ]; then
   soft_fail "no XLA CPU plugin wheel for $(uname -s)-$(uname -m) (only Linux x86_64)"
 fi
 
+# GoMLX's XLA backend dlopens the plugin through cgo: without a C compiler Go
+# builds with CGO_ENABLED=0 and leaves XLA out. Debian 12 images may lack gcc.
+if [ "$(go env CGO_ENABLED)" != 1 ]; then
+  if ! command -v gcc >/dev/null 2>&1; then
+    echo "xla: no C compiler, so Go builds without cgo and without XLA: installing gcc from Debian"
+    export DEBIAN_FRONTEND=noninteractive
+    { apt-get update -qq && apt-get install -y -qq --no-install-recommends gcc libc6-dev >/dev/null; } ||
+      soft_fail "apt-get install gcc libc6-dev failed"
+  fi
+  [ "$(go env CGO_ENABLED)" = 1 ] || soft_fail "go env CGO_ENABLED is still 0 (set CGO_ENABLED=1?)"
+  go build -o bin/ifprobe ./cmd/ifprobe
+  echo "xla: rebuilt bin/ifprobe with cgo, so it includes the XLA backend"
+fi
+
 stamp=$dir/pjrt_c_api_cpu_plugin.source
 # Fast path: the stamp written after a verified install, and the file's size.
 if [ -f "$target" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$pkg==$version $so_sha256" ] &&
