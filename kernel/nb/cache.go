@@ -2,9 +2,11 @@ package nb
 
 import (
 	"bufio"
+	"encoding/binary"
 	"encoding/gob"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -35,10 +37,32 @@ var keyRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
 
 // cacheHeader is gob-encoded before the value.
 type cacheHeader struct {
-	Magic   string
-	Version int
-	Key     string
-	Type    string // the Go type of the value, as reflect prints it
+	Magic    string
+	Version  int
+	Key      string
+	Type     string // the Go type of the value, as reflect prints it
+	Encoding string // encGob, or a raw little-endian encoding for numeric slices
+}
+
+// Value encodings. gob decodes a float at a time through reflection, ten times
+// slower than reading the bytes; activations ([]float32) are the common large
+// value, so plain numeric slices are stored raw: a uint64 count, then the values.
+const (
+	encGob = "gob"
+	encF32 = "f32le"
+	encF64 = "f64le"
+)
+
+// encodingOf returns the encoding Cache uses for values of type T.
+func encodingOf[T any]() string {
+	var zero T
+	switch any(zero).(type) {
+	case []float32:
+		return encF32
+	case []float64:
+		return encF64
+	}
+	return encGob
 }
 
 // CacheDir returns the directory of cache entries: $IFPROBE_NBCACHE_DIR if set, else
@@ -86,7 +110,7 @@ func Cache[T any](key string, compute func() (T, error)) (T, error) {
 	if err != nil {
 		return v, err
 	}
-	if err := writeEntry(path, cacheHeader{cacheMagic, cacheVersion, key, typ}, v); err != nil {
+	if err := writeEntry(path, cacheHeader{cacheMagic, cacheVersion, key, typ, encodingOf[T]()}, v); err != nil {
 		return v, fmt.Errorf("nb: Cache(%q): result computed but not stored: %w", key, err)
 	}
 	return v, nil
@@ -105,19 +129,25 @@ func CacheClear(key string) error {
 }
 
 // readEntry decodes the entry at path. gob bounds every length it decodes by the
-// message it reads, so a damaged file gives an error, not a huge allocation.
+// message it reads, and a raw slice's count is checked against the file size, so a
+// damaged file gives an error, not a huge allocation.
 func readEntry[T any](path, key, typ string) (v T, err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return v, err
 	}
 	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return v, err
+	}
 	defer func() { // gob panics on some malformed inputs it cannot describe
 		if r := recover(); r != nil {
 			err = fmt.Errorf("decode: %v", r)
 		}
 	}()
-	dec := gob.NewDecoder(bufio.NewReader(f))
+	r := bufio.NewReader(f) // an io.ByteReader: gob reads no further than each message
+	dec := gob.NewDecoder(r)
 	var h cacheHeader
 	if err := dec.Decode(&h); err != nil {
 		return v, fmt.Errorf("header: %w", err)
@@ -129,11 +159,38 @@ func readEntry[T any](path, key, typ string) (v T, err error) {
 		return v, fmt.Errorf("written for key %q", h.Key)
 	case h.Type != typ:
 		return v, fmt.Errorf("holds a %s, want %s", h.Type, typ)
+	case h.Encoding != encodingOf[T]():
+		return v, fmt.Errorf("encoded as %q, want %q", h.Encoding, encodingOf[T]())
 	}
-	if err := dec.Decode(&v); err != nil {
+	switch p := any(&v).(type) {
+	case *[]float32:
+		*p, err = readRaw[float32](r, 4, st.Size())
+	case *[]float64:
+		*p, err = readRaw[float64](r, 8, st.Size())
+	default:
+		err = dec.Decode(&v)
+	}
+	if err != nil {
 		return v, fmt.Errorf("value: %w", err)
 	}
 	return v, nil
+}
+
+// readRaw reads a uint64 count and that many little-endian values of elemSize
+// bytes; the count must fit in fileSize.
+func readRaw[E float32 | float64](r io.Reader, elemSize, fileSize int64) ([]E, error) {
+	var n uint64
+	if err := binary.Read(r, binary.LittleEndian, &n); err != nil {
+		return nil, err
+	}
+	if n > uint64(fileSize/elemSize) {
+		return nil, fmt.Errorf("count %d does not fit in a %d-byte file", n, fileSize)
+	}
+	out := make([]E, n)
+	if err := binary.Read(r, binary.LittleEndian, out); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // writeEntry encodes the header and v to a temporary file in the cache directory,
@@ -157,7 +214,15 @@ func writeEntry[T any](path string, h cacheHeader, v T) (err error) {
 	if err := enc.Encode(h); err != nil {
 		return err
 	}
-	if err := enc.Encode(v); err != nil {
+	switch x := any(v).(type) {
+	case []float32:
+		err = writeRaw(w, x)
+	case []float64:
+		err = writeRaw(w, x)
+	default:
+		err = enc.Encode(v)
+	}
+	if err != nil {
 		return fmt.Errorf("encode %s: %w", h.Type, err)
 	}
 	if err := w.Flush(); err != nil {
@@ -170,4 +235,12 @@ func writeEntry[T any](path string, h cacheHeader, v T) (err error) {
 		return err
 	}
 	return os.Rename(f.Name(), path)
+}
+
+// writeRaw writes len(x) as a uint64, then x, little-endian.
+func writeRaw[E float32 | float64](w io.Writer, x []E) error {
+	if err := binary.Write(w, binary.LittleEndian, uint64(len(x))); err != nil {
+		return err
+	}
+	return binary.Write(w, binary.LittleEndian, x)
 }

@@ -1,7 +1,9 @@
 package nb
 
 import (
+	"encoding/binary"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -160,5 +162,47 @@ func TestCacheUnencodableValue(t *testing.T) {
 	entries, _ := os.ReadDir(CacheDir())
 	if len(entries) != 0 {
 		t.Errorf("a failed store left %d files in the cache", len(entries))
+	}
+}
+
+func TestCacheRawFloatSlices(t *testing.T) {
+	home := useHome(t)
+	f32 := []float32{0, -0.5, float32(math.Inf(1)), 3.25e-30, float32(math.NaN())}
+	got32, err := Cache("f32", func() ([]float32, error) { return f32, nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	got32, err = Cache("f32", func() ([]float32, error) { return nil, errors.New("must not run") })
+	if err != nil || len(got32) != len(f32) {
+		t.Fatalf("read back %v, %v", got32, err)
+	}
+	for i := range f32 { // bit-exact, NaN included
+		if math.Float32bits(got32[i]) != math.Float32bits(f32[i]) {
+			t.Errorf("f32[%d] = %v, want %v", i, got32[i], f32[i])
+		}
+	}
+	f64 := []float64{1, math.Pi, -1e300}
+	Cache("f64", func() ([]float64, error) { return f64, nil })
+	got64, err := Cache("f64", func() ([]float64, error) { return nil, errors.New("must not run") })
+	if err != nil || len(got64) != 3 || got64[1] != math.Pi {
+		t.Errorf("f64 read back %v, %v", got64, err)
+	}
+	empty, err := Cache("empty", func() ([]float32, error) { return nil, nil })
+	if err != nil || len(empty) != 0 {
+		t.Errorf("empty slice: %v, %v", empty, err)
+	}
+	// A lying count (2^60 values in a small file) is rejected before allocating,
+	// and the entry is recomputed.
+	path := filepath.Join(home, "nbcache", "f32.gob")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	countAt := len(b) - 4*len(f32) - 8
+	binary.LittleEndian.PutUint64(b[countAt:], 1<<60)
+	os.WriteFile(path, b, 0o644)
+	v, err := Cache("f32", func() ([]float32, error) { return []float32{7}, nil })
+	if err != nil || len(v) != 1 || v[0] != 7 {
+		t.Errorf("lying count: got %v, %v; want a recompute", v, err)
 	}
 }
