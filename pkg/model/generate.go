@@ -39,9 +39,21 @@ type GenerateOptions struct {
 // DefaultMaxTokens is GenerateOptions.MaxTokens when it is 0.
 const DefaultMaxTokens = 128
 
-// cacheBucket is the granularity of the KV cache: its capacity grows in steps of
-// this many slots, so the decode graph compiles once per bucket, not per token.
+// cacheBucket is the smallest KV-cache capacity. A generation allocates the
+// power of two (at least cacheBucket) that holds its prompt and MaxTokens, so the
+// decode graph compiles once per capacity, not per token, and runs of similar
+// size share one compilation (XLA compiles take seconds). Masked slots cost only
+// attention work, small next to the matrix products.
 const cacheBucket = 64
+
+// cacheCapacity is the capacity for n slots.
+func cacheCapacity(n int) int {
+	c := cacheBucket
+	for c < n {
+		c *= 2
+	}
+	return c
+}
 
 // promptBucket rounds prompt batches up (left padding) so that prompts of similar
 // length share a compiled prefill graph.
@@ -99,29 +111,6 @@ func (m *Model) newCache(B, C int) (*kvCache, error) {
 	return c, nil
 }
 
-// grow returns a cache with capacity C holding c's contents.
-func (m *Model) grow(c *kvCache, C int) (*kvCache, error) {
-	n, err := m.newCache(c.B, C)
-	if err != nil {
-		return nil, err
-	}
-	for i, t := range c.kv {
-		old := tensors.MustCopyFlatData[float32](t)
-		tensors.MustMutableFlatData(n.kv[i], func(dst []float32) {
-			for bk := 0; bk < c.B*c.KV; bk++ {
-				copy(dst[bk*C*c.hd:], old[bk*c.C*c.hd:bk*c.C*c.hd+c.used*c.hd])
-			}
-		})
-		t.FinalizeAll()
-	}
-	for b := 0; b < c.B; b++ {
-		copy(n.valid[b*C:], c.valid[b*c.C:b*c.C+c.used])
-		copy(n.pos[b*C:], c.pos[b*c.C:b*c.C+c.used])
-	}
-	n.used = c.used
-	return n, nil
-}
-
 // write stores new keys/values [B, KV, S, hd] per layer at slots used..used+S.
 func (c *kvCache) write(kv []*tensors.Tensor, S int) {
 	for i, t := range kv {
@@ -177,7 +166,7 @@ func (m *Model) Generate(prompts [][]int, opts GenerateOptions) (seqs []Sequence
 		return nil, nil, err
 	}
 	m.appendCaptures(seqs, opts.Capture, res.caps, nil)
-	cache, err := m.newCache(B, roundUp(S+1, cacheBucket))
+	cache, err := m.newCache(B, cacheCapacity(S+opts.MaxTokens))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -234,10 +223,8 @@ func (m *Model) Generate(prompts [][]int, opts GenerateOptions) (seqs []Sequence
 		if !slices.Contains(fedValid, true) {
 			break
 		}
-		if cache.used == cache.C {
-			if cache, err = m.grow(cache, cache.C+cacheBucket); err != nil {
-				return nil, nil, err
-			}
+		if cache.used == cache.C { // cannot happen: the capacity holds prompt + MaxTokens
+			return nil, nil, fmt.Errorf("model: internal error: KV cache full at %d slots", cache.C)
 		}
 		start := make([]int, B)
 		for b := range seqs {

@@ -19,7 +19,7 @@ func TestCachedGenerationMatchesFullForward(t *testing.T) {
 			rng := rand.New(rand.NewPCG(4, 0))
 			prompts := [][]int{randomTokens(rng, 7, 61), randomTokens(rng, 3, 61)}
 			var steps [][]float32
-			opts := GenerateOptions{MaxTokens: 60, IgnoreStop: true, Temperature: 1, Seed: 9, // crosses a cache bucket (16+60 > 64)
+			opts := GenerateOptions{MaxTokens: 60, IgnoreStop: true, Temperature: 1, Seed: 9, // a 128-slot cache (16+60 > 64)
 				onLogits: func(step int, l []float32) { steps = append(steps, slices.Clone(l)) }}
 			seqs, stats, err := m.Generate(prompts, opts)
 			if err != nil {
