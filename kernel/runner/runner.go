@@ -294,6 +294,10 @@ func (o Options) runOne(ctx context.Context, driver, tmp, path string) (Result, 
 		args = append(args, "--html", res.HTML)
 	}
 	cmd := exec.CommandContext(ctx, o.Python, args...)
+	// On cancellation interrupt the driver first: nbclient then shuts its kernel down
+	// instead of leaving it running; it is killed if it takes longer.
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 15 * time.Second
 	cmd.Env = append(os.Environ(), "IFPROBE_ROOT="+o.Root, "PYDEVD_DISABLE_FILE_VALIDATION=1")
 	if o.Profile != "" {
 		cmd.Env = append(cmd.Env, EnvProfile+"="+o.Profile)
