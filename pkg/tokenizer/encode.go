@@ -11,6 +11,57 @@ type piece struct {
 	id   int
 }
 
+// specialTrie finds which matchable special tokens occur in a text in one
+// pass, so partition only works through those (a vocabulary such as Gemma's
+// has thousands).
+type specialTrie struct {
+	next []map[byte]int32 // node -> byte -> child node
+	tok  []int            // node -> token id ending here, or NoToken
+}
+
+func newSpecialTrie(tokens []string, ids []int) *specialTrie {
+	tr := &specialTrie{next: []map[byte]int32{{}}, tok: []int{NoToken}}
+	for _, id := range ids {
+		n := int32(0)
+		for _, c := range []byte(tokens[id]) {
+			child, ok := tr.next[n][c]
+			if !ok {
+				child = int32(len(tr.tok))
+				tr.next[n][c] = child
+				tr.next = append(tr.next, map[byte]int32{})
+				tr.tok = append(tr.tok, NoToken)
+			}
+			n = child
+		}
+		if tr.tok[n] == NoToken {
+			tr.tok[n] = id
+		}
+	}
+	return tr
+}
+
+// present returns the set of token ids occurring anywhere in text.
+func (tr *specialTrie) present(text string) map[int]bool {
+	var found map[int]bool
+	for i := 0; i < len(text); i++ {
+		n := int32(0)
+		for j := i; j < len(text); j++ {
+			child, ok := tr.next[n][text[j]]
+			if !ok {
+				break
+			}
+			n = child
+			if id := tr.tok[n]; id != NoToken {
+				if found == nil {
+					found = map[int]bool{}
+				}
+				found[id] = true
+			}
+		}
+	}
+	return found
+}
+
 // partition splits text at special tokens, longest token text first, as
 // llama.cpp's tokenizer_st_partition does.
 func (m *Model) partition(text string, specialAsText bool) []piece {
@@ -18,20 +69,25 @@ func (m *Model) partition(text string, specialAsText bool) []piece {
 		return nil
 	}
 	parts := []piece{{text: text, id: NoToken}}
+	found := m.trie.present(text)
+	if len(found) == 0 {
+		return parts
+	}
 	for _, id := range m.specials {
+		if !found[id] {
+			continue
+		}
 		t := m.types[id]
 		if specialAsText && (t == TypeControl || t == TypeUnknown) {
 			continue
 		}
 		tok := m.tokens[id]
 		var next []piece
-		changed := false
 		for _, p := range parts {
 			if p.id != NoToken || !strings.Contains(p.text, tok) {
 				next = append(next, p)
 				continue
 			}
-			changed = true
 			rest := p.text
 			for {
 				i := strings.Index(rest, tok)
@@ -48,9 +104,7 @@ func (m *Model) partition(text string, specialAsText bool) []piece {
 				next = append(next, piece{text: rest, id: NoToken})
 			}
 		}
-		if changed {
-			parts = next
-		}
+		parts = next
 	}
 	return parts
 }
@@ -111,8 +165,37 @@ func (m *Model) encodeByteLevel(text string, out []int) []int {
 				continue
 			}
 		}
-		out = m.mergeRanks(w, out)
+		out = m.cachedMerge(w, out)
 	}
+	return out
+}
+
+// Word cache: natural text repeats words, so merged words are remembered (as
+// HF tokenizers' BPE cache does). Bounded; cleared when full.
+const (
+	maxCacheEntries = 1 << 15
+	maxCachedWord   = 64 // bytes
+)
+
+func (m *Model) cachedMerge(w string, out []int) []int {
+	if len(w) > maxCachedWord {
+		return m.mergeRanks(w, out)
+	}
+	m.cacheMu.Lock()
+	ids, ok := m.cache[w]
+	m.cacheMu.Unlock()
+	if ok {
+		return append(out, ids...)
+	}
+	n := len(out)
+	out = m.mergeRanks(w, out)
+	ids = append([]int(nil), out[n:]...)
+	m.cacheMu.Lock()
+	if m.cache == nil || len(m.cache) >= maxCacheEntries {
+		m.cache = make(map[string][]int)
+	}
+	m.cache[w] = ids
+	m.cacheMu.Unlock()
 	return out
 }
 

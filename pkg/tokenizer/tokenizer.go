@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Tokenizer turns text into token ids and back.
@@ -95,7 +96,8 @@ var (
 	ErrUnsupported = errors.New("unsupported tokenizer")
 )
 
-// Model is a loaded tokenizer. It is immutable and safe for concurrent use.
+// Model is a loaded tokenizer. It is safe for concurrent use (its only
+// mutable state is a word cache behind a mutex).
 type Model struct {
 	kind   Kind
 	pre    string   // pre-tokenizer name (tokenizer.ggml.pre)
@@ -111,6 +113,9 @@ type Model struct {
 	addSpacePrefix bool // SentencePiece: prepend ' ' to text after BOS/start
 	special        SpecialTokens
 	specials       []int // matchable added tokens, longest text first
+	trie           *specialTrie
+	cacheMu        sync.Mutex
+	cache          map[string][]int // byte-level word -> ids
 	byteTok        [256]int
 }
 
@@ -319,5 +324,6 @@ func newModel(v *vocab) (*Model, error) {
 	sort.SliceStable(m.specials, func(i, j int) bool {
 		return len(m.tokens[m.specials[i]]) > len(m.tokens[m.specials[j]])
 	})
+	m.trie = newSpecialTrie(m.tokens, m.specials)
 	return m, nil
 }
