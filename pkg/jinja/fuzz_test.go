@@ -44,8 +44,9 @@ func FuzzRender(f *testing.F) {
 	f.Fuzz(func(t *testing.T, src string) {
 		tmpl, err := Parse("fuzz", src, HFOptions)
 		if err != nil {
-			if !errors.Is(err, ErrSyntax) {
-				t.Fatalf("parse error is not ErrSyntax: %v", err)
+			var je *Error
+			if !errors.Is(err, ErrSyntax) || !errors.As(err, &je) || strings.HasPrefix(je.Msg, "internal error") {
+				t.Fatalf("parser bug: %v", err)
 			}
 			return
 		}

@@ -71,8 +71,8 @@ func parse(name string, toks []token) (body []stmt, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			pf, ok := r.(parseFail)
-			if !ok {
-				panic(r)
+			if !ok { // a bug here: report it, never crash the caller
+				pf.err = &Error{Template: name, Line: p.cur().line, Msg: fmt.Sprintf("internal error: %v", r), Err: ErrSyntax}
 			}
 			err = pf.err
 		}

@@ -2,6 +2,7 @@ package tokenizer
 
 import (
 	"container/heap"
+	"fmt"
 	"strings"
 )
 
@@ -110,7 +111,12 @@ func (m *Model) partition(text string, specialAsText bool) []piece {
 }
 
 // Encode implements Tokenizer.
-func (m *Model) Encode(text string, opts EncodeOptions) ([]int, error) {
+func (m *Model) Encode(text string, opts EncodeOptions) (ids []int, err error) {
+	defer func() {
+		if r := recover(); r != nil { // a bug here: report it, never crash the caller
+			ids, err = nil, fmt.Errorf("tokenizer: internal error encoding %d bytes: %v", len(text), r)
+		}
+	}()
 	out := make([]int, 0, len(text)/3+2)
 	if opts.AddSpecial && m.special.AddBOS {
 		out = append(out, m.special.BOS)
