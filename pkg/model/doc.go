@@ -1,0 +1,78 @@
+// Package model runs decoder-only transformers (Llama, Qwen2, Gemma 2, Gemma 3)
+// in GoMLX, with named hook points for capturing activations and compiled
+// interventions, and generates text with a KV cache.
+//
+// # Usage
+//
+//	backend, _, _ := compute.Default()
+//	m, err := model.LoadGGUF(backend, path) // weights dequantized to f32 once
+//	out, err := m.Forward([][]int{ids1, ids2}, model.ForwardOptions{
+//		Capture: []model.Hook{model.ResidPost(12), model.FinalNorm},
+//	})
+//	logits := out.Logits.At(0, len(ids1)-1)             // [vocab] at row 0's last token
+//	h := out.Captures[model.ResidPost(12)].At(1, 0)      // [d_model] at row 1's first token
+//	seqs, stats, err := m.Generate([][]int{ids1}, model.GenerateOptions{MaxTokens: 64})
+//
+// pkg/lm joins a Model with its tokenizer and chat template; most callers want it.
+//
+// # Families
+//
+// One implementation serves every family; a Config (config.go) holds everything
+// that differs, and each family's file (llama.go, qwen2.go, gemma2.go, gemma3.go)
+// declares how to fill it from GGUF metadata or a Hugging Face config.json and how
+// its GGUF weights are stored. LookupFamily fails with ErrUnknownArch on anything
+// else. Config.Validate is the one place defaults live.
+//
+// # Hook points
+//
+// Hooks are typed values whose String is a stable public name (see hooks.go):
+//
+//	blocks.{L}.resid_pre   [batch, seq, d_model]  residual stream entering block L
+//	blocks.{L}.attn_heads  [batch, seq, n_heads, head_dim]  per-head attention output
+//	blocks.{L}.attn_out    [batch, seq, d_model]  attention's addition to the residual
+//	blocks.{L}.resid_mid   [batch, seq, d_model]  resid_pre + attn_out
+//	blocks.{L}.mlp_out     [batch, seq, d_model]  the MLP's addition to the residual
+//	blocks.{L}.resid_post  [batch, seq, d_model]  resid_mid + mlp_out
+//	final_norm             [batch, seq, d_model]  input of the unembedding
+//
+// For Gemma, attn_out and mlp_out are taken after the post-norms, so the
+// residual identities above hold exactly in every family. Positions
+// (prompt_last, response_first, step:{k}, frac:{f}, eos, all) are defined here
+// too, for the capture layer.
+//
+// # Interventions
+//
+// An Intervention (ProjectOut, Ablate, Steer) edits the value at a hook. Its
+// structure (kind, hook, rank) is compiled in; its values (basis, heads, mean,
+// vector, coefficient, positions) are graph inputs, so one compiled graph serves
+// every direction and coefficient. Where an intervention does not apply, values
+// pass through bit-exactly (the graph selects, it does not add zero).
+//
+// # Batches, padding and positions
+//
+// Rows of a batch are left-padded to the longest. Pads are masked out of
+// attention and position ids count each row's own tokens from 0, so a row's
+// logits do not depend on its neighbours (to float rounding). Acts.At indexes a
+// row's own tokens, hiding the padding.
+//
+// # Generation
+//
+// Generate prefills the padded prompts once, then decodes one token per row per
+// step against a KV cache kept on the host and passed to the step graph as an
+// input (SimpleGo has no in-place update; on SimpleGo the cache shares memory with
+// the backend, so nothing is copied). The cache capacity is a power of two that
+// holds prompt + MaxTokens, so the step graph compiles once per capacity. Greedy
+// decoding, temperature, top-k and top-p sampling (seeded per row), stop tokens,
+// streaming (OnToken) and capture at every generated token are supported.
+//
+// # Invariants
+//
+//   - Weights are loaded once, dequantized to f32, and never change.
+//   - Capture never changes logits; a no-op intervention is the identity.
+//   - Cached generation equals a full forward over prompt + generated tokens, and a
+//     state captured at generation step k equals the forward's (tested to 1e-5 on
+//     random models; parity tests compare real models with Hugging Face).
+//   - No panic escapes the exported API: GoMLX graph-building panics are returned
+//     as errors. Bad inputs wrap ErrBadInput, ErrBadHook, ErrBadIntervention,
+//     ErrBadConfig or ErrUnknownArch.
+package model
