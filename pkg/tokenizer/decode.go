@@ -55,7 +55,9 @@ func parseByteToken(t string) (byte, bool) {
 	return v, true
 }
 
-// Decode implements Tokenizer.
+// Decode implements Tokenizer. It removes nothing: a SentencePiece text
+// starts with the space its encoding prefixed (llama.cpp's detokenize and HF
+// drop it; use strings.TrimPrefix(s, " ") for that).
 func (m *Model) Decode(ids []int) string {
 	var b []byte
 	for _, id := range ids {

@@ -3,12 +3,19 @@
 //
 // # Usage
 //
-//	tok, err := tokenizer.OpenGGUF(path)             // or FromGGUF(f)
+//	tok, err := tokenizer.Open(path) // GGUF file or HF model directory
 //	ids, err := tok.Encode(prompt, tokenizer.EncodeOptions{})
 //	text := tok.Decode(ids)
 //	dec := tok.NewDecoder()                           // streaming, for generation
 //	for _, id := range generated { fmt.Print(dec.Add(id)) }
 //	fmt.Print(dec.Flush())
+//
+// # Sources
+//
+// FromGGUF reads tokenizer.ggml.* metadata; FromHFJSON a Hugging Face
+// tokenizer.json (byte-level BPE; roles and add_bos_token from the
+// tokenizer_config.json beside it); FromSentencePiece a SentencePiece
+// tokenizer.model (BPE, identity normalizer). Open picks by path.
 //
 // # Algorithms
 //
@@ -57,8 +64,9 @@
 // ASCII, accents, emoji, CJK, whitespace runs, code, numbers and special
 // tokens, with special tokens parsed and not, and with llama.cpp's own test
 // vectors for the gpt-2, starcoder, llama-spm and qwen2 vocabularies; for
-// SmolLM2 also with HF tokenizers. Fixtures come from
-// scripts/fixtures/tokenizer/gen.py.
+// SmolLM2 also with HF tokenizers. tokenizer.json loading is checked against
+// HF tokenizers on five tokenizers trained with it, tokenizer.model loading
+// against sentencepiece. Fixtures come from scripts/fixtures/tokenizer/gen.py.
 //
 // # Hostile input
 //

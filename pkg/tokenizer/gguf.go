@@ -98,14 +98,20 @@ func isMissing(f *gguf.File, key string) bool {
 }
 
 // Open loads the tokenizer of a model: a GGUF file, or a Hugging Face model
-// directory (its tokenizer.json and tokenizer_config.json).
+// directory (its tokenizer.json and tokenizer_config.json, else its
+// SentencePiece tokenizer.model).
 func Open(path string) (*Model, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("tokenizer: %w", err)
 	}
-	if st.IsDir() {
-		return FromHFJSON(filepath.Join(path, "tokenizer.json"))
+	if !st.IsDir() {
+		return OpenGGUF(path)
 	}
-	return OpenGGUF(path)
+	if _, err := os.Stat(filepath.Join(path, "tokenizer.json")); err != nil {
+		if _, err := os.Stat(filepath.Join(path, "tokenizer.model")); err == nil {
+			return FromSentencePiece(filepath.Join(path, "tokenizer.model"))
+		}
+	}
+	return FromHFJSON(filepath.Join(path, "tokenizer.json"))
 }
