@@ -11,6 +11,7 @@ import (
 
 	"github.com/ifprobe/ifprobe/pkg/gguf"
 	"github.com/ifprobe/ifprobe/pkg/jinja"
+	"github.com/ifprobe/ifprobe/pkg/tokenizer"
 )
 
 // Message is one turn of a conversation, in the shape HF chat templates read.
@@ -251,4 +252,27 @@ func messageValue(m Message) (*jinja.Dict, error) {
 		d.Set("tool_calls", calls)
 	}
 	return d, nil
+}
+
+// Prompt renders msgs and tokenizes the result as transformers'
+// apply_chat_template(..., tokenize=True) does: special tokens written by the
+// template are parsed and nothing is added (the template writes any BOS).
+// Empty opts.BOS / opts.EOS are filled from tok's special tokens.
+func (t *Template) Prompt(ctx context.Context, tok tokenizer.Tokenizer, msgs []Message, opts Options) (string, []int, error) {
+	sp := tok.Special()
+	if opts.BOS == "" && sp.BOS != tokenizer.NoToken {
+		opts.BOS = tok.Piece(sp.BOS)
+	}
+	if opts.EOS == "" && sp.EOS != tokenizer.NoToken {
+		opts.EOS = tok.Piece(sp.EOS)
+	}
+	text, err := t.Render(ctx, msgs, opts)
+	if err != nil {
+		return "", nil, err
+	}
+	ids, err := tok.Encode(text, tokenizer.EncodeOptions{})
+	if err != nil {
+		return "", nil, fmt.Errorf("chat: %w", err)
+	}
+	return text, ids, nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/ifprobe/ifprobe/pkg/gguf"
 	"github.com/ifprobe/ifprobe/pkg/jinja"
 	"github.com/ifprobe/ifprobe/pkg/registry/registrytest"
+	"github.com/ifprobe/ifprobe/pkg/tokenizer"
 )
 
 // fixedNow is the clock of the reference renderings (scripts/fixtures/chat/gen.py NOW).
@@ -230,5 +231,38 @@ func TestRaiseException(t *testing.T) {
 	var je *jinja.Error
 	if !errors.Is(err, jinja.ErrRaised) || !errors.As(err, &je) || je.Msg != "Conversation must start with a user message" {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// TestPromptSmolLM2: the real model's template and tokenizer give the prompt
+// ids: the rendered text (equal to transformers', TestDefaultModelRendering)
+// tokenized with its special tokens as single ids.
+func TestPromptSmolLM2(t *testing.T) {
+	path := registrytest.Model(t, "smollm2-135m-instruct")
+	tmpl, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := tokenizer.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, ids, err := tmpl.Prompt(context.Background(), tok, []Message{{Role: "user", Content: "Hi"}}, Options{AddGenerationPrompt: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	imStart, _ := tok.ID("<|im_start|>")
+	imEnd, _ := tok.ID("<|im_end|>")
+	if ids[0] != imStart || tok.Decode(ids) != text {
+		t.Fatalf("ids %v do not start with <|im_start|> (%d) or do not decode to %q", ids, imStart, text)
+	}
+	count := 0
+	for _, id := range ids {
+		if id == imEnd {
+			count++
+		}
+	}
+	if count != 2 { // default system turn + user turn
+		t.Fatalf("want 2 <|im_end|> ids in %v", ids)
 	}
 }

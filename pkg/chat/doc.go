@@ -12,6 +12,9 @@
 //
 // then tokenize prompt with special tokens parsed and no added BOS
 // (tokenizer.EncodeOptions{}): templates write the BOS text themselves.
+// Template.Prompt does both (and fills BOS/EOS from the tokenizer):
+//
+//	text, ids, err := tmpl.Prompt(ctx, tok, msgs, chat.Options{AddGenerationPrompt: true})
 //
 // # Rules
 //
