@@ -17,7 +17,7 @@ func ExampleClassifier_Classify() {
 		fmt.Printf("%-6s %.4f\n", r.Best(), r.Scores[0].Score)
 	}
 	// Output:
-	// sports 1.6017
-	// food   1.8041
-	// law    3.0357
+	// sports 1.5743
+	// food   2.6884
+	// law    3.4357
 }
