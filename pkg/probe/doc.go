@@ -24,17 +24,22 @@
 //
 // SolverLBFGS (the default) is a batched L-BFGS in float64 whose inner loops run
 // on AVX2 + FMA assembly kernels where the CPU has them (gonum's otherwise;
-// KernelName says which). All fits that share a design — the folds of a cross-validation, the
-// C grid of its inner CV, the control task — run as one batch: each fold's own
-// standardisation is folded into a per-feature penalty and a bias shift on one
-// globally standardised matrix, so a round over B fits costs two passes over X.
-// Its initial inverse Hessian is the Cholesky factor of XᵀX/(4n) + λI (Böhning's
-// bound on the logistic curvature), which takes out the feature correlations of
-// activations and cuts iterations about tenfold. SolverNewtonGoMLX computes the
-// gradients and Hessians of the batch ([B, n, d] intermediates) as a GoMLX graph
-// on the pkg/compute backend and solves the Newton systems with gonum; it is
-// exact and few-iteration, and meant for accelerators (on SimpleGo its O(n d²)
-// Hessians make it several times slower). BENCHMARKS.md has the numbers.
+// KernelName says which). All fits that share a design — the folds of a
+// cross-validation, the C grid of its inner CV, the control task — run as one
+// batch: each fold's own standardisation is folded into a per-feature penalty and
+// a bias shift on one globally standardised matrix, so a round over B fits reads
+// X once. Its initial inverse Hessian is M⁻¹, M = XᵀX/(4m) + λI (Böhning's bound
+// on the logistic curvature, X on m ≤ 2d evenly spread rows), applied through a
+// Cholesky factor: it takes out the feature correlations of activations and cuts
+// iterations about tenfold (15 instead of scikit-learn's 150-180 on the
+// benchmark problems).
+//
+// SolverNewtonGoMLX computes the gradients and Hessians of the batch ([B, n, d]
+// intermediates) as a GoMLX graph on the pkg/compute backend and solves the
+// Newton systems with gonum. It converges in a handful of iterations and is meant
+// for accelerators (XLA); on SimpleGo its O(n d²) Hessians cost about 100 times
+// the CPU time of SolverLBFGS at d = 576, which is why SolverLBFGS is the default.
+// BENCHMARKS.md ("Probes") has the numbers and the commands.
 //
 // A fit stops when the largest component of the gradient of the mean objective
 // is at most Tol (scikit-learn's lbfgs criterion) or f stops decreasing in
