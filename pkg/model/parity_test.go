@@ -164,3 +164,36 @@ func testGreedyParity(t *testing.T, name string) {
 
 func TestParitySmolLM2(t *testing.T)       { testParity(t, "smollm2") }
 func TestGreedyParitySmolLM2(t *testing.T) { testGreedyParity(t, "smollm2") }
+
+// hiddenTol: residual-stream values grow to O(100) in late layers; f32 summation
+// order differences accumulate like the logits'.
+const hiddenAtol, hiddenRtol = 1e-3, 1e-4
+
+func TestHiddenStatesMatchReference(t *testing.T) {
+	for name, reg := range fixtureModels {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join("testdata", "hidden-"+name+".json")
+			if _, err := os.Stat(path); err != nil {
+				t.Skipf("no fixture %s (scripts/fixtures/model/make.sh)", path)
+			}
+			ref, err := ReadHiddenReference(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := realModel(t, reg)
+			diffs, first, err := m.CompareHidden(ref, hiddenAtol, hiddenRtol)
+			if err != nil {
+				t.Fatal(err)
+			}
+			worst := 0.0
+			for _, d := range diffs {
+				worst = max(worst, d.MaxAbs)
+			}
+			t.Logf("%d hook points, max |diff| %.3g", len(diffs), worst)
+			if first >= 0 {
+				d := diffs[first]
+				t.Errorf("first divergence at %s: max |diff| %.4g, max rel %.3g", d.Hook, d.MaxAbs, d.MaxRel)
+			}
+		})
+	}
+}
