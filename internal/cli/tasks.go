@@ -165,21 +165,32 @@ func newDatasetPlanCmd() *cobra.Command {
 		taskList string
 		cfg      dataset.Config
 		out      string
+		space    []string
 	)
 	cmd := &cobra.Command{
 		Use:   "plan --tasks all --per-task N --seed S --out FILE",
 		Short: "Write the prompt items (no model involved) as JSON lines",
 		Long: `Plan crosses the base requests with each task's phrasings and sampled
 parameters (--per-task items per task), adds every base request alone as a control,
-and assigns folds grouped by base request. The same flags give the same file.`,
+and assigns folds grouped by base request. The same flags give the same file.
+
+--space overrides a parameter's sampling domain, the difficulty knob: an integer
+range (word_limit.n=10:40) or a list of values (forbidden_word.word=also|very).
+Tune it until each task's pass rate on a model is near 50%.`,
 		Example: "  ifprobe dataset plan --tasks all --per-task 40 --seed 1 --out items.jsonl\n" +
-			"  ifprobe dataset plan --tasks word_limit,topic --per-task 10 --seed 2 --out -",
+			"  ifprobe dataset plan --tasks word_limit,topic --per-task 10 --seed 2 --out -\n" +
+			"  ifprobe dataset plan --per-task 40 --space word_limit.n=10:40 --space bullet_count.n=2:4 --out items.jsonl",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" {
 				return Usagef("dataset plan: --out is required (a file, or - for standard output)")
 			}
 			cfg.Tasks = strings.Split(taskList, ",")
+			sp, err := dataset.ParseSpace(space)
+			if err != nil {
+				return Usagef("dataset plan: --space: %v", err)
+			}
+			cfg.Space = sp
 			items, err := dataset.Plan(cfg)
 			if errors.Is(err, dataset.ErrBadConfig) {
 				return Usagef("dataset plan: %v", err)
@@ -199,6 +210,7 @@ and assigns folds grouped by base request. The same flags give the same file.`,
 	cmd.Flags().IntVar(&cfg.Folds, "folds", dataset.DefaultFolds, "cross-validation folds (grouped by base request)")
 	cmd.Flags().BoolVar(&cfg.NoControls, "no-controls", false, "leave out the control items")
 	cmd.Flags().StringVar(&out, "out", "", "output file (- for standard output)")
+	cmd.Flags().StringArrayVar(&space, "space", nil, "sampling domain override: task.param=MIN:MAX or task.param=v1|v2 (repeatable)")
 	return cmd
 }
 

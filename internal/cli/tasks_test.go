@@ -118,6 +118,7 @@ func TestDatasetPlan(t *testing.T) {
 		{"--tasks", "nope", "--out", "-"},
 		{"--per-task", "0", "--out", "-"},
 		{"--tasks", "all"},
+		{"--space", "word_limit.n=0:5", "--out", "-"},
 	} {
 		_, err := runCmd(t, "", append([]string{"dataset", "plan"}, args...)...)
 		var ue *UsageError

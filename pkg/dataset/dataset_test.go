@@ -264,3 +264,25 @@ func TestItemsRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+func TestParseSpace(t *testing.T) {
+	sp, err := ParseSpace([]string{"word_limit.n=10:40", "forbidden_word.word=also|very", "bullet_count.n=3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]tasks.Space{
+		"word_limit":     {"n": {Min: 10, Max: 40}},
+		"forbidden_word": {"word": {Values: []string{"also", "very"}}},
+		"bullet_count":   {"n": {Min: 3, Max: 3}},
+	}
+	if !reflect.DeepEqual(sp, want) {
+		t.Fatalf("ParseSpace = %v, want %v", sp, want)
+	}
+	for i, bad := range []string{"word_limit", "word_limit.n", "word_limit.n=", "nope.n=1:2", "word_limit.m=1:2",
+		"word_limit.n=40:10", "word_limit.n=0:10", "word_limit.n=a:b", "sentiment.polarity=positive|meh",
+		"include_keyword.keyword=ok|a.*b"} {
+		if _, err := ParseSpace([]string{bad}); !errors.Is(err, ErrBadConfig) {
+			t.Errorf("%d: ParseSpace(%q) = %v, want ErrBadConfig", i, bad, err)
+		}
+	}
+}
