@@ -48,6 +48,9 @@ func TestRunStopsAtFailingCell(t *testing.T) {
 	if res[0].Report.CodeCells != 3 {
 		t.Errorf("CodeCells = %d, want 3", res[0].Report.CodeCells)
 	}
+	if len(res[0].Cells) != 2 || res[0].Cells[0].Cell != 1 || res[0].Cells[1].Cell != 2 {
+		t.Errorf("cell timings %+v, want cells 1 and 2 (the failing one included)", res[0].Cells)
+	}
 	raw, _ := os.ReadFile(res[0].Executed)
 	if strings.Contains(string(raw), "never runs\\n") {
 		t.Errorf("the cell after the failure ran")

@@ -31,7 +31,7 @@ func TestNotebooks(t *testing.T) {
 				t.Fatal(err)
 			}
 			r := res[0]
-			t.Logf("%s: %d code cells, %d images %v, %.1fs", name, r.Report.CodeCells, r.Report.Images, r.Report.ImageTypes, r.Duration.Seconds())
+			t.Logf("%s: %d code cells, %d images %v, %.1fs; per cell: %v", name, r.Report.CodeCells, r.Report.Images, r.Report.ImageTypes, r.Duration.Seconds(), r.Cells)
 			if r.Report.ImageTypes["image/png"] == 0 {
 				t.Errorf("%s: no PNG image: HTML exports without SVG support would show no figure", name)
 			}

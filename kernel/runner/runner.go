@@ -58,6 +58,14 @@ type Result struct {
 	Duration time.Duration `json:"duration_ns"`
 	Report   Report        `json:"report"`
 	Stopped  *CellError    `json:"stopped,omitempty"` // the cell where execution stopped, if it did
+	Cells    []CellTime    `json:"cells"`             // code cells that ran, in order, with their time
+}
+
+// CellTime is how long one code cell took, compilation included (gonb builds each
+// cell as a program).
+type CellTime struct {
+	Cell    int     `json:"cell"` // index in the notebook's cells
+	Seconds float64 `json:"seconds"`
 }
 
 // Err returns nil when the notebook ran to the end with no error output and at least
@@ -324,6 +332,9 @@ func (o Options) runOne(ctx context.Context, driver, tmp, path string) (Result, 
 		return res, fmt.Errorf("%w: %s", ErrNoJupyter, st.Error.EValue)
 	case "kernel":
 		return res, fmt.Errorf("%w: %s", ErrNoKernel, st.Error.EValue)
+	}
+	for _, c := range st.Cells {
+		res.Cells = append(res.Cells, CellTime{c.Index, c.Seconds})
 	}
 	if st.Error != nil {
 		res.Stopped = &CellError{Cell: st.Error.Cell, Name: st.Error.EName, Value: st.Error.EValue, Detail: st.Error.Message}
