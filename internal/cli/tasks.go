@@ -156,8 +156,68 @@ func newDatasetCmd() *cobra.Command {
 		Use:   "dataset <command>",
 		Short: "Build the prompt set and the labelled dataset",
 	}
-	cmd.AddCommand(newDatasetPlanCmd())
+	cmd.AddCommand(newDatasetPlanCmd(), newDatasetLabelCmd())
 	return cmd
+}
+
+func newDatasetLabelCmd() *cobra.Command {
+	var items, responses, out, model string
+	cmd := &cobra.Command{
+		Use:   "label --items ITEMS --responses RESPONSES --out DATASET",
+		Short: "Verify responses generated elsewhere and append them to a dataset.jsonl",
+		Long: `Label reads the items of 'dataset plan' and a file of responses produced by any
+generator, one JSON object per line: {"id": ITEM_ID, "response": TEXT, "model": NAME}.
+It verifies each response with its task, appends the records not yet in --out
+(so it resumes), and prints the pass rate of each task, flagging a minority class
+under 20%.`,
+		Example: "  ifprobe dataset label --items items.jsonl --responses smollm2.jsonl --model smollm2-135m-instruct --out dataset.jsonl",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if items == "" || responses == "" || out == "" {
+				return Usagef("dataset label: --items, --responses and --out are required")
+			}
+			its, err := readJSONLFile(items, dataset.ReadItems)
+			if err != nil {
+				return err
+			}
+			rs, err := readJSONLFile(responses, dataset.ReadResponses)
+			if err != nil {
+				return err
+			}
+			w, err := dataset.OpenWriter(out)
+			if err != nil {
+				return err
+			}
+			n, err := dataset.Label(w, its, rs, model)
+			if cerr := w.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return err
+			}
+			recs, err := dataset.ReadRecords(out)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%d records added, %d in %s\n", n, len(recs), out)
+			return dataset.WriteSummary(cmd.OutOrStdout(), dataset.Summarize(recs))
+		},
+	}
+	cmd.Flags().StringVar(&items, "items", "", "items written by 'dataset plan'")
+	cmd.Flags().StringVar(&responses, "responses", "", "responses, one {\"id\",\"response\"} object per line")
+	cmd.Flags().StringVar(&out, "out", "", "dataset.jsonl to append to")
+	cmd.Flags().StringVar(&model, "model", "", "model name recorded with each response (unless the response names one)")
+	return cmd
+}
+
+// readJSONLFile opens path and decodes it with read; a missing file is a usage error.
+func readJSONLFile[T any](path string, read func(io.Reader) ([]T, error)) ([]T, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, Usagef("dataset label: %v", err)
+	}
+	defer f.Close()
+	return read(f)
 }
 
 func newDatasetPlanCmd() *cobra.Command {

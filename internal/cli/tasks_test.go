@@ -127,3 +127,30 @@ func TestDatasetPlan(t *testing.T) {
 		}
 	}
 }
+
+func TestDatasetLabel(t *testing.T) {
+	dir := t.TempDir()
+	items := filepath.Join(dir, "items.jsonl")
+	if _, err := runCmd(t, "", "dataset", "plan", "--tasks", "lowercase", "--per-task", "2", "--no-controls", "--out", items); err != nil {
+		t.Fatal(err)
+	}
+	resp := filepath.Join(dir, "r.jsonl")
+	os.WriteFile(resp, []byte(`{"id":"lowercase-0000","response":"all lower"}`+"\n"+`{"id":"lowercase-0001","response":"Upper"}`+"\n"), 0o644)
+	out := filepath.Join(dir, "dataset.jsonl")
+	got, err := runCmd(t, "", "dataset", "label", "--items", items, "--responses", resp, "--out", out, "--model", "m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(got, "2 records added") || !strings.Contains(got, "lowercase  2  1          50.0%") {
+		t.Fatalf("output:\n%s", got)
+	}
+	got, err = runCmd(t, "", "dataset", "label", "--items", items, "--responses", resp, "--out", out)
+	if err != nil || !strings.Contains(got, "0 records added, 2 in") {
+		t.Fatalf("rerun: %v\n%s", err, got)
+	}
+	_, err = runCmd(t, "", "dataset", "label", "--items", filepath.Join(dir, "none"), "--responses", resp, "--out", out)
+	var ue *UsageError
+	if !errors.As(err, &ue) {
+		t.Errorf("missing items file: err = %v, want usage error", err)
+	}
+}

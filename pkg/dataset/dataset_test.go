@@ -286,3 +286,34 @@ func TestParseSpace(t *testing.T) {
 		}
 	}
 }
+
+func TestLabel(t *testing.T) {
+	items, _ := Plan(Config{Tasks: []string{"word_limit"}, PerTask: 3, Seed: 1, NoControls: true})
+	in := `{"id":"word_limit-0000","response":"one two"}
+{"id":"word_limit-0002","response":"` + strings.Repeat("w ", 500) + `","model":"other"}
+`
+	resps, err := ReadResponses(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "d.jsonl")
+	w, _ := OpenWriter(path)
+	n, err := Label(w, items, resps, "m")
+	if err != nil || n != 2 {
+		t.Fatalf("Label = %d, %v", n, err)
+	}
+	if n, err := Label(w, items, resps, "m"); err != nil || n != 0 {
+		t.Fatalf("second Label = %d, %v; want nothing new", n, err)
+	}
+	if _, err := Label(w, items, []Response{{ID: "nope"}}, "m"); err == nil {
+		t.Error("unknown id accepted")
+	}
+	w.Close()
+	recs, _ := ReadRecords(path)
+	if len(recs) != 2 || !*recs[0].Label || *recs[1].Label || recs[1].Model != "other" || recs[0].Model != "m" {
+		t.Fatalf("records = %+v", recs)
+	}
+	if _, err := ReadResponses(strings.NewReader(`{"response":"x"}`)); err == nil {
+		t.Error("response without id accepted")
+	}
+}
