@@ -68,11 +68,11 @@ func TestSentencePieceHostile(t *testing.T) {
 		data []byte
 		want error
 	}{
-		{good[:len(good)/2], ErrInvalid},                         // 0: truncated
+		{good[:5], ErrInvalid}, // 0: truncated inside the first piece
 		{[]byte{0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f}, ErrInvalid}, // 1: length far beyond the data
 		{[]byte{0x0b}, ErrInvalid},                               // 2: wire type 3
 		{[]byte{0x12, 0x02, 0x18, 0x01}, ErrUnsupported},         // 3: unigram, no pieces
-		{[]byte{0x12, 0x02, 0x18, 0x02}, ErrUnsupported},         // 4: BPE with the default (nmt_nfkc-less, folding) normalizer
+		{[]byte{0x12, 0x02, 0x18, 0x02}, ErrUnsupported},         // 4: BPE, default normalizer (folds whitespace)
 	} {
 		p := filepath.Join(dir, "tokenizer.model")
 		if err := os.WriteFile(p, tc.data, 0o644); err != nil {
