@@ -21,6 +21,8 @@ type Bar struct {
 	bar   *progressbar.ProgressBar
 	start time.Time
 	last  time.Time
+	first int // items already done when the bar started (resumed work)
+	seen  bool
 }
 
 // New returns a bar writing to w (a terminal gets an in-place bar).
@@ -43,13 +45,19 @@ func (b *Bar) Set(done, total int) {
 		b.bar.Set(done)
 		return
 	}
+	if !b.seen { // the rate counts only work done while the bar ran
+		b.first, b.seen, b.start = done, true, time.Now()
+	}
 	now := time.Now()
 	if done < total && now.Sub(b.last) < 10*time.Second {
 		return
 	}
 	b.last = now
 	el := now.Sub(b.start)
-	rate := float64(done) / el.Seconds()
+	rate := 0.0 // unknown until a second has passed
+	if el >= time.Second {
+		rate = float64(done-b.first) / el.Seconds()
+	}
 	eta := "?"
 	if rate > 0 && done > 0 {
 		eta = time.Duration(float64(total-done) / rate * float64(time.Second)).Round(time.Second).String()
