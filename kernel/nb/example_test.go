@@ -2,6 +2,7 @@ package nb_test
 
 import (
 	"fmt"
+	"image"
 	"os"
 
 	"github.com/ifprobe/ifprobe/kernel/nb"
@@ -54,4 +55,15 @@ func ExamplePick() {
 	fmt.Println(nb.Profile(), nb.Pick(2000, 200))
 	// Output:
 	// ci 200
+}
+
+// Outside a notebook a figure prints a one-line description (and is saved under
+// $IFPROBE_NB_OUT when that is set); in a notebook it is drawn inline.
+func ExampleImage() {
+	img := image.NewGray(image.Rect(0, 0, 4, 3))
+	if err := nb.Image(img); err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// <figure 4x3: PNG 76 B> (not in a notebook; set $IFPROBE_NB_OUT to save figures)
 }
