@@ -3,6 +3,7 @@ package tokenizer
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -81,6 +82,31 @@ func FuzzEncode(f *testing.F) {
 			if b.String() != got {
 				t.Fatalf("%s: streamed %q, Decode %q", m.pre, b.String(), got)
 			}
+		}
+	})
+}
+
+// FuzzSentencePieceModel: any bytes given as a tokenizer.model load or fail
+// with ErrInvalid / ErrUnsupported; what loads encodes without panicking.
+// Seeds: the trained model in testdata/sp and testdata/fuzz/FuzzSentencePieceModel.
+func FuzzSentencePieceModel(f *testing.F) {
+	good, err := os.ReadFile("testdata/sp/tokenizer.model")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add(good[:len(good)/3])
+	f.Fuzz(func(t *testing.T, data []byte) {
+		v := &vocab{source: "fuzz.model", kind: SentencePieceBPE, bos: NoToken, eos: NoToken, eot: NoToken, unk: NoToken, pad: NoToken, eom: NoToken}
+		m, err := fromSPProto(v, data)
+		if err != nil {
+			if !errors.Is(err, ErrInvalid) && !errors.Is(err, ErrUnsupported) {
+				t.Fatalf("unexpected error kind: %v", err)
+			}
+			return
+		}
+		if _, err := m.Encode("Hello <s> wörld 🙂", EncodeOptions{}); err != nil {
+			t.Fatal(err)
 		}
 	})
 }
