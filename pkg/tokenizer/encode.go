@@ -4,6 +4,8 @@ import (
 	"container/heap"
 	"fmt"
 	"strings"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // piece is a part of the input: raw text (id < 0) or a matched special token.
@@ -127,6 +129,9 @@ func (m *Model) Encode(text string, opts EncodeOptions) (ids []int, err error) {
 			out = append(out, p.id)
 			prevSpecial = true
 			continue
+		}
+		if m.nfc {
+			p.text = norm.NFC.String(p.text)
 		}
 		switch m.kind {
 		case ByteLevelBPE:

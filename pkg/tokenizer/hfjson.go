@@ -23,7 +23,10 @@ type hfJSON struct {
 		Content string `json:"content"`
 		Special bool   `json:"special"`
 	} `json:"added_tokens"`
-	PreTokenizer  *hfPre `json:"pre_tokenizer"`
+	PreTokenizer *hfPre `json:"pre_tokenizer"`
+	Normalizer   *struct {
+		Type string `json:"type"`
+	} `json:"normalizer"`
 	PostProcessor *struct {
 		Type   string `json:"type"`
 		Single []struct {
@@ -33,10 +36,13 @@ type hfJSON struct {
 		} `json:"single"`
 	} `json:"post_processor"`
 	Model struct {
-		Type         string            `json:"type"`
-		Vocab        map[string]int    `json:"vocab"`
-		Merges       []json.RawMessage `json:"merges"`
-		IgnoreMerges bool              `json:"ignore_merges"`
+		Type                    string            `json:"type"`
+		Dropout                 *float64          `json:"dropout"`
+		ContinuingSubwordPrefix *string           `json:"continuing_subword_prefix"`
+		EndOfWordSuffix         *string           `json:"end_of_word_suffix"`
+		Vocab                   map[string]int    `json:"vocab"`
+		Merges                  []json.RawMessage `json:"merges"`
+		IgnoreMerges            bool              `json:"ignore_merges"`
 	} `json:"model"`
 }
 
@@ -116,6 +122,21 @@ func FromHFJSON(path string) (*Model, error) {
 	if j.Model.Type != "BPE" {
 		return nil, v.errorf(ErrUnsupported, "model.type %q (supported: BPE)", j.Model.Type)
 	}
+	if j.Model.Dropout != nil && *j.Model.Dropout != 0 {
+		return nil, v.errorf(ErrUnsupported, "model.dropout %v (BPE dropout is random; only 0 or null)", *j.Model.Dropout)
+	}
+	for key, val := range map[string]*string{"continuing_subword_prefix": j.Model.ContinuingSubwordPrefix, "end_of_word_suffix": j.Model.EndOfWordSuffix} {
+		if val != nil && *val != "" {
+			return nil, v.errorf(ErrUnsupported, "model.%s %q", key, *val)
+		}
+	}
+	var nfc bool
+	if j.Normalizer != nil {
+		if j.Normalizer.Type != "NFC" {
+			return nil, v.errorf(ErrUnsupported, "normalizer %q (supported: none, NFC)", j.Normalizer.Type)
+		}
+		nfc = true
+	}
 	var prefixSpace bool
 	if v.pre, prefixSpace, err = preName(j.PreTokenizer); err != nil {
 		return nil, v.errorf(ErrUnsupported, "%v", err)
@@ -175,6 +196,7 @@ func FromHFJSON(path string) (*Model, error) {
 		return nil, err
 	}
 	m.addSpacePrefix = prefixSpace
+	m.nfc = nfc
 	return m, nil
 }
 

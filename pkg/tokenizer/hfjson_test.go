@@ -64,6 +64,8 @@ func TestHFJSONHostile(t *testing.T) {
 		{`{"model": {"type": "BPE", "vocab": {"a": 0}, "merges": [["a"]]}, "pre_tokenizer": {"type": "ByteLevel"}}`, "model.merges[0]", ErrInvalid},                            // 3
 		{`{"added_tokens": [{"id": -1, "content": "x"}], "model": {"type": "BPE", "vocab": {"a": 0}}, "pre_tokenizer": {"type": "ByteLevel"}}`, "added_tokens[0]", ErrInvalid}, // 4
 		{`{"model": `, "tokenizer.json", ErrInvalid}, // 5: truncated
+		{`{"normalizer": {"type": "NFKC"}, "model": {"type": "BPE", "vocab": {"a": 0}}, "pre_tokenizer": {"type": "ByteLevel"}}`, "NFKC", ErrUnsupported}, // 6
+		{`{"model": {"type": "BPE", "dropout": 0.1, "vocab": {"a": 0}}, "pre_tokenizer": {"type": "ByteLevel"}}`, "dropout", ErrUnsupported},              // 7
 	} {
 		p := filepath.Join(dir, "tokenizer.json")
 		if err := os.WriteFile(p, []byte(tc.body), 0o644); err != nil {

@@ -111,6 +111,7 @@ type Model struct {
 	// whole (llama.cpp's ignore_merges, Llama 3).
 	ignoreMerges   bool
 	addSpacePrefix bool // SentencePiece: prepend ' ' to text after BOS/start
+	nfc            bool // normalize raw text to NFC first (tokenizer.json "normalizer": NFC)
 	special        SpecialTokens
 	specials       []int // matchable added tokens, longest text first
 	trie           *specialTrie
