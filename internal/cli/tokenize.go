@@ -62,6 +62,10 @@ With --chat, TEXT is a user message rendered with the model's own chat template
 	return cmd
 }
 
+// pieceEscaper keeps control characters in a vocabulary entry from breaking
+// the table.
+var pieceEscaper = strings.NewReplacer("\n", `\n`, "\r", `\r`, "\t", `\t`)
+
 // tokenizeResult is the --json output.
 type tokenizeResult struct {
 	Model  string   `json:"model"`
@@ -123,7 +127,7 @@ func runTokenize(cmd *cobra.Command, o tokenizeOptions, text string) error {
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "POS\tID\tPIECE\tTEXT")
 	for i, id := range ids {
-		fmt.Fprintf(tw, "%d\t%d\t%s\t%q\n", i, id, res.Pieces[i], tok.Decode([]int{id}))
+		fmt.Fprintf(tw, "%d\t%d\t%s\t%q\n", i, id, pieceEscaper.Replace(res.Pieces[i]), tok.Decode([]int{id}))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
