@@ -210,7 +210,9 @@ func Load(r io.Reader) (Eraser, error) {
 	if s.Format != FormatVersion {
 		return nil, fmt.Errorf("erase: load: format %q, want %q", s.Format, FormatVersion)
 	}
-	if s.D <= 0 || s.K < 0 || s.K > s.D || len(s.B) != s.K*s.D {
+	// Every value takes at least one byte of JSON, so d is bounded by the input
+	// size and k·d, d·d cannot overflow.
+	if s.D <= 0 || s.D > len(data) || s.K < 0 || s.K > s.D || len(s.B) != s.K*s.D {
 		return nil, fmt.Errorf("erase: load: basis has %d values for k=%d, d=%d", len(s.B), s.K, s.D)
 	}
 	for i, v := range append(append(append([]float64(nil), s.B...), s.P...), s.Mean...) {
