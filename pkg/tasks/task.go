@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -353,14 +352,4 @@ func (t *Task) Sample(rng *rand.Rand, sp Space) (Params, error) {
 		}
 	}
 	return t.Normalize(p)
-}
-
-// sortedKeys returns the keys of m in order, for deterministic reasons.
-func sortedKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }

@@ -291,21 +291,13 @@ func negationCheck(valence float64, lower []string, start, i int) float64 {
 	return valence
 }
 
-// at mimics Python's list indexing, where a negative index counts from the end.
-func at(xs []string, i int) string {
-	if i < 0 {
-		i += len(xs)
-	}
-	return xs[i]
-}
-
 func specialIdiomsCheck(valence float64, lower []string, i int) float64 {
-	// The caller guarantees i >= 3; at mirrors Python's indexing all the same.
-	onezero := at(lower, i-1) + " " + lower[i]
-	twoonezero := at(lower, i-2) + " " + at(lower, i-1) + " " + lower[i]
-	twoone := at(lower, i-2) + " " + at(lower, i-1)
-	threetwoone := at(lower, i-3) + " " + at(lower, i-2) + " " + at(lower, i-1)
-	threetwo := at(lower, i-3) + " " + at(lower, i-2)
+	// The caller (start == 2, i > 2) guarantees i >= 3, so no index is negative.
+	onezero := lower[i-1] + " " + lower[i]
+	twoonezero := lower[i-2] + " " + lower[i-1] + " " + lower[i]
+	twoone := lower[i-2] + " " + lower[i-1]
+	threetwoone := lower[i-3] + " " + lower[i-2] + " " + lower[i-1]
+	threetwo := lower[i-3] + " " + lower[i-2]
 	for _, seq := range []string{onezero, twoonezero, twoone, threetwoone, threetwo} {
 		if v, ok := specialCases[seq]; ok {
 			valence = v
