@@ -83,11 +83,13 @@ var jsonFormat = &Task{
 		if body == "" {
 			return Verdict{false, "empty output after removing white space and code fences"}
 		}
-		var v any
-		if err := json.Unmarshal([]byte(body), &v); err != nil {
+		// RawMessage checks the syntax only: numbers such as 1e400, which
+		// Python reads as inf, are valid JSON and must not fail a float64 decode.
+		var raw json.RawMessage
+		if err := json.Unmarshal([]byte(body), &raw); err != nil {
 			return Verdict{false, "not valid JSON: " + err.Error()}
 		}
-		return Verdict{true, fmt.Sprintf("valid JSON (%s)", jsonKind(v))}
+		return Verdict{true, fmt.Sprintf("valid JSON (%s)", jsonKind(body[0]))}
 	},
 }
 
@@ -102,20 +104,22 @@ func jsonBody(s string) string {
 	return pyStrip(strings.TrimSuffix(s, "```"))
 }
 
-func jsonKind(v any) string {
-	switch v.(type) {
-	case map[string]any:
+// jsonKind names the JSON value that starts with byte c (body is valid JSON
+// with no leading white space).
+func jsonKind(c byte) string {
+	switch c {
+	case '{':
 		return "object"
-	case []any:
+	case '[':
 		return "array"
-	case string:
+	case '"':
 		return "string"
-	case float64:
-		return "number"
-	case bool:
+	case 't', 'f':
 		return "boolean"
-	default:
+	case 'n':
 		return "null"
+	default:
+		return "number"
 	}
 }
 

@@ -75,23 +75,25 @@ func TestVerifyTable(t *testing.T) {
 		{"lowercase", nil, "", false, "no letters"},
 		{"lowercase", nil, "ǆ ǅ", false, "'ǅ'"},
 		{"json_format", nil, "```json\n{\"k\": [1]}\n```\n", true, "object"},
-		{"json_format", nil, "NaN", false, "not valid JSON"}, // Python's json.loads accepts NaN; RFC 8259 does not
-		{"json_format", nil, " ``` ", false, "empty"},        // 10
+		{"json_format", nil, "NaN", false, "not valid JSON"},                                                   // Python's json.loads accepts NaN; RFC 8259 does not
+		{"json_format", nil, " ``` ", false, "empty"},                                                          // 10
+		{"json_format", nil, "1e400", true, "number"},                                                          // Python: float("inf"); valid JSON syntax
+		{"json_format", nil, strings.Repeat("[", 20000) + strings.Repeat("]", 20000), false, "not valid JSON"}, // Go's depth limit (Python: RecursionError)
 		{"bullet_count", Params{"n": 2}, "- a\n- b\n", true, "2 bullets"},
 		{"bullet_count", Params{"n": 2}, "- a\n- b\n---", false, "3 bullets"},
-		{"include_keyword", Params{"keyword": "Harbor"}, "the harbor at dusk", true, "byte 4"},
+		{"include_keyword", Params{"keyword": "Harbor"}, "the harbor at dusk", true, "byte 4"}, // 15
 		{"include_keyword", Params{"keyword": "harbor"}, "the port at dusk", false, "does not occur"},
-		{"forbidden_word", Params{"word": "also"}, "We also went.", false, "byte 3"}, // 15
+		{"forbidden_word", Params{"word": "also"}, "We also went.", false, "byte 3"},
 		{"forbidden_word", Params{"word": "also"}, "Alsoran", true, "never uses"},
 		{"end_phrase", Params{"phrase": "The end."}, "Story. THE END.\n", true, "ends with"},
-		{"end_phrase", Params{"phrase": "The end."}, "Story. The end. Bye", false, "Bye"},
+		{"end_phrase", Params{"phrase": "The end."}, "Story. The end. Bye", false, "Bye"}, // 20
 		{"sentiment", Params{"polarity": "positive"}, "What a wonderful, happy day! I love it.", true, "positive"},
-		{"sentiment", Params{"polarity": "negative"}, "What a wonderful, happy day! I love it.", false, "asked negative"}, // 20
+		{"sentiment", Params{"polarity": "negative"}, "What a wonderful, happy day! I love it.", false, "asked negative"},
 		{"sentiment", Params{"polarity": "negative"}, "This is awful, sad and painful.", true, "negative"},
 		{"sentiment", Params{"polarity": "positive"}, "The table has four legs.", false, "neutral"},
-		{"topic", Params{"topic": "sports"}, "The team won the football match after the striker scored a goal.", true, "best topic sports"},
+		{"topic", Params{"topic": "sports"}, "The team won the football match after the striker scored a goal.", true, "best topic sports"}, // 25
 		{"topic", Params{"topic": "food"}, "The team won the football match after the striker scored a goal.", false, "asked food"},
-		{"topic", Params{"topic": "food"}, "", false, "best topic none"}, // 25
+		{"topic", Params{"topic": "food"}, "", false, "best topic none"},
 	} {
 		v, err := Verify(tc.task, tc.response, tc.params)
 		if err != nil {
