@@ -1,6 +1,7 @@
 package tokenizer
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -98,8 +99,9 @@ func isMissing(f *gguf.File, key string) bool {
 }
 
 // Open loads the tokenizer of a model: a GGUF file, or a Hugging Face model
-// directory (its tokenizer.json and tokenizer_config.json, else its
-// SentencePiece tokenizer.model).
+// directory: its tokenizer.json (with tokenizer_config.json), else, or when
+// tokenizer.json describes a tokenizer not implemented here (Gemma's), its
+// SentencePiece tokenizer.model.
 func Open(path string) (*Model, error) {
 	st, err := os.Stat(path)
 	if err != nil {
@@ -108,10 +110,11 @@ func Open(path string) (*Model, error) {
 	if !st.IsDir() {
 		return OpenGGUF(path)
 	}
-	if _, err := os.Stat(filepath.Join(path, "tokenizer.json")); err != nil {
-		if _, err := os.Stat(filepath.Join(path, "tokenizer.model")); err == nil {
-			return FromSentencePiece(filepath.Join(path, "tokenizer.model"))
-		}
+	spPath := filepath.Join(path, "tokenizer.model")
+	_, spErr := os.Stat(spPath)
+	m, err := FromHFJSON(filepath.Join(path, "tokenizer.json"))
+	if err != nil && spErr == nil && (errors.Is(err, ErrUnsupported) || errors.Is(err, os.ErrNotExist)) {
+		return FromSentencePiece(spPath)
 	}
-	return FromHFJSON(filepath.Join(path, "tokenizer.json"))
+	return m, err
 }

@@ -77,3 +77,38 @@ func TestHFJSONHostile(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenDirectory: Open takes tokenizer.json from a model directory, and
+// falls back to tokenizer.model when tokenizer.json is missing or of a kind
+// not implemented here (as Gemma's SentencePiece-BPE tokenizer.json).
+func TestOpenDirectory(t *testing.T) {
+	copyFile := func(src, dst string) {
+		b, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dst, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := t.TempDir()
+	copyFile("testdata/hf/llama3/tokenizer.json", filepath.Join(dir, "tokenizer.json"))
+	if m, err := Open(dir); err != nil || m.PreTokenizer() != "llama-bpe" {
+		t.Fatalf("tokenizer.json: %v", err)
+	}
+	copyFile("testdata/sp/tokenizer.model", filepath.Join(dir, "tokenizer.model"))
+	gemmaLike := `{"normalizer": {"type": "Replace"}, "model": {"type": "BPE", "vocab": {"a": 0}}, "pre_tokenizer": null}`
+	if err := os.WriteFile(filepath.Join(dir, "tokenizer.json"), []byte(gemmaLike), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := Open(dir); err != nil || m.Kind() != SentencePieceBPE {
+		t.Fatalf("fallback to tokenizer.model: %v", err)
+	}
+	os.Remove(filepath.Join(dir, "tokenizer.json"))
+	if m, err := Open(dir); err != nil || m.Kind() != SentencePieceBPE {
+		t.Fatalf("tokenizer.model only: %v", err)
+	}
+	if _, err := Open(t.TempDir()); err == nil {
+		t.Fatal("an empty directory must be an error")
+	}
+}
