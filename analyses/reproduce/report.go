@@ -98,11 +98,11 @@ type section struct {
 
 func (r *Report) sections() []section {
 	var out []section
-	for i, an := range analysisNames {
+	for _, an := range analysisNames {
 		s := section{name: an}
 		for _, m := range r.Models {
-			if i < len(m.Results) {
-				s.results = append(s.results, m.Results[i])
+			if res, ok := m.Results[an]; ok {
+				s.results = append(s.results, res)
 				s.models = append(s.models, m)
 			}
 		}
@@ -151,6 +151,9 @@ func (r *Report) markdown() (string, error) {
 			fmt.Fprintf(&b, "| %s | %d | %.2f | %s |\n", s.Task, s.N, s.PassRate, flag)
 		}
 		b.WriteString("\n")
+		for _, sk := range m.Skipped {
+			fmt.Fprintf(&b, "Not probed: %s (%s).\n\n", sk.Task, sk.Reason)
+		}
 	}
 	for _, s := range r.sections() {
 		fmt.Fprintf(&b, "## %s\n\n", titles[s.name])
@@ -217,7 +220,11 @@ th{background:#f4f4f4}img{max-width:100%;border:1px solid #eee;margin:.5em 0}.mo
 			}
 			fmt.Fprintf(&b, "<tr><td>%s</td><td>%d</td><td>%.2f</td><td>%s</td></tr>", html.EscapeString(s.Task), s.N, s.PassRate, flag)
 		}
-		b.WriteString("</table></div>")
+		b.WriteString("</table>")
+		for _, sk := range m.Skipped {
+			b.WriteString("<p>Not probed: " + html.EscapeString(sk.Task+" ("+sk.Reason+")") + ".</p>")
+		}
+		b.WriteString("</div>")
 	}
 	b.WriteString("</div>")
 	for _, s := range r.sections() {

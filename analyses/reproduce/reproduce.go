@@ -52,12 +52,13 @@ type Config struct {
 
 // ModelRun is what one model's run produced.
 type ModelRun struct {
-	Model    string             `json:"model"`
-	Dir      string             `json:"dir"` // relative to Config.Out
-	Summary  []dataset.Summary  `json:"summary"`
-	Results  []study.Result     `json:"-"`
-	Verdicts map[string]string  `json:"verdicts"`
-	Timings  map[string]float64 `json:"timings_s"`
+	Model    string                  `json:"model"`
+	Dir      string                  `json:"dir"` // relative to Config.Out
+	Summary  []dataset.Summary       `json:"summary"`
+	Skipped  []study.SkippedTask     `json:"skipped"` // tasks not probed (too few of a label)
+	Results  map[string]study.Result `json:"-"`       // by analysis name; absent when it failed
+	Verdicts map[string]string       `json:"verdicts"`
+	Timings  map[string]float64      `json:"timings_s"`
 }
 
 // analysisNames are the five findings, in the paper's order.
@@ -106,7 +107,8 @@ func runModel(ctx context.Context, cfg Config, name string) (*ModelRun, error) {
 	if err != nil {
 		return nil, err
 	}
-	mr := &ModelRun{Model: m.Name, Dir: m.Name, Verdicts: map[string]string{}, Timings: map[string]float64{"load": time.Since(t0).Seconds()}}
+	mr := &ModelRun{Model: m.Name, Dir: m.Name, Verdicts: map[string]string{}, Results: map[string]study.Result{},
+		Timings: map[string]float64{"load": time.Since(t0).Seconds()}}
 	dir := filepath.Join(cfg.Out, m.Name)
 	plan := dataset.Config{PerTask: p.PerTask, Seed: cfg.Seed, Folds: p.Folds, NoControls: !p.Controls}
 	ccfg := collect.Config{Plan: plan, MaxTokens: p.MaxTokens, Batch: p.Batch, Fractions: p.Fractions,
@@ -122,10 +124,11 @@ func runModel(ctx context.Context, cfg Config, name string) (*ModelRun, error) {
 	if err != nil {
 		return nil, err
 	}
-	src, err := study.FromStore(store, study.StoreOptions{NumLayers: m.Model.Config.NLayers})
+	src, err := study.FromStore(store, study.StoreOptions{NumLayers: m.Model.Config.NLayers, MinPerClass: max(p.Folds, 2)})
 	if err != nil {
 		return nil, err
 	}
+	mr.Skipped = src.Skipped()
 	cv := probe.CVParams{Probe: probe.DefaultParams(), Folds: p.Folds, CGrid: p.CGrid,
 		Bootstrap: stats.BootstrapParams{Reps: p.BootstrapReps}}
 	cv.Probe.Seed = cfg.Seed
@@ -145,11 +148,18 @@ func runModel(ctx context.Context, cfg Config, name string) (*ModelRun, error) {
 		cfg.logf("%s: %s", m.Name, an)
 		t0 = time.Now()
 		r, err := analysis(ctx, an, filepath.Join(dir, an), src, grid, cv, p, cfg.Seed, beh)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", an, err)
-		}
 		mr.Timings[an] = time.Since(t0).Seconds()
-		mr.Results = append(mr.Results, r)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, err
+			}
+			// One finding that cannot be computed on this model (say, fewer than
+			// two probe-able tasks) must not hide the others.
+			mr.Verdicts[an] = "Not computed on this model: " + err.Error()
+			cfg.logf("%s: %s failed: %v", m.Name, an, err)
+			continue
+		}
+		mr.Results[an] = r
 		mr.Verdicts[an] = r.Verdict()
 	}
 	return mr, nil

@@ -50,6 +50,17 @@ type StoreOptions struct {
 	// Tasks restricts and orders tasks; default: the nine tasks of pkg/tasks that
 	// the store has, in their order.
 	Tasks []string
+	// MinPerClass is the fewest examples of each label a task needs to be probed
+	// (grouped k-fold needs at least k); default 5. Tasks below it are listed by
+	// Skipped, not probed: a task the model always (or never) satisfies has
+	// nothing to decode.
+	MinPerClass int
+}
+
+// SkippedTask is a task left out of probing, with the reason.
+type SkippedTask struct {
+	Task   string `json:"task"`
+	Reason string `json:"reason"`
 }
 
 // StoreSource is a Source backed by an activation store. It caches one position's
@@ -58,6 +69,7 @@ type StoreSource struct {
 	store     *acts.Store
 	opt       StoreOptions
 	tasks     []Task
+	skipped   []SkippedTask
 	groups    map[string]int
 	mu        sync.Mutex
 	cachedPos string
@@ -76,10 +88,19 @@ func FromStore(s *acts.Store, opt StoreOptions) (*StoreSource, error) {
 	if opt.NumLayers == 0 {
 		opt.NumLayers = layers[len(layers)-1] + 1
 	}
+	if opt.MinPerClass == 0 {
+		opt.MinPerClass = 5
+	}
 	src := &StoreSource{store: s, opt: opt, groups: map[string]int{}}
 	present := map[string]bool{}
+	count := map[string][2]int{}
 	for _, e := range s.Examples() {
 		present[e.Task] = true
+		if e.Label == 0 || e.Label == 1 {
+			c := count[e.Task]
+			c[e.Label]++
+			count[e.Task] = c
+		}
 		if _, ok := src.groups[e.BaseID]; !ok {
 			src.groups[e.BaseID] = len(src.groups)
 		}
@@ -95,6 +116,11 @@ func FromStore(s *acts.Store, opt StoreOptions) (*StoreSource, error) {
 			}
 			continue
 		}
+		if c := count[n]; min(c[0], c[1]) < opt.MinPerClass {
+			src.skipped = append(src.skipped, SkippedTask{Task: n,
+				Reason: fmt.Sprintf("%d satisfied and %d not: fewer than %d of a label", c[1], c[0], opt.MinPerClass)})
+			continue
+		}
 		kind := ""
 		if t, err := tasks.Get(n); err == nil {
 			kind = string(t.Kind)
@@ -102,10 +128,13 @@ func FromStore(s *acts.Store, opt StoreOptions) (*StoreSource, error) {
 		src.tasks = append(src.tasks, Task{Name: n, Kind: kind})
 	}
 	if len(src.tasks) == 0 {
-		return nil, fmt.Errorf("study: store %s has no examples of any task: %w", s.Dir(), ErrNoData)
+		return nil, fmt.Errorf("study: store %s has no task with at least %d examples of each label (%v): %w", s.Dir(), opt.MinPerClass, src.skipped, ErrNoData)
 	}
 	return src, nil
 }
+
+// Skipped lists the tasks left out of probing and why.
+func (s *StoreSource) Skipped() []SkippedTask { return slices.Clone(s.skipped) }
 
 // Model implements Source.
 func (s *StoreSource) Model() string { return s.store.Manifest().Model.Name }
