@@ -317,3 +317,24 @@ func TestLabel(t *testing.T) {
 		t.Error("response without id accepted")
 	}
 }
+
+func TestBaseline(t *testing.T) {
+	yes := true
+	recs := []Record{
+		{ID: "control-b001", BaseID: "b001", Task: Control, Response: "A short reply."},
+		{ID: "word_limit-0000", BaseID: "b001", Task: "word_limit", Params: tasks.Params{"n": 10}, Label: &yes},
+		{ID: "word_limit-0001", BaseID: "b001", Task: "word_limit", Params: tasks.Params{"n": 2}, Label: &yes},
+		{ID: "lowercase-0000", BaseID: "b002", Task: "lowercase", Label: &yes}, // no control for b002
+	}
+	got, err := Baseline(recs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || !got["word_limit-0000"].Satisfied || got["word_limit-0001"].Satisfied {
+		t.Fatalf("Baseline = %+v", got)
+	}
+	recs = append(recs, Record{ID: "x", BaseID: "b001", Task: "word_limit", Params: tasks.Params{"n": -1}})
+	if _, err := Baseline(recs); !errors.Is(err, tasks.ErrBadParams) {
+		t.Errorf("bad params: err = %v", err)
+	}
+}

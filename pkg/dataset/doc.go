@@ -36,6 +36,10 @@
 // chat template), response, label (true/false; null for controls), reason,
 // split, fold, model. In Python: pandas.read_json(path, lines=True).
 //
+// Baseline verifies each base request's control response against the
+// constraints of its instructed items: whether the constraint would have held
+// with no instruction at all.
+//
 // # Invariants
 //
 //   - Append writes a whole line in one write and syncs; OpenWriter drops a
