@@ -1,12 +1,3 @@
-// Package probetest checks that an estimator of ifprobe (a probe or an eraser)
-// behaves like one: the estimator checks of scikit-learn's check_estimator, in Go,
-// plus synthetic data with planted directions for tests.
-//
-// Check runs, as subtests: fitting twice gives the same model; inputs are not
-// modified; the same seed gives the same model; outputs on a batch equal outputs
-// row by row; NaN features are rejected with a message naming NaN; a wrong number
-// of features at prediction time is an error; Save then Load gives the same
-// outputs.
 package probetest
 
 import (
