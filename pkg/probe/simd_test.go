@@ -90,3 +90,50 @@ func TestCholeskySolve(t *testing.T) {
 		t.Error("indefinite matrix factorised")
 	}
 }
+
+// The whole evaluation gives the same scores with gonum's kernels as with the
+// ones in use (the example outputs must hold on CPUs without AVX2).
+func TestEvaluateSameOnGonumKernels(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	n, d := 300, 20
+	X := mat.NewDense(n, d, nil)
+	y := make([]int, n)
+	for i := 0; i < n; i++ {
+		var s float64
+		for j := 0; j < d; j++ {
+			v := rng.NormFloat64()
+			X.Set(i, j, v)
+			s += v * float64(j%3-1)
+		}
+		if s+rng.NormFloat64() > 0 {
+			y[i] = 1
+		}
+	}
+	cv := CVParams{Probe: DefaultParams(), SkipCI: true, Control: true}
+	a, err := cv.Evaluate(Dataset{X: X, Y: y})
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := [3]any{dotKernel, axpyKernel, dot4Kernel}
+	dotKernel = floats.Dot
+	axpyKernel = func(a float64, x, y []float64) { floats.AddScaled(y, a, x) }
+	dot4Kernel = dot4Go
+	defer func() {
+		dotKernel = saved[0].(func(x, y []float64) float64)
+		axpyKernel = saved[1].(func(a float64, x, y []float64))
+		dot4Kernel = saved[2].(func(a0, a1, a2, a3, b []float64) (float64, float64, float64, float64))
+	}()
+	b, err := cv.Evaluate(Dataset{X: X, Y: y})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const tol = 1e-9 // same iterates up to summation order
+	if a.Pooled.AUROC != b.Pooled.AUROC || a.Control.AUROC != b.Control.AUROC {
+		t.Errorf("AUROC %v / %v (%s) vs %v / %v (gonum)", a.Pooled.AUROC, a.Control.AUROC, kernelName, b.Pooled.AUROC, b.Control.AUROC)
+	}
+	for i := range a.OOF {
+		if math.Abs(a.OOF[i]-b.OOF[i]) > tol {
+			t.Fatalf("row %d: %v vs %v", i, a.OOF[i], b.OOF[i])
+		}
+	}
+}
