@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ifprobe/ifprobe/internal/jsonnan"
+
 	"github.com/ifprobe/ifprobe/analyses/study"
 	"github.com/ifprobe/ifprobe/pkg/atomicfile"
 )
@@ -82,7 +84,7 @@ func (r *Report) Write(dir string) error {
 	if err := atomicfile.WriteFile(filepath.Join(dir, "report.html"), []byte(h)); err != nil {
 		return err
 	}
-	b, err := json.MarshalIndent(r, "", " ")
+	b, err := jsonnan.MarshalIndent(r, "", " ")
 	if err != nil {
 		return err
 	}

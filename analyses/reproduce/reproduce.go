@@ -110,7 +110,11 @@ func runModel(ctx context.Context, cfg Config, name string) (*ModelRun, error) {
 	mr := &ModelRun{Model: m.Name, Dir: m.Name, Verdicts: map[string]string{}, Results: map[string]study.Result{},
 		Timings: map[string]float64{"load": time.Since(t0).Seconds()}}
 	dir := filepath.Join(cfg.Out, m.Name)
-	plan := dataset.Config{PerTask: p.PerTask, Seed: cfg.Seed, Folds: p.Folds, NoControls: !p.Controls}
+	space, err := dataset.ParseSpace(p.Space)
+	if err != nil {
+		return nil, err
+	}
+	plan := dataset.Config{PerTask: p.PerTask, Seed: cfg.Seed, Folds: p.Folds, NoControls: !p.Controls, Space: space}
 	ccfg := collect.Config{Plan: plan, MaxTokens: p.MaxTokens, Batch: p.Batch, Fractions: p.Fractions,
 		Progress: cfg.progress(m.Name, "dataset")}
 	cfg.logf("%s: dataset (%d items per task, up to %d tokens each)", m.Name, p.PerTask, p.MaxTokens)

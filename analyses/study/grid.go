@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ifprobe/ifprobe/internal/jsonnan"
 	"github.com/ifprobe/ifprobe/pkg/atomicfile"
 	"github.com/ifprobe/ifprobe/pkg/probe"
 	"github.com/ifprobe/ifprobe/pkg/stats"
@@ -155,7 +156,7 @@ func evaluateLayer(src Source, cfg GridConfig, ts []Task, layer int, pos string)
 		cells[i] = cellOf(ts[i].Name, layer, pos, dss[i], ev)
 	}
 	if cache != "" {
-		b, err := json.Marshal(cells)
+		b, err := jsonnan.Marshal(cells)
 		if err != nil {
 			return nil, err
 		}
@@ -241,7 +242,7 @@ func (g *Grid) Kind(task string) string {
 
 // Save writes the grid as JSON, atomically.
 func (g *Grid) Save(path string) error {
-	b, err := json.Marshal(g)
+	b, err := jsonnan.Marshal(g)
 	if err != nil {
 		return fmt.Errorf("study: save grid: %w", err)
 	}

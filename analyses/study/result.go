@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/ifprobe/ifprobe/internal/jsonnan"
 	"github.com/ifprobe/ifprobe/pkg/atomicfile"
 	"github.com/ifprobe/ifprobe/pkg/plot"
 )
@@ -31,7 +32,7 @@ func Save(dir string, r Result) error {
 	if err := os.MkdirAll(filepath.Join(dir, "figures"), 0o755); err != nil {
 		return fmt.Errorf("study: save %s: %w", r.Name(), err)
 	}
-	b, err := json.MarshalIndent(r, "", " ")
+	b, err := jsonnan.MarshalIndent(r, "", " ")
 	if err != nil {
 		return fmt.Errorf("study: save %s: %w", r.Name(), err)
 	}

@@ -56,19 +56,24 @@ func (r *Result) analyse(dss []probe.Dataset) error {
 		}
 		return m
 	}
-	var err error
-	if r.Contrast, err = study.MultiBootstrap(members, func(rows [][]int) float64 {
+	// With too few tasks of a kind (or one task) a contrast is undefined: NaN, not
+	// an error, so the matrix itself is still reported.
+	r.Contrast = orNaN(study.MultiBootstrap(members, func(rows [][]int) float64 {
 		w, a := kindMeans(resampled(rows), kinds)
 		return w - a
-	}, r.Config.Bootstrap); err != nil {
-		return fmt.Errorf("transfer: contrast: %w", err)
-	}
-	if r.OffDiagonal, err = study.MultiBootstrap(members, func(rows [][]int) float64 {
+	}, r.Config.Bootstrap))
+	r.OffDiagonal = orNaN(study.MultiBootstrap(members, func(rows [][]int) float64 {
 		return offDiagonalMean(resampled(rows))
-	}, r.Config.Bootstrap); err != nil {
-		return fmt.Errorf("transfer: off-diagonal mean: %w", err)
-	}
+	}, r.Config.Bootstrap))
 	return nil
+}
+
+func orNaN(iv stats.Interval, err error) stats.Interval {
+	if err != nil {
+		nan := math.NaN()
+		return stats.Interval{Estimate: nan, Lo: nan, Hi: nan}
+	}
+	return iv
 }
 
 func estimates(m [][]stats.Interval) [][]float64 {
