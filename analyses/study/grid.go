@@ -46,10 +46,13 @@ type Cell struct {
 	FoldAUROC    []float64       `json:"fold_auroc"`
 	C            []float64       `json:"c"` // C chosen per fold
 	NotConverged int             `json:"not_converged"`
-	Y            []int           `json:"y"`
-	Groups       []int           `json:"groups"`
-	OOF          []float64       `json:"oof"` // out-of-fold decision values
-	FoldOf       []int           `json:"fold_of"`
+	// Error says why this cell could not be evaluated (e.g. a fold whose
+	// training rows hold one class); its scores are then NaN.
+	Error  string    `json:"error,omitempty"`
+	Y      []int     `json:"y"`
+	Groups []int     `json:"groups"`
+	OOF    []float64 `json:"oof"` // out-of-fold decision values
+	FoldOf []int     `json:"fold_of"`
 }
 
 // Grid holds the probe evaluations of one model over tasks × layers × positions.
@@ -148,12 +151,32 @@ func evaluateLayer(src Source, cfg GridConfig, ts []Task, layer int, pos string)
 		dss[i] = ds
 	}
 	evs, err := cfg.CV.EvaluateMany(dss)
-	if err != nil {
-		return nil, fmt.Errorf("study: grid at layer %d, %s: %w", layer, pos, err)
-	}
 	cells := make([]Cell, len(ts))
-	for i, ev := range evs {
-		cells[i] = cellOf(ts[i].Name, layer, pos, dss[i], ev)
+	if err != nil {
+		// One degenerate dataset (say, a fold with a single class) must not sink
+		// the others: evaluate one by one and mark the failures.
+		for i := range dss {
+			ev, err := cfg.CV.Evaluate(dss[i])
+			if err != nil {
+				// Small sets can leave a control task with one class in a training
+				// fold; keep the task's own scores and report the control as missing.
+				noCtl := cfg.CV
+				noCtl.Control = false
+				if ev2, err2 := noCtl.Evaluate(dss[i]); err2 == nil {
+					cells[i] = cellOf(ts[i].Name, layer, pos, dss[i], ev2)
+					cells[i].Selectivity = math.NaN()
+					cells[i].Error = "control task: " + err.Error()
+					continue
+				}
+				cells[i] = failedCell(ts[i].Name, layer, pos, dss[i], err)
+				continue
+			}
+			cells[i] = cellOf(ts[i].Name, layer, pos, dss[i], ev)
+		}
+	} else {
+		for i, ev := range evs {
+			cells[i] = cellOf(ts[i].Name, layer, pos, dss[i], ev)
+		}
 	}
 	if cache != "" {
 		b, err := jsonnan.Marshal(cells)
@@ -183,6 +206,17 @@ func cellOf(task string, layer int, pos string, ds probe.Dataset, ev *probe.Eval
 		c.C = append(c.C, f.C)
 	}
 	return c
+}
+
+func failedCell(task string, layer int, pos string, ds probe.Dataset, err error) Cell {
+	nan := math.NaN()
+	iv := stats.Interval{Estimate: nan, Lo: nan, Hi: nan}
+	oof := make([]float64, len(ds.Y))
+	for i := range oof {
+		oof[i] = nan
+	}
+	return Cell{Task: task, Layer: layer, Position: pos, N: len(ds.Y), AUROC: iv, Accuracy: iv, Selectivity: nan,
+		Y: ds.Y, Groups: ds.Groups, OOF: oof, Error: err.Error()}
 }
 
 func sanitize(s string) string {

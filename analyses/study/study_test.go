@@ -67,3 +67,28 @@ func TestGridPlantedOnset(t *testing.T) {
 		t.Error("resumed grid differs")
 	}
 }
+
+// A task whose labels cannot be split into folds gets NaN cells with the reason; the
+// other tasks are still evaluated.
+func TestGridDegenerateTask(t *testing.T) {
+	src, err := NewSynthetic(SyntheticConfig{Tasks: []Task{{Name: "a"}, {Name: "b"}}, NumLayers: 1, N: 40, D: 4, Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range src.labels["b"] { // b: one negative only
+		src.labels["b"][i] = 1
+	}
+	src.labels["b"][0] = 0
+	g, err := EvaluateGrid(context.Background(), src, GridConfig{CV: probe.CVParams{Folds: 4, Probe: probe.DefaultParams()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := g.Cell("a", 0, "prompt_last")
+	b, _ := g.Cell("b", 0, "prompt_last")
+	if a.Error != "" || math.IsNaN(a.AUROC.Estimate) {
+		t.Errorf("healthy task a: %+v (%s)", a.AUROC, a.Error)
+	}
+	if b.Error == "" || !math.IsNaN(b.AUROC.Estimate) {
+		t.Errorf("degenerate task b: error %q, AUROC %v", b.Error, b.AUROC)
+	}
+}

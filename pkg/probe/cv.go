@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"errors"
 	"fmt"
 	"math"
 
@@ -211,12 +212,18 @@ func (cv CVParams) evaluate(ds Dataset) (*Evaluation, error) {
 			ev.Probes = append(ev.Probes, probes[f*per])
 		}
 		idx := indices(test)
-		if fr.Task, err = cv.score(ev.OOF, ds.Y, idx, members, groupOf); err != nil {
+		// A held-out fold of one class has no AUROC: NaN for that fold (the pooled
+		// out-of-fold score below is still defined), not a failed evaluation.
+		if fr.Task, err = cv.score(ev.OOF, ds.Y, idx, members, groupOf); errors.Is(err, stats.ErrDegenerate) {
+			fr.Task = nanScore()
+		} else if err != nil {
 			return nil, fmt.Errorf("fold %d: %w", f, err)
 		}
 		if cv.Control {
 			s, err := cv.score(ev.ControlOOF, ctl, idx, members, groupOf)
-			if err != nil {
+			if errors.Is(err, stats.ErrDegenerate) {
+				s = nanScore()
+			} else if err != nil {
 				return nil, fmt.Errorf("fold %d control: %w", f, err)
 			}
 			fr.Control = &s
@@ -240,6 +247,12 @@ func (cv CVParams) evaluate(ds Dataset) (*Evaluation, error) {
 		ev.Selectivity = ev.Pooled.AUROC.Estimate - s.AUROC.Estimate
 	}
 	return ev, nil
+}
+
+func nanScore() Score {
+	nan := math.NaN()
+	iv := stats.Interval{Estimate: nan, Lo: nan, Hi: nan}
+	return Score{Accuracy: iv, AUROC: iv}
 }
 
 // chooseC returns the C of every outer fold: Probe.C, or the inner-CV choice.
