@@ -2,6 +2,7 @@ package compute_test
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/gomlx/gomlx/pkg/core/graph"
 
@@ -43,4 +44,56 @@ func ExampleOpen() {
 	// Output:
 	// go go:ops_sequential
 	// 14.0000
+}
+
+// The installed gradients make training graphs run on SimpleGo: here the
+// gradient of Σ (x·W) with respect to W, a DotGeneral contracting x's last axis
+// with W's first, is x's column sums repeated over W's columns.
+func ExampleInstallGradients() {
+	compute.InstallGradients() // already done when the package was imported; idempotent
+	backend, _, err := compute.Open("go")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	grad, err := graph.ExecOnce(backend, func(x, w *graph.Node) *graph.Node {
+		loss := graph.ReduceAllSum(graph.DotGeneral(x, []int{1}, nil, w, []int{0}, nil))
+		return graph.Gradient(loss, w)[0]
+	}, [][]float32{{1, 2}, {3, 4}}, [][]float32{{0, 0, 0}, {0, 0, 0}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(grad.Value())
+	// Output:
+	// [[4 4 4] [6 6 6]]
+}
+
+// MeasureMatMul times a matmul and checks its first row against float64.
+func ExampleMeasureMatMul() {
+	backend, _, err := compute.Open("go")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	res, err := compute.MeasureMatMul(backend, 64, 10*time.Millisecond)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(res.N, res.Runs >= 1, res.GFLOPs > 0)
+	// Output:
+	// 64 true true
+}
+
+// CheckChoice validates a --backend flag without looking at the machine.
+func ExampleCheckChoice() {
+	for _, choice := range []string{"go", "xla:cpu", "xla:/opt/pjrt/plugin.so", "tpu"} {
+		fmt.Println(choice, compute.CheckChoice(choice) == nil)
+	}
+	// Output:
+	// go true
+	// xla:cpu true
+	// xla:/opt/pjrt/plugin.so true
+	// tpu false
 }
