@@ -139,3 +139,36 @@ func TestCheckChoice(t *testing.T) {
 		}
 	}
 }
+
+// FuzzPlan: any choice string, with or without plugins, gives either an error
+// or candidates; never a panic, never an empty plan, and an automatic plan
+// always ends with SimpleGo.
+func FuzzPlan(f *testing.F) {
+	for _, s := range []string{"", "auto", "go", "go:ops_sequential", "xla", "xla:", "xla:cpu", "xla:cuda", "xla:/p.so", "xla:rel", " go ", "xla::cpu"} {
+		f.Add(s, true, true)
+	}
+	f.Fuzz(func(t *testing.T, choice string, compiled, plugins bool) {
+		found := Found{XLACompiled: compiled, GPU: plugins}
+		if plugins {
+			found.CPUPlugin, found.CUDAPlugin = "/cpu.so", "/cuda.so"
+		}
+		cands, err := Plan(choice, "$"+EnvBackend, found)
+		if err != nil {
+			if len(cands) != 0 {
+				t.Fatalf("Plan(%q) returned candidates with error %v", choice, err)
+			}
+			return
+		}
+		if len(cands) == 0 {
+			t.Fatalf("Plan(%q): no candidates and no error", choice)
+		}
+		for _, c := range cands {
+			if c.Config == "" || c.Reason == "" {
+				t.Fatalf("Plan(%q): candidate %+v lacks config or reason", choice, c)
+			}
+		}
+		if c := strings.TrimSpace(choice); (c == "" || c == "auto") && cands[len(cands)-1].Kind != KindSimpleGo {
+			t.Fatalf("automatic plan ends with %s", cands[len(cands)-1].Kind)
+		}
+	})
+}
