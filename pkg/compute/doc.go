@@ -42,6 +42,11 @@
 // left out (xla_nocgo.go), Found.XLACompiled is false, automatic selection uses
 // SimpleGo and an explicit XLA choice fails with ErrNoXLA.
 //
+// The race detector needs -tags race_mu (go test -race -tags race_mu ...):
+// go-xla's buffer-arena pool synchronises through runtime.procPin, which the
+// detector cannot see, so without the tag it reports races when the garbage
+// collector frees XLA buffers; the tag makes the pool use a mutex.
+//
 // # SimpleGo for training
 //
 // Importing this package replaces three gradients in graph.VJPRegistration
