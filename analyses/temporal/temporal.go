@@ -211,7 +211,7 @@ func (r *Result) Figures() ([]*plot.Figure, error) {
 	fig, err := plot.Lines(plot.LinesSpec{Name: "temporal_auroc_by_position",
 		Title:  fmt.Sprintf("%s: probe AUROC while the response is written", r.Model),
 		XLabel: "position (prompt end, then fraction of the response)", YLabel: "AUROC (out-of-fold)",
-		Series: series, XTicks: r.Positions, HLines: []float64{0.5}, YMin: 0.3, YMax: 1.02, Width: 700, Height: 380})
+		Series: series, XTicks: r.Positions, HLines: []float64{0.5}, YMin: 0, YMax: 1.02, Width: 700, Height: 380})
 	if err != nil {
 		return nil, err
 	}
