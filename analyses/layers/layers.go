@@ -20,6 +20,7 @@ import (
 
 	"github.com/ifprobe/ifprobe/analyses/study"
 	"github.com/ifprobe/ifprobe/pkg/plot"
+	"github.com/ifprobe/ifprobe/pkg/probe"
 	"github.com/ifprobe/ifprobe/pkg/stats"
 )
 
@@ -61,6 +62,9 @@ type Result struct {
 	// SemanticMinusStructural is the bootstrap interval of mean onset depth of
 	// semantic tasks minus that of structural tasks (> 0: semantic later).
 	SemanticMinusStructural stats.Interval `json:"semantic_minus_structural"`
+	// Alignment is the cross-layer alignment of probe subspaces (nil when Run
+	// had no Source).
+	Alignment *Alignment `json:"alignment,omitempty"`
 }
 
 // Name implements study.Result.
@@ -79,8 +83,9 @@ func (c Config) withDefaults(g *study.Grid) Config {
 	return c
 }
 
-// Run computes the finding from a grid of probe evaluations.
-func Run(ctx context.Context, g *study.Grid, cfg Config) (*Result, error) {
+// Run computes the finding from a grid of probe evaluations. With src (may be nil)
+// it also computes the cross-layer alignment of probe subspaces (Align).
+func Run(ctx context.Context, g *study.Grid, src study.Source, cfg Config) (*Result, error) {
 	cfg = cfg.withDefaults(g)
 	if !slices.Contains(g.Positions, cfg.Position) {
 		return nil, fmt.Errorf("layers: position %q not in grid (positions %v)", cfg.Position, g.Positions)
@@ -107,6 +112,13 @@ func Run(ctx context.Context, g *study.Grid, cfg Config) (*Result, error) {
 		r.KindOnset[k] = study.Mean(v)
 	}
 	r.SemanticMinusStructural = kindContrast(r, perTask, members, cfg.Bootstrap)
+	if src != nil {
+		a, err := Align(ctx, src, cfg.Position, probe.DefaultParams())
+		if err != nil {
+			return nil, err
+		}
+		r.Alignment = a
+	}
 	return r, nil
 }
 
@@ -221,7 +233,15 @@ func (r *Result) Figures() ([]*plot.Figure, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []*plot.Figure{fig}, nil
+	figs := []*plot.Figure{fig}
+	if r.Alignment != nil {
+		af, err := r.alignmentFigure()
+		if err != nil {
+			return nil, err
+		}
+		figs = append(figs, af)
+	}
+	return figs, nil
 }
 
 // Table implements study.Result.

@@ -2,6 +2,7 @@ package layers
 
 import (
 	"context"
+	"math"
 	"strings"
 	"testing"
 
@@ -37,7 +38,7 @@ var fourTasks = []study.Task{{Name: "s1", Kind: "structural"}, {Name: "s2", Kind
 func TestPlantedOnsets(t *testing.T) {
 	onset := map[string]int{"s1": 1, "s2": 2, "m1": 5, "m2": 6}
 	g := plantedGrid(t, onset, fourTasks)
-	r, err := Run(context.Background(), g, Config{Bootstrap: stats.BootstrapParams{Reps: 200}})
+	r, err := Run(context.Background(), g, nil, Config{Bootstrap: stats.BootstrapParams{Reps: 200}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,11 +75,32 @@ func TestPlantedOnsets(t *testing.T) {
 func TestEqualOnsetsNotSupported(t *testing.T) {
 	onset := map[string]int{"s1": 3, "s2": 3, "m1": 3, "m2": 3}
 	g := plantedGrid(t, onset, fourTasks)
-	r, err := Run(context.Background(), g, Config{Bootstrap: stats.BootstrapParams{Reps: 200}})
+	r, err := Run(context.Background(), g, nil, Config{Bootstrap: stats.BootstrapParams{Reps: 200}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(r.Verdict(), "Holds") {
 		t.Errorf("equal onsets but verdict says it holds: %s", r.Verdict())
+	}
+}
+
+// Tasks whose signal lives in the same direction at every layer give aligned probe
+// readouts: CKA near 1 between signal layers; the diagonal is exactly 1.
+func TestAlignment(t *testing.T) {
+	src, err := study.NewSynthetic(study.SyntheticConfig{Tasks: fourTasks, NumLayers: 3, N: 80, D: 12, Seed: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := Align(context.Background(), src, "prompt_last", probe.DefaultParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range a.CKA {
+		if math.Abs(a.CKA[i][i]-1) > 1e-9 {
+			t.Errorf("CKA[%d][%d] = %v, want 1", i, i, a.CKA[i][i])
+		}
+	}
+	if a.CKA[0][2] < 0.9 { // same planted directions and noise at every synthetic layer
+		t.Errorf("CKA between layers 0 and 2 = %.3f, want > 0.9", a.CKA[0][2])
 	}
 }
