@@ -33,6 +33,9 @@ type Config struct {
 	Threshold float64 `json:"threshold"`
 	// Bootstrap configures the intervals (default 1000 resamples, 95%, seed 0).
 	Bootstrap stats.BootstrapParams `json:"bootstrap"`
+	// Source, when set, adds the cross-layer alignment of probe subspaces, which
+	// needs the activations and not only the grid.
+	Source study.Source `json:"-"`
 }
 
 // TaskLayers is one task's AUROC by layer and its onset and peak.
@@ -83,9 +86,9 @@ func (c Config) withDefaults(g *study.Grid) Config {
 	return c
 }
 
-// Run computes the finding from a grid of probe evaluations. With src (may be nil)
-// it also computes the cross-layer alignment of probe subspaces (Align).
-func Run(ctx context.Context, g *study.Grid, src study.Source, cfg Config) (*Result, error) {
+// Run computes the finding from a grid of probe evaluations. With cfg.Source it also
+// computes the cross-layer alignment of probe subspaces (Align).
+func Run(ctx context.Context, g *study.Grid, cfg Config) (*Result, error) {
 	cfg = cfg.withDefaults(g)
 	if !slices.Contains(g.Positions, cfg.Position) {
 		return nil, fmt.Errorf("layers: position %q not in grid (positions %v)", cfg.Position, g.Positions)
@@ -112,8 +115,8 @@ func Run(ctx context.Context, g *study.Grid, src study.Source, cfg Config) (*Res
 		r.KindOnset[k] = study.Mean(v)
 	}
 	r.SemanticMinusStructural = kindContrast(r, perTask, members, cfg.Bootstrap)
-	if src != nil {
-		a, err := Align(ctx, src, cfg.Position, probe.DefaultParams())
+	if cfg.Source != nil {
+		a, err := Align(ctx, cfg.Source, cfg.Position, probe.DefaultParams())
 		if err != nil {
 			return nil, err
 		}

@@ -38,7 +38,7 @@ var fourTasks = []study.Task{{Name: "s1", Kind: "structural"}, {Name: "s2", Kind
 func TestPlantedOnsets(t *testing.T) {
 	onset := map[string]int{"s1": 1, "s2": 2, "m1": 5, "m2": 6}
 	g := plantedGrid(t, onset, fourTasks)
-	r, err := Run(context.Background(), g, nil, Config{Bootstrap: stats.BootstrapParams{Reps: 200}})
+	r, err := Run(context.Background(), g, Config{Bootstrap: stats.BootstrapParams{Reps: 200}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestPlantedOnsets(t *testing.T) {
 func TestEqualOnsetsNotSupported(t *testing.T) {
 	onset := map[string]int{"s1": 3, "s2": 3, "m1": 3, "m2": 3}
 	g := plantedGrid(t, onset, fourTasks)
-	r, err := Run(context.Background(), g, nil, Config{Bootstrap: stats.BootstrapParams{Reps: 200}})
+	r, err := Run(context.Background(), g, Config{Bootstrap: stats.BootstrapParams{Reps: 200}})
 	if err != nil {
 		t.Fatal(err)
 	}

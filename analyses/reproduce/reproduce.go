@@ -227,7 +227,7 @@ func analysis(ctx context.Context, name, dir string, src study.Source, g *study.
 		if res, ok := load(&layers.Result{}); ok {
 			return res, nil
 		}
-		res, err := layers.Run(ctx, g, src, layers.Config{Position: p.Position, Bootstrap: bp})
+		res, err := layers.Run(ctx, g, layers.Config{Position: p.Position, Bootstrap: bp, Source: src})
 		if err != nil {
 			return nil, err
 		}
