@@ -18,7 +18,14 @@ const TmpInfix = ".tmp-"
 // Write runs write on a buffered temporary file next to path, then syncs it and
 // renames it to path (mode 0644). On any error the temporary file is removed and path
 // is untouched.
-func Write(path string, write func(io.Writer) error) (err error) {
+func Write(path string, write func(io.Writer) error) error {
+	return WriteBuffered(path, nil, write)
+}
+
+// WriteBuffered is Write with a caller-owned buffer (nil: a new 1 MiB one), so that a
+// writer committing many large files allocates its buffer once. bw is reset to nil
+// afterwards, holding no reference to the file.
+func WriteBuffered(path string, bw *bufio.Writer, write func(io.Writer) error) (err error) {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+TmpInfix+"*")
 	if err != nil {
@@ -30,7 +37,11 @@ func Write(path string, write func(io.Writer) error) (err error) {
 			os.Remove(tmp.Name())
 		}
 	}()
-	bw := bufio.NewWriterSize(tmp, 1<<20)
+	if bw == nil {
+		bw = bufio.NewWriterSize(tmp, 1<<20)
+	}
+	bw.Reset(tmp)
+	defer bw.Reset(nil)
 	if err = write(bw); err != nil {
 		return fmt.Errorf("atomicfile: %s: %w", path, err)
 	}

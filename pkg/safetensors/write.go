@@ -1,16 +1,15 @@
 package safetensors
 
 import (
-	"bufio"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math"
 	"math/bits"
-	"os"
-	"path/filepath"
 	"sort"
+
+	"github.com/ifprobe/ifprobe/pkg/atomicfile"
 )
 
 // Tensor is a tensor to write: little-endian bytes of Shape in DType.
@@ -136,42 +135,10 @@ func WriteFile(path string, tensors []Tensor, metadata map[string]string) error 
 	})
 }
 
-// writeAtomic runs write on a buffered temporary file and renames it to path once it is
-// complete and synced. On any error the temporary file is removed.
-func writeAtomic(path string, write func(io.Writer) error) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
+// writeAtomic writes path through atomicfile, with this package's error prefix.
+func writeAtomic(path string, write func(io.Writer) error) error {
+	if err := atomicfile.Write(path, write); err != nil {
 		return fmt.Errorf("safetensors: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	bw := bufio.NewWriterSize(tmp, 1<<20)
-	if err = write(bw); err != nil {
-		return fmt.Errorf("safetensors: %s: %w", path, err)
-	}
-	if err = bw.Flush(); err != nil {
-		return fmt.Errorf("safetensors: %s: %w", path, err)
-	}
-	if err = tmp.Chmod(0o644); err != nil { // CreateTemp makes 0600; stores are meant to be shared
-		return fmt.Errorf("safetensors: %s: %w", path, err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("safetensors: %s: %w", path, err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("safetensors: %s: %w", path, err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("safetensors: %w", err)
-	}
-	if d, derr := os.Open(dir); derr == nil { // make the rename itself durable
-		d.Sync()
-		d.Close()
 	}
 	return nil
 }
