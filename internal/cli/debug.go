@@ -40,7 +40,8 @@ func newDebugParityCmd() *cobra.Command {
 every hook point with the reference's (Hugging Face transformers'
 output_hidden_states, written by scripts/fixtures/model/make.sh as
 hidden-<name>.json). It prints max and mean |difference| per hook point and the
-first one where the two implementations diverge (|got-want| > atol + rtol*|want|),
+first one where the two implementations diverge (|got-want| > atol +
+rtol*max|want| over the hook point),
 and exits 1 if there is one.`,
 		Example: `  ifprobe debug parity --model smollm2-135m-instruct --fixture pkg/model/testdata/hidden-smollm2.json`,
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -61,8 +62,8 @@ and exits 1 if there is one.`,
 	f.StringVar(&o.model, "model", "", "registry model name or GGUF file")
 	f.StringVar(&o.fixture, "fixture", "", "hidden-state reference file (hidden-<name>.json)")
 	f.Float64Var(&o.atol, "atol", 1e-3, "absolute tolerance")
-	f.Float64Var(&o.rtol, "rtol", 1e-4, "relative tolerance")
-	f.BoolVar(&o.asJSON, "json", false, "print JSON: {model, reference, hooks: [{hook, max_abs, mean_abs, max_rel, severity}], first_divergence}")
+	f.Float64Var(&o.rtol, "rtol", 1e-5, "tolerance relative to the largest |reference value| of each hook point")
+	f.BoolVar(&o.asJSON, "json", false, "print JSON: {model, reference, hooks: [{hook, max_abs, mean_abs, max_rel, max_ref, severity}], first_divergence}")
 	return cmd
 }
 
@@ -121,11 +122,11 @@ func runDebugParity(cmd *cobra.Command, o debugParityOptions) error {
 			return err
 		}
 	} else {
-		fmt.Fprintf(out, "%s (%s) vs %s, %d tokens, tolerance %g + %g*|ref|\n", rep.Model, rep.Backend, rep.Reference, rep.Tokens, o.atol, o.rtol)
+		fmt.Fprintf(out, "%s (%s) vs %s, %d tokens, tolerance %g + %g*max|ref|\n", rep.Model, rep.Backend, rep.Reference, rep.Tokens, o.atol, o.rtol)
 		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "HOOK\tMAX|DIFF|\tMEAN|DIFF|\tMAX REL\tSTATUS")
+		fmt.Fprintln(tw, "HOOK\tMAX|DIFF|\tMEAN|DIFF|\tMAX|REF|\tSTATUS")
 		for _, h := range rep.Hooks {
-			fmt.Fprintf(tw, "%s\t%.3g\t%.3g\t%.3g\t%s\n", h.Hook, h.MaxAbs, h.MeanAbs, h.MaxRel, h.Severity)
+			fmt.Fprintf(tw, "%s\t%.3g\t%.3g\t%.4g\t%s\n", h.Hook, h.MaxAbs, h.MeanAbs, h.MaxRef, h.Severity)
 		}
 		if err := tw.Flush(); err != nil {
 			return err

@@ -24,6 +24,7 @@ type Comparison struct {
 	MaxAbs   float64  `json:"max_abs"`  // max |got - want|
 	MeanAbs  float64  `json:"mean_abs"` // mean |got - want|
 	MaxRel   float64  `json:"max_rel"`  // max |got - want| / max(|want|, tiny)
+	MaxRef   float64  `json:"max_ref"`  // max |want|
 	Worst    int      `json:"worst"`    // index of the largest excess over the tolerance (or of MaxAbs)
 	Severity Severity `json:"severity"`
 }
@@ -31,13 +32,32 @@ type Comparison struct {
 // Compare compares got with want: an element matches when
 // |got-want| <= atol + rtol*|want| (numpy.isclose's rule).
 func Compare(got, want []float32, atol, rtol float64) Comparison {
+	return compare(got, want, atol, rtol, false)
+}
+
+// CompareScaled is Compare with the relative tolerance taken against the largest
+// |want| of the whole tensor: |got-want| <= atol + rtol*max|want|. It suits
+// hidden states, whose f32 rounding error follows the magnitude of the terms
+// summed (a few huge residual features), not that of each element.
+func CompareScaled(got, want []float32, atol, rtol float64) Comparison {
+	return compare(got, want, atol, rtol, true)
+}
+
+func compare(got, want []float32, atol, rtol float64, scaled bool) Comparison {
 	if len(got) != len(want) || len(got) == 0 {
 		return Comparison{Severity: Invalid, MaxAbs: math.Inf(1)}
 	}
 	c := Comparison{Severity: Match}
+	for _, w := range want {
+		c.MaxRef = max(c.MaxRef, math.Abs(float64(w)))
+	}
 	worstExcess := math.Inf(-1)
 	for i := range got {
 		g, w := float64(got[i]), float64(want[i])
+		ref := math.Abs(w)
+		if scaled {
+			ref = c.MaxRef
+		}
 		d := math.Abs(g - w)
 		if math.IsNaN(d) || math.IsInf(d, 0) {
 			return Comparison{Severity: Invalid, MaxAbs: math.Inf(1), Worst: i}
@@ -45,7 +65,7 @@ func Compare(got, want []float32, atol, rtol float64) Comparison {
 		c.MeanAbs += d
 		c.MaxAbs = max(c.MaxAbs, d)
 		c.MaxRel = max(c.MaxRel, d/math.Max(math.Abs(w), 1e-30))
-		if ex := d - (atol + rtol*math.Abs(w)); ex > worstExcess {
+		if ex := d - (atol + rtol*ref); ex > worstExcess {
 			worstExcess, c.Worst = ex, i
 		}
 	}
@@ -122,7 +142,7 @@ type HookDiff struct {
 
 // CompareHidden runs ref's prompt, captures the hook of every reference state
 // and compares each. It returns the per-hook comparisons in model order and the
-// index of the first that does not match (-1 if all match).
+// index of the first that does not match (-1 if all match), using CompareScaled.
 func (m *Model) CompareHidden(ref *HiddenReference, atol, rtol float64) ([]HookDiff, int, error) {
 	if ref.DModel != m.Config.DModel || len(ref.States) != m.Config.NLayers+1 {
 		return nil, -1, fmt.Errorf("%w: reference has d_model %d and %d states; model has d_model %d and %d layers",
@@ -136,7 +156,7 @@ func (m *Model) CompareHidden(ref *HiddenReference, atol, rtol float64) ([]HookD
 	diffs := make([]HookDiff, len(hooks))
 	first := -1
 	for i, h := range hooks {
-		diffs[i] = HookDiff{Hook: h, Comparison: Compare(out.Captures[h].Data, ref.States[i], atol, rtol)}
+		diffs[i] = HookDiff{Hook: h, Comparison: CompareScaled(out.Captures[h].Data, ref.States[i], atol, rtol)}
 		if first < 0 && diffs[i].Severity != Match {
 			first = i
 		}

@@ -58,10 +58,12 @@
 // # Generation
 //
 // Generate prefills the padded prompts once, then decodes one token per row per
-// step against a KV cache kept on the host and passed to the step graph as an
-// input (SimpleGo has no in-place update; on SimpleGo the cache shares memory with
-// the backend, so nothing is copied). The cache capacity is a power of two that
-// holds prompt + MaxTokens, so the step graph compiles once per capacity. Greedy
+// step against a KV cache of fixed capacity that stays on the backend: each step
+// graph takes the cache as a (donated) input, writes the new token's keys and
+// values into it (DynamicUpdateSlice on XLA, updated in place; a select on
+// SimpleGo, which lacks it), attends over it under a validity mask and returns it.
+// The capacity is a power of two that holds prompt + MaxTokens, so the step graph
+// compiles once per capacity, not per token. Greedy
 // decoding, temperature, top-k and top-p sampling (seeded per row), stop tokens,
 // streaming (OnToken) and capture at every generated token are supported.
 //

@@ -10,14 +10,15 @@ import (
 // tiny is a 2-layer random-weight Llama-style model.
 func tiny() *model.Model {
 	cfg := model.Config{Arch: "llama", VocabSize: 50, DModel: 16, NLayers: 2, NHeads: 2, FFDim: 32, BOS: -1, Tied: true}
-	if err := cfg.Validate(); err != nil {
+	w, err := model.RandomWeights(cfg, 42)
+	if err != nil {
 		panic(err)
 	}
 	backend, _, err := compute.Open("go")
 	if err != nil {
 		panic(err)
 	}
-	m, err := model.New(backend, cfg, model.RandomWeights(cfg, 42))
+	m, err := model.New(backend, cfg, w)
 	if err != nil {
 		panic(err)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive // graph-building code reads best unqualified, as in GoMLX itself
+	"github.com/gomlx/gomlx/pkg/core/shapes"
 )
 
 // logitsMode says which logits a program returns.
@@ -21,16 +22,21 @@ const (
 // program is the static structure of one compiled graph; everything else is an
 // input. Two calls with equal programs and input shapes share one compilation.
 type program struct {
-	capture  []Hook
-	edits    []editKey
-	hasPast  bool // past keys/values [batch, kv_heads, past, head_dim] per layer are inputs
+	capture []Hook
+	edits   []editKey
+	// hasPast: the KV cache [batch, kv_heads, capacity, head_dim] per layer and the
+	// slot of the new tokens are inputs; the step writes its keys/values into the
+	// cache inside the graph (DynamicUpdateSlice where the backend has it, a select
+	// otherwise), attends over the updated cache and returns it.
+	hasPast  bool
+	useDUS   bool // write the cache with DynamicUpdateSlice
 	logits   logitsMode
-	returnKV bool // the new tokens' keys/values [batch, kv_heads, seq, head_dim] per layer are outputs
+	returnKV bool // without hasPast: the tokens' keys/values [batch, kv_heads, seq, head_dim] per layer are outputs
 }
 
 func (p *program) key() string {
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "past=%v logits=%d kv=%v cap=", p.hasPast, p.logits, p.returnKV)
+	fmt.Fprintf(&sb, "past=%v dus=%v logits=%d kv=%v cap=", p.hasPast, p.useDUS, p.logits, p.returnKV)
 	for _, h := range p.capture {
 		sb.WriteString(h.String() + ",")
 	}
@@ -71,11 +77,13 @@ type editInputs struct {
 
 // graphFn returns the function GoMLX compiles for p. Input layout (after the
 // weights, in layout order): tokens [B,S] int32, positions [B,S] int32,
-// keyValid [B,T] bool, keyPos [B,T] int32 (T = past + S), then, with hasPast, for
-// each layer past K and V [B,kvH,P,hd]; then per edit: ProjectOut basis [R,W],
-// mask; Ablate mean [W], mask, (AttnHeads) heads [H] bool; Steer vector [W],
-// coef [], mask. Outputs: logits, captures in program order, then with returnKV
-// each layer's new K and V.
+// keyValid [B,T] bool, keyPos [B,T] int32 (T = S, or the cache capacity C with
+// hasPast, describing the cache after this step's write), then, with hasPast, the
+// slot (int32 scalar) and for each layer the cache K and V [B,kvH,C,hd]; then per
+// edit: ProjectOut basis [R,W], mask; Ablate mean [W], mask, (AttnHeads) heads
+// [H] bool; Steer vector [W], coef [], mask. Outputs: logits, captures in program
+// order, then each layer's K and V (the new tokens' with returnKV, the updated
+// cache with hasPast).
 func graphFn(cfg *Config, lay *weightLayout, prog *program) func([]*Node) []*Node {
 	return func(in []*Node) []*Node {
 		b := &builder{cfg: cfg, lay: lay, prog: prog, capIdx: map[Hook]int{}, edits: map[Hook][]editInputs{},
@@ -86,7 +94,9 @@ func graphFn(cfg *Config, lay *weightLayout, prog *program) func([]*Node) []*Nod
 		tokens, positions, keyValid, keyPos := rest[0], rest[1], rest[2], rest[3]
 		rest = rest[4:]
 		var past [][2]*Node
+		var slot *Node
 		if prog.hasPast {
+			slot, rest = rest[0], rest[1:]
 			past = make([][2]*Node, cfg.NLayers)
 			for l := range past {
 				past[l] = [2]*Node{rest[0], rest[1]}
@@ -125,8 +135,8 @@ func graphFn(cfg *Config, lay *weightLayout, prog *program) func([]*Node) []*Nod
 				p = past[l]
 			}
 			var k, v *Node
-			x, k, v = b.block(l, x, p)
-			if prog.returnKV {
+			x, k, v = b.block(l, x, p, slot)
+			if prog.returnKV || prog.hasPast {
 				kvOut = append(kvOut, k, v)
 			}
 		}
@@ -256,9 +266,10 @@ func (b *builder) prepareAttention(positions, keyValid, keyPos *Node) {
 }
 
 // block runs transformer block l on x [B,S,D]; past holds the cached K, V
-// (nil when there is no cache). It returns the new residual and the new tokens'
-// K and V [B,kvH,S,hd].
-func (b *builder) block(l int, x *Node, past [2]*Node) (out, k, v *Node) {
+// (nil when there is no cache) into which the new tokens go at slot. It returns
+// the new residual and the K and V it attended over: the new tokens' [B,kvH,S,hd]
+// or the updated cache [B,kvH,C,hd].
+func (b *builder) block(l int, x *Node, past [2]*Node, slot *Node) (out, k, v *Node) {
 	cfg, bw := b.cfg, b.lay.blocks[l]
 	w := func(i int) *Node {
 		if i < 0 {
@@ -284,12 +295,10 @@ func (b *builder) block(l int, x *Node, past [2]*Node) (out, k, v *Node) {
 	q, k = rope(q, cs[0], cs[1]), rope(k, cs[0], cs[1])
 	k = TransposeAllDims(k, 0, 2, 1, 3) // [B,KV,S,hd]
 	v = TransposeAllDims(v, 0, 2, 1, 3)
-	keys, vals := k, v
 	if past[0] != nil {
-		keys = Concatenate([]*Node{past[0], k}, 2)
-		vals = Concatenate([]*Node{past[1], v}, 2)
+		k, v = b.writeCache(past[0], k, slot), b.writeCache(past[1], v, slot)
 	}
-	z := b.attention(q, keys, vals, b.bias[sliding]) // [B,S,H,hd]
+	z := b.attention(q, k, v, b.bias[sliding]) // [B,S,H,hd]
 	z = b.site(AttnHeads(l), z)
 	a := linear(Reshape(z, B, S, H*hd), w(bw.O), nil)
 	if cfg.PostNorms {
@@ -315,6 +324,23 @@ func (b *builder) block(l int, x *Node, past [2]*Node) (out, k, v *Node) {
 	m = b.site(MLPOut(l), m)
 	x = b.site(ResidPost(l), Add(x, m))
 	return x, k, v
+}
+
+// writeCache returns cache [B,KV,C,hd] with new [B,KV,S,hd] written at slots
+// slot..slot+S-1.
+func (b *builder) writeCache(cache, new, slot *Node) *Node {
+	if b.prog.useDUS {
+		zero := ScalarZero(slot.Graph(), dtypes.Int32)
+		return DynamicUpdateSlice(cache, new, []*Node{zero, zero, slot, zero})
+	}
+	// No DynamicUpdateSlice (SimpleGo): select the new values at the slot.
+	dims := cache.Shape().Dimensions
+	if new.Shape().Dimensions[2] != 1 {
+		panic(fmt.Sprintf("model: cache writes of %d tokens need DynamicUpdateSlice", new.Shape().Dimensions[2]))
+	}
+	at := Equal(Iota(slot.Graph(), shapes.Make(dtypes.Int32, dims[2]), 0), slot)
+	at = BroadcastToDims(Reshape(at, 1, 1, dims[2], 1), dims...)
+	return Where(at, BroadcastToDims(new, dims...), cache)
 }
 
 // attention computes softmax(scale·q·kᵀ + bias)·v with grouped query heads:

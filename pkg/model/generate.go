@@ -8,6 +8,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 )
 
@@ -88,40 +89,37 @@ type GenerateStats struct {
 	Decode          time.Duration // all decode steps
 }
 
-// kvCache holds every layer's keys and values [B, KV, C, hd] on the host (shared
-// with the backend where it can, so passing them to the step graph copies
-// nothing), plus which slots are valid and their positions.
+// kvCache holds every layer's keys and values [B, KV, C, hd] as backend tensors,
+// replaced by each decode step's outputs (the step writes the new slot inside the
+// graph and, on XLA, updates the donated buffer in place), plus which slots are
+// valid and their positions, on the host.
 type kvCache struct {
-	B, KV, C, hd int
-	kv           []*tensors.Tensor // per layer K, V
-	valid        []bool            // [B, C]
-	pos          []int32           // [B, C]
-	used         int               // slots filled (the same for every row)
+	B, C  int
+	kv    []*tensors.Tensor // per layer K, V
+	valid []bool            // [B, C]
+	pos   []int32           // [B, C]
+	used  int               // slots filled (the same for every row)
 }
 
-func (m *Model) newCache(B, C int) (*kvCache, error) {
-	c := &kvCache{B: B, KV: m.Config.NKVHeads, C: C, hd: m.Config.HeadDim, valid: make([]bool, B*C), pos: make([]int32, B*C)}
-	for i := 0; i < 2*m.Config.NLayers; i++ {
-		t, err := m.toDevice(make([]float32, B*c.KV*C*c.hd), []int{B, c.KV, C, c.hd})
-		if err != nil {
-			return nil, err
-		}
-		c.kv = append(c.kv, t)
-	}
-	return c, nil
-}
-
-// write stores new keys/values [B, KV, S, hd] per layer at slots used..used+S.
-func (c *kvCache) write(kv []*tensors.Tensor, S int) {
-	for i, t := range kv {
+// newCache makes a cache of capacity C holding the prefill's keys and values
+// [B, KV, S, hd] per layer in slots [0, S).
+func (m *Model) newCache(prefill []*tensors.Tensor, in *runInputs, C int) *kvCache {
+	B, S, KV, hd := in.B, in.S, m.Config.NKVHeads, m.Config.HeadDim
+	c := &kvCache{B: B, C: C, valid: make([]bool, B*C), pos: make([]int32, B*C), used: S}
+	for _, t := range prefill {
 		src := tensors.MustCopyFlatData[float32](t)
-		tensors.MustMutableFlatData(c.kv[i], func(dst []float32) {
-			for bk := 0; bk < c.B*c.KV; bk++ {
-				copy(dst[(bk*c.C+c.used)*c.hd:(bk*c.C+c.used+S)*c.hd], src[bk*S*c.hd:(bk+1)*S*c.hd])
-			}
-		})
 		t.FinalizeAll()
+		dst := make([]float32, B*KV*C*hd)
+		for bk := 0; bk < B*KV; bk++ {
+			copy(dst[bk*C*hd:bk*C*hd+S*hd], src[bk*S*hd:(bk+1)*S*hd])
+		}
+		c.kv = append(c.kv, tensors.FromFlatDataAndDimensions(dst, B, KV, C, hd))
 	}
+	for b := 0; b < B; b++ {
+		copy(c.valid[b*C:], in.keyValid[b*S:(b+1)*S])
+		copy(c.pos[b*C:], in.positions[b*S:(b+1)*S])
+	}
+	return c
 }
 
 // Generate continues each prompt (token ids, chat template already applied) with
@@ -157,7 +155,7 @@ func (m *Model) Generate(prompts [][]int, opts GenerateOptions) (seqs []Sequence
 
 	// Prefill: the whole (padded) prompt, keeping keys and values.
 	t0 := time.Now()
-	in, err := m.newRun(prompts, S, nil, 0)
+	in, err := m.newRun(prompts, S, nil)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -166,16 +164,8 @@ func (m *Model) Generate(prompts [][]int, opts GenerateOptions) (seqs []Sequence
 		return nil, nil, err
 	}
 	m.appendCaptures(seqs, opts.Capture, res.caps, nil)
-	cache, err := m.newCache(B, cacheCapacity(S+opts.MaxTokens))
-	if err != nil {
-		return nil, nil, err
-	}
-	cache.write(res.kv, S)
-	for b := 0; b < B; b++ {
-		copy(cache.valid[b*cache.C:], in.keyValid[b*S:(b+1)*S])
-		copy(cache.pos[b*cache.C:], in.positions[b*S:(b+1)*S])
-	}
-	cache.used = S
+	cache := m.newCache(res.kv, in, cacheCapacity(S+opts.MaxTokens))
+	useDUS := m.backend.Capabilities().Operations[backends.OpTypeDynamicUpdateSlice]
 	stats.Prefill = time.Since(t0)
 
 	// Decode: choose a token per row from the last logits, feed it back.
@@ -233,28 +223,23 @@ func (m *Model) Generate(prompts [][]int, opts GenerateOptions) (seqs []Sequence
 				start[b] = 0
 			}
 		}
-		in, err := m.newRun(feed, 1, start, cache.C)
+		in, err := m.newRun(feed, 1, start)
 		if err != nil {
 			return nil, nil, err
 		}
-		T := cache.C + 1
-		for b := 0; b < B; b++ {
-			copy(in.keyValid[b*T:], cache.valid[b*cache.C:(b+1)*cache.C])
-			copy(in.keyPos[b*T:], cache.pos[b*cache.C:(b+1)*cache.C])
-			in.keyValid[b*T+cache.C] = fedValid[b]
-		}
-		in.past = cache.kv
-		res, err := m.run(&program{capture: opts.Capture, hasPast: true, logits: logitsLast, returnKV: true}, in, opts.Interventions)
-		if err != nil {
-			return nil, nil, err
-		}
-		m.appendCaptures(seqs, opts.Capture, res.caps, fedValid)
+		// The step attends over the whole cache, including its own new slot.
 		slot := cache.used
-		cache.write(res.kv, 1)
 		for b := 0; b < B; b++ {
 			cache.valid[b*cache.C+slot] = fedValid[b]
 			cache.pos[b*cache.C+slot] = in.positions[b]
 		}
+		in.T, in.keyValid, in.keyPos, in.slot, in.past = cache.C, cache.valid, cache.pos, slot, cache.kv
+		res, err := m.run(&program{capture: opts.Capture, hasPast: true, useDUS: useDUS, logits: logitsLast}, in, opts.Interventions)
+		if err != nil {
+			return nil, nil, err
+		}
+		m.appendCaptures(seqs, opts.Capture, res.caps, fedValid)
+		cache.kv = res.kv
 		cache.used++
 		stats.Steps++
 		logits = res.logits.Data

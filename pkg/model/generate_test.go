@@ -5,6 +5,9 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/gomlx/gomlx/backends"
+	"github.com/ifprobe/ifprobe/pkg/compute"
 )
 
 // cacheTol bounds |cached-step logit - full-forward logit| on the tiny models: the
@@ -12,10 +15,43 @@ import (
 // matrix products over other shapes sum in another order; a few ulps of logits ~1.
 const cacheTol = 1e-5
 
+// testBackends are SimpleGo (KV cache written by a select) and, when install.sh
+// installed an XLA plugin, the production backend (written by DynamicUpdateSlice
+// into a donated buffer).
+func testBackends(t *testing.T) map[string]backends.Backend {
+	out := map[string]backends.Backend{"go": backendForTest(t)}
+	if b, info, err := compute.Default(); err == nil && info.Name != "go" {
+		out[info.Name] = b
+	}
+	return out
+}
+
 func TestCachedGenerationMatchesFullForward(t *testing.T) {
-	for _, arch := range []string{"llama", "gemma3", "gemma2", "qwen2"} {
-		t.Run(arch, func(t *testing.T) {
-			m := tinyModel(t, arch)
+	for bname, backend := range testBackends(t) {
+		archs, steps := []string{"llama", "gemma3", "gemma2", "qwen2"}, []int{0, 1, 30, 47, 48, 49, 59}
+		if bname != "go" { // XLA compiles every forward length anew: check fewer
+			archs, steps = []string{"llama", "gemma3"}, []int{0, 59}
+		}
+		for _, arch := range archs {
+			t.Run(bname+"/"+arch, func(t *testing.T) {
+				testCachedGeneration(t, backend, arch, steps)
+			})
+		}
+	}
+}
+
+func testCachedGeneration(t *testing.T, backend backends.Backend, arch string, checkSteps []int) {
+	{
+		{
+			cfg := tinyConfigs()[arch]
+			w, err := RandomWeights(cfg, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := New(backend, cfg, w)
+			if err != nil {
+				t.Fatal(err)
+			}
 			rng := rand.New(rand.NewPCG(4, 0))
 			prompts := [][]int{randomTokens(rng, 7, 61), randomTokens(rng, 3, 61)}
 			var steps [][]float32
@@ -33,7 +69,7 @@ func TestCachedGenerationMatchesFullForward(t *testing.T) {
 				if len(sq.Tokens) != 60 || sq.Stop != StopMaxTokens {
 					t.Fatalf("row %d: %d tokens, stop %q", b, len(sq.Tokens), sq.Stop)
 				}
-				for _, k := range []int{0, 1, 30, 47, 48, 49, 59} {
+				for _, k := range checkSteps {
 					full, err := m.Forward([][]int{append(slices.Clone(sq.Prompt), sq.Tokens[:k]...)}, ForwardOptions{Logits: LastLogits})
 					if err != nil {
 						t.Fatal(err)
@@ -43,7 +79,7 @@ func TestCachedGenerationMatchesFullForward(t *testing.T) {
 					}
 				}
 			}
-		})
+		}
 	}
 }
 

@@ -179,7 +179,7 @@ func (m *Model) Forward(seqs [][]int, opts ForwardOptions) (out *Output, err err
 		}
 		S = max(S, len(s))
 	}
-	in, err := m.newRun(seqs, S, nil, 0)
+	in, err := m.newRun(seqs, S, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -200,23 +200,23 @@ func (m *Model) Forward(seqs [][]int, opts ForwardOptions) (out *Output, err err
 
 // runInputs are the host-side inputs of one graph run. Rows are left-padded to S.
 type runInputs struct {
-	B, S, P   int
+	B, S, T   int
 	tokens    []int32 // [B,S]
 	positions []int32 // [B,S]
-	keyValid  []bool  // [B,P+S]
-	keyPos    []int32 // [B,P+S]
+	keyValid  []bool  // [B,T]: T = S, or the cache capacity in a decode step
+	keyPos    []int32 // [B,T]
+	slot      int     // decode step: the cache slot of the new token
 	past      []*tensors.Tensor
 	pad       []int // left pad of each row within the S new tokens
 	start     []int // sequence index (prompt+generated) of each row's first new token
 }
 
-// newRun lays out seqs (each at most S long) left-padded to S, after a past of P
-// cached slots described by pastValid/pastPos (nil when P == 0). start[b] is the
-// row's token index of its first new token (0 for a fresh prompt).
-func (m *Model) newRun(seqs [][]int, S int, start []int, P int) (*runInputs, error) {
+// newRun lays out seqs (each at most S long) left-padded to S, attending to
+// themselves only. start[b] is the row's token index of its first token (nil: 0).
+func (m *Model) newRun(seqs [][]int, S int, start []int) (*runInputs, error) {
 	B := len(seqs)
-	T := P + S
-	in := &runInputs{B: B, S: S, P: P, tokens: make([]int32, B*S), positions: make([]int32, B*S),
+	T, P := S, 0
+	in := &runInputs{B: B, S: S, T: T, tokens: make([]int32, B*S), positions: make([]int32, B*S),
 		keyValid: make([]bool, B*T), keyPos: make([]int32, B*T), pad: make([]int, B), start: make([]int, B)}
 	for b, s := range seqs {
 		if len(s) > S {
@@ -269,7 +269,7 @@ func (m *Model) run(prog *program, in *runInputs, ivs []Intervention) (*runResul
 	if err != nil {
 		return nil, err
 	}
-	B, S, T := in.B, in.S, in.P+in.S
+	B, S, T := in.B, in.S, in.T
 	args := make([]any, 0, len(m.weights)+8+len(in.past)+4*len(ivs))
 	for _, w := range m.weights {
 		args = append(args, w)
@@ -280,8 +280,15 @@ func (m *Model) run(prog *program, in *runInputs, ivs []Intervention) (*runResul
 		tensors.FromFlatDataAndDimensions(in.keyValid, B, T),
 		tensors.FromFlatDataAndDimensions(in.keyPos, B, T))
 	if prog.hasPast {
+		args = append(args, tensors.FromScalar(int32(in.slot)))
 		for _, t := range in.past {
-			args = append(args, t)
+			// Donate the cache: XLA then updates it in place; it is replaced by the
+			// run's output either way.
+			d, err := graph.DonateTensorBuffer(t, m.backend, 0)
+			if err != nil {
+				return nil, fmt.Errorf("model: donate KV cache: %w", err)
+			}
+			args = append(args, d)
 		}
 	}
 	for i := range ivs {

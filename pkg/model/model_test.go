@@ -46,7 +46,11 @@ func tinyModel(t testing.TB, arch string) *Model {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	m, err := New(backendForTest(t), cfg, RandomWeights(cfg, 1))
+	w, err := RandomWeights(cfg, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := New(backendForTest(t), cfg, w)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -79,11 +79,11 @@ var fixtureModels = map[string]string{"smollm2": "smollm2-135m-instruct", "gemma
 
 // parityTolByModel bounds |our logit - HF logit| over each position's top-50.
 // Both sides run f32 on identical dequantized weights; they differ only in
-// summation order (HF: oneDNN/MKL sgemm; here SimpleGo's blocked dot products),
+// summation order (HF: oneDNN/MKL sgemm; here XLA's or SimpleGo's dot products),
 // RoPE table rounding and the softmax formula, which accumulate over the layers.
 // The issue asks for 1e-3 relative; logits here are of magnitude 10-30, so 1e-3
-// absolute is 1e-4..1e-3 relative. Measured (test log): SmolLM2 max 8.0e-5 over
-// 13150 logits.
+// absolute is 1e-4..1e-3 relative. Measured (test log, XLA CPU): SmolLM2 max
+// 8.0e-5 over 13150 logits; Gemma 3 2.1e-4 over 8150.
 var parityTolByModel = map[string]float64{
 	"smollm2": 1e-3,
 	"gemma3":  1e-3,
@@ -164,10 +164,14 @@ func testGreedyParity(t *testing.T, name string) {
 
 func TestParitySmolLM2(t *testing.T)       { testParity(t, "smollm2") }
 func TestGreedyParitySmolLM2(t *testing.T) { testGreedyParity(t, "smollm2") }
+func TestParityGemma3(t *testing.T)        { testParity(t, "gemma3") }
+func TestGreedyParityGemma3(t *testing.T)  { testGreedyParity(t, "gemma3") }
 
-// hiddenTol: residual-stream values grow to O(100) in late layers; f32 summation
-// order differences accumulate like the logits'.
-const hiddenAtol, hiddenRtol = 1e-3, 1e-4
+// hiddenAtol, hiddenRtol (CompareScaled: relative to each hook point's largest
+// |value|): residual streams carry a few features of magnitude 10^2..10^3, and f32
+// summation-order differences scale with them, as with the logits. Measured:
+// SmolLM2 max |diff| 0.023 where max|ref| is 7.9e3; Gemma 3 0.012 where it is 8.3e4.
+const hiddenAtol, hiddenRtol = 1e-3, 1e-5
 
 func TestHiddenStatesMatchReference(t *testing.T) {
 	for name, reg := range fixtureModels {

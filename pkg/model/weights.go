@@ -86,8 +86,11 @@ func numel(shape []int) int {
 
 // RandomWeights returns weights for cfg drawn from a seeded normal distribution
 // (std 0.02 for matrices, norms near 1), keyed by GGUF tensor name: a tiny
-// random-weight model for tests and examples. cfg must be valid.
-func RandomWeights(cfg Config, seed uint64) map[string][]float32 {
+// random-weight model for tests and examples. cfg is validated (on a copy).
+func RandomWeights(cfg Config, seed uint64) (map[string][]float32, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	rng := rand.New(rand.NewPCG(seed, 0x6966))
 	out := map[string][]float32{}
 	for _, s := range layoutFor(&cfg).specs {
@@ -112,7 +115,7 @@ func RandomWeights(cfg Config, seed uint64) map[string][]float32 {
 		}
 		out[s.Name] = w
 	}
-	return out
+	return out, nil
 }
 
 func hasSuffix(s, suf string) bool { return len(s) >= len(suf) && s[len(s)-len(suf):] == suf }
