@@ -87,40 +87,34 @@ func Load(nameOrPath string, opts Options) (*LM, error) {
 // (add_generation_prompt), or returns the last message's text when the model has no
 // template.
 func (m *LM) RenderChat(ctx context.Context, msgs []chat.Message) (string, error) {
-	if m.Template == nil {
-		if len(msgs) == 0 {
-			return "", fmt.Errorf("lm: no messages")
-		}
-		return msgs[len(msgs)-1].Content, nil
-	}
-	sp := m.Tokenizer.Special()
-	opts := chat.Options{AddGenerationPrompt: true}
-	if sp.BOS != tokenizer.NoToken {
-		opts.BOS = m.Tokenizer.Piece(sp.BOS)
-	}
-	if sp.EOS != tokenizer.NoToken {
-		opts.EOS = m.Tokenizer.Piece(sp.EOS)
-	}
-	s, err := m.Template.Render(ctx, msgs, opts)
-	if err != nil {
-		return "", fmt.Errorf("lm: %s: chat template: %w", m.Name, err)
-	}
-	return s, nil
+	s, _, err := m.prompt(ctx, msgs)
+	return s, err
 }
 
 // EncodeChat renders msgs (RenderChat) and tokenizes the result.
 func (m *LM) EncodeChat(ctx context.Context, msgs []chat.Message) ([]int, error) {
-	s, err := m.RenderChat(ctx, msgs)
-	if err != nil {
-		return nil, err
+	_, ids, err := m.prompt(ctx, msgs)
+	return ids, err
+}
+
+func (m *LM) prompt(ctx context.Context, msgs []chat.Message) (string, []int, error) {
+	if len(msgs) == 0 {
+		return "", nil, fmt.Errorf("lm: no messages")
 	}
-	// With a template, BOS is already in the text; without one, add what the
-	// model's metadata asks for.
-	ids, err := m.Tokenizer.Encode(s, tokenizer.EncodeOptions{AddSpecial: m.Template == nil})
-	if err != nil {
-		return nil, fmt.Errorf("lm: %s: %w", m.Name, err)
+	if m.Template == nil {
+		// No template: the raw text, with the BOS the model's metadata asks for.
+		text := msgs[len(msgs)-1].Content
+		ids, err := m.Tokenizer.Encode(text, tokenizer.EncodeOptions{AddSpecial: true})
+		if err != nil {
+			return "", nil, fmt.Errorf("lm: %s: %w", m.Name, err)
+		}
+		return text, ids, nil
 	}
-	return ids, nil
+	text, ids, err := m.Template.Prompt(ctx, m.Tokenizer, msgs, chat.Options{AddGenerationPrompt: true})
+	if err != nil {
+		return "", nil, fmt.Errorf("lm: %s: chat template: %w", m.Name, err)
+	}
+	return text, ids, nil
 }
 
 // Stop returns the token ids that end a response: the tokenizer's end-of-generation
