@@ -149,3 +149,23 @@ func TestGGUFConfigMatchesHF(t *testing.T) {
 		})
 	}
 }
+
+func FuzzConfigFromHF(f *testing.F) {
+	for _, name := range []string{"smollm2-135m-instruct", "gemma-2-2b-it", "gemma-3-270m-it", "qwen2.5-0.5b-instruct", "llama-3.1-8b-instruct"} {
+		data, err := os.ReadFile(filepath.Join("testdata", "hf", name+".json"))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := ConfigFromHF(data)
+		if err != nil {
+			return
+		}
+		// A config that passes must describe a model we can lay out.
+		if c.HeadDim <= 0 || len(c.SlidingLayers) != c.NLayers || c.NHeads%c.NKVHeads != 0 {
+			t.Fatalf("accepted an inconsistent config: %+v", c)
+		}
+	})
+}
