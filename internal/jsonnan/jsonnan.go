@@ -1,12 +1,3 @@
-// Package jsonnan marshals Go values to JSON like encoding/json, except that NaN and
-// ±Inf floats, which JSON cannot represent, are written as null instead of failing
-// the whole encoding. Results of statistics are full of legitimately undefined
-// values (an AUROC on one class, a bootstrap with no valid resample): one of them
-// must not make a result unsavable.
-//
-// Types with their own MarshalJSON (stats.Interval, time.Time, ...) are encoded by
-// it. Reading back with encoding/json leaves a plain float64 field at zero for null;
-// types that must round-trip NaN (stats.Interval) implement UnmarshalJSON.
 package jsonnan
 
 import (
