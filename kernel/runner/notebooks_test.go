@@ -9,7 +9,9 @@ import (
 // TestNotebooks executes every notebook in notebooks/ headlessly, in the small
 // profile (IFPROBE_PROFILE=ci), and requires each to run every cell with no error
 // output and to show at least one image. Under CI=true a missing Jupyter or kernel
-// fails the test (install.sh installs both).
+// fails the test (install.sh installs both). Every notebook compiles its cells and
+// runs real models, so this takes minutes per notebook: test.sh runs it with
+// -timeout 75m; alone, use `go test -timeout 60m -run TestNotebooks ./kernel/runner`.
 func TestNotebooks(t *testing.T) {
 	opts := requireKernel(t)
 	opts.Profile = "ci"
