@@ -97,6 +97,15 @@ else
   apt_install python3-venv jupyter-nbconvert jupyter-client jupyter-core python3-nbclient python3-ipykernel
   rm -rf "$venv"
   /usr/bin/python3 -m venv --system-site-packages "$venv"
+  # The venv has no jupyter script of its own here: add one. Jupyter runs its
+  # subcommands (jupyter-kernelspec, ...) from /usr/bin with the system interpreter,
+  # so the venv's kernels are named through JUPYTER_PATH, which every subcommand reads.
+  cat > "$venv/bin/jupyter" <<'SH'
+#!/bin/sh
+venv=$(cd "$(dirname "$0")/.." && pwd)
+JUPYTER_PATH="$venv/share/jupyter${JUPYTER_PATH:+:$JUPYTER_PATH}" exec "$venv/bin/python" -m jupyter "$@"
+SH
+  chmod +x "$venv/bin/jupyter"
   mode=debian
   echo "python: created $venv over Debian's Jupyter (--system-site-packages)"
 fi
