@@ -9,7 +9,8 @@ import (
 // Profile sets the sizes of a reproduction.
 type Profile struct {
 	Name string `json:"name"`
-	// Dataset.
+	// Dataset. Tasks restricts the study to some tasks (default: all nine).
+	Tasks     []string  `json:"tasks,omitempty"`
 	PerTask   int       `json:"per_task"`   // instructed items per task
 	Controls  bool      `json:"controls"`   // also answer every base request without instruction
 	MaxTokens int       `json:"max_tokens"` // response length limit

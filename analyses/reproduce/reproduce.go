@@ -100,7 +100,7 @@ func runModel(ctx context.Context, cfg Config, name string) (*ModelRun, error) {
 	if err != nil {
 		return nil, err
 	}
-	plan := dataset.Config{PerTask: p.PerTask, Seed: cfg.Seed, Folds: p.Folds, NoControls: !p.Controls, Space: space}
+	plan := dataset.Config{Tasks: p.Tasks, PerTask: p.PerTask, Seed: cfg.Seed, Folds: p.Folds, NoControls: !p.Controls, Space: space}
 	ccfg := collect.Config{Plan: plan, MaxTokens: p.MaxTokens, Batch: p.Batch, Fractions: p.Fractions,
 		Progress: cfg.progress(m.Name, "dataset")}
 	cfg.logf("%s: dataset (%d items per task, up to %d tokens each)", m.Name, p.PerTask, p.MaxTokens)
