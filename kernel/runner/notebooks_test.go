@@ -2,7 +2,9 @@ package runner
 
 import (
 	"context"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -36,6 +38,14 @@ func TestNotebooks(t *testing.T) {
 			t.Logf("%s: %d code cells, %d images %v, %.1fs; per cell: %v", name, r.Report.CodeCells, r.Report.Images, r.Report.ImageTypes, r.Duration.Seconds(), r.Cells)
 			if r.Report.ImageTypes["image/png"] == 0 {
 				t.Errorf("%s: no PNG image: HTML exports without SVG support would show no figure", name)
+			}
+			// The HTML export embeds the figures as data URIs.
+			html, err := os.ReadFile(r.HTML)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(html), "data:image/png;base64") && !strings.Contains(string(html), "data:image/svg+xml;base64") {
+				t.Errorf("%s: the HTML export %s embeds no figure", name, r.HTML)
 			}
 		})
 	}
