@@ -1,10 +1,12 @@
 package collect
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -74,6 +76,41 @@ type Stats struct {
 	Summary                []dataset.Summary
 }
 
+// ErrConfigChanged is returned when a build directory was started with other
+// settings: resuming it would mix two datasets.
+var ErrConfigChanged = errors.New("collect: the directory holds a build with other settings")
+
+// buildStamp is what must match for a build to resume: the plan and everything that
+// shapes a response or a stored row.
+type buildStamp struct {
+	Model     string            `json:"model"`
+	SHA256    string            `json:"sha256,omitempty"`
+	Plan      dataset.Config    `json:"plan"`
+	MaxTokens int               `json:"max_tokens"`
+	Fractions []float64         `json:"fractions"`
+	DType     safetensors.DType `json:"dtype"`
+}
+
+// checkStamp writes DIR/build.json on the first run and compares it on later ones.
+func checkStamp(dir string, st buildStamp) error {
+	want, err := json.MarshalIndent(st, "", " ")
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(dir, "build.json")
+	have, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return atomicfile.WriteFile(path, want)
+	}
+	if err != nil {
+		return fmt.Errorf("collect: %w", err)
+	}
+	if !bytes.Equal(bytes.TrimSpace(have), bytes.TrimSpace(want)) {
+		return fmt.Errorf("%w: %s was built with\n%s\nnot\n%s\nuse another output directory, or delete it to start over", ErrConfigChanged, dir, have, want)
+	}
+	return nil
+}
+
 // Paths of the outputs inside a build directory.
 func PlanPath(dir string) string    { return filepath.Join(dir, "plan.jsonl") }
 func DatasetPath(dir string) string { return filepath.Join(dir, "dataset.jsonl") }
@@ -90,6 +127,10 @@ func Build(ctx context.Context, m *lm.LM, dir string, cfg Config) (*Stats, error
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("collect: %w", err)
+	}
+	if err := checkStamp(dir, buildStamp{Model: m.Name, SHA256: m.SHA256, Plan: cfg.Plan, MaxTokens: cfg.MaxTokens,
+		Fractions: cfg.Fractions, DType: cfg.DType}); err != nil {
+		return nil, err
 	}
 	if err := atomicfile.Write(PlanPath(dir), func(w io.Writer) error { return dataset.WriteItems(w, items) }); err != nil {
 		return nil, fmt.Errorf("collect: %w", err)

@@ -2,6 +2,7 @@ package collect
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/ifprobe/ifprobe/pkg/acts"
@@ -59,5 +60,9 @@ func TestBuildSmolLM2(t *testing.T) {
 	}
 	if st2.Generated != 0 || st2.Done != 4 {
 		t.Fatalf("resume regenerated: %+v", st2)
+	}
+	cfg.MaxTokens = 20 // other settings: resuming would mix two datasets
+	if _, err := Build(context.Background(), m, dir, cfg); !errors.Is(err, ErrConfigChanged) {
+		t.Fatalf("resume with other settings: %v, want ErrConfigChanged", err)
 	}
 }

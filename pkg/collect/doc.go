@@ -10,6 +10,7 @@
 //	dataset.jsonl   one record per answered item: prompt, messages, response, label, reason, split
 //	acts/           the activation store: blocks.{L}.resid_post at each position
 //	summary.json    pass rates per task
+//	build.json      the settings; a rerun with other settings is refused (ErrConfigChanged)
 //
 // Build is resumable: an item is done once its activations are in the store; a rerun
 // skips done items, regenerates the few whose shard was in flight when the process
