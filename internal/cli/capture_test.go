@@ -63,6 +63,13 @@ func TestCaptureFlagErrors(t *testing.T) {
 	if code := Main(append(base, "--batch", "0")); code != ExitUsage {
 		t.Errorf("exit code %d, want %d", code, ExitUsage)
 	}
+	// A registry model that is not installed: exit 4, pointing at the installer.
+	t.Setenv("IFPROBE_HOME", t.TempDir())
+	_, err := runCLI(base...)
+	var me *MissingError
+	if !errors.As(err, &me) {
+		t.Errorf("model not installed: got %v, want a MissingError", err)
+	}
 }
 
 // End to end on the real default model: a forward-only capture into a store, then a

@@ -47,8 +47,9 @@ type Options struct {
 	Interventions []model.Intervention
 	// DType of stored values (Store only); default F32.
 	DType safetensors.DType
-	// Progress, when set, is called after every batch with examples done and total
-	// (done counts examples found in the store by Store).
+	// Progress, when set, is called after every batch with examples done and total;
+	// Store also calls it once before the first batch, with the examples it found
+	// already stored.
 	Progress func(done, total int)
 }
 
@@ -292,6 +293,9 @@ func Store(ctx context.Context, m *lm.LM, prompts []Prompt, w *acts.Writer, opts
 		} else {
 			todo = append(todo, p)
 		}
+	}
+	if opts.Progress != nil {
+		opts.Progress(st.Skipped, len(prompts))
 	}
 	err = eachBatch(ctx, todo, opts, func(batch []Prompt) error {
 		c := New(m.Model.Config.NLayers)
