@@ -36,10 +36,15 @@ func benchmarkPrefill(b *testing.B, batch, tokens int) {
 	b.ReportMetric(float64(batch*tokens*b.N)/b.Elapsed().Seconds(), "tokens/s")
 }
 
-func benchmarkDecode(b *testing.B, batch, gen int) {
+func benchmarkDecode(b *testing.B, batch, gen int, capture bool) {
 	m := realModel(b, "smollm2-135m-instruct")
 	prompts := benchPrompts(batch, 32)
 	opts := GenerateOptions{MaxTokens: gen, IgnoreStop: true}
+	if capture { // every layer's resid_post at every token, as the dataset step does
+		for l := 0; l < m.Config.NLayers; l++ {
+			opts.Capture = append(opts.Capture, ResidPost(l))
+		}
+	}
 	if _, _, err := m.Generate(prompts, opts); err != nil { // compile
 		b.Fatal(err)
 	}
@@ -56,7 +61,8 @@ func benchmarkDecode(b *testing.B, batch, gen int) {
 	b.ReportMetric(float64(batch*(gen-1)*b.N)/decode, "gen_tokens/s")
 }
 
-func BenchmarkSmolLM2Prefill1x64(b *testing.B) { benchmarkPrefill(b, 1, 64) }
-func BenchmarkSmolLM2Prefill8x64(b *testing.B) { benchmarkPrefill(b, 8, 64) }
-func BenchmarkSmolLM2Decode1(b *testing.B)     { benchmarkDecode(b, 1, 32) }
-func BenchmarkSmolLM2Decode8(b *testing.B)     { benchmarkDecode(b, 8, 32) }
+func BenchmarkSmolLM2Prefill1x64(b *testing.B)    { benchmarkPrefill(b, 1, 64) }
+func BenchmarkSmolLM2Prefill8x64(b *testing.B)    { benchmarkPrefill(b, 8, 64) }
+func BenchmarkSmolLM2Decode1(b *testing.B)        { benchmarkDecode(b, 1, 32, false) }
+func BenchmarkSmolLM2Decode8(b *testing.B)        { benchmarkDecode(b, 8, 32, false) }
+func BenchmarkSmolLM2Decode8Capture(b *testing.B) { benchmarkDecode(b, 8, 32, true) }
