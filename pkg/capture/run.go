@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -334,35 +335,39 @@ func sameKeys(have []acts.Key, cfg acts.Config) error {
 
 // addToStore writes each example of a captured batch with its one row per key.
 func addToStore(w *acts.Writer, c *Cache, batch []Prompt, opts Options) error {
-	rows := map[Key]map[string]int{}
-	for _, k := range c.keys {
-		a := c.data[k]
-		r := make(map[string]int, a.N)
-		for i, id := range a.IDs {
-			r[id] = i
-		}
-		rows[k] = r
-	}
 	for _, p := range batch {
-		ex, _ := c.Example(p.ID)
-		x := make(map[acts.Key][]float32, len(opts.Hooks)*len(opts.Positions))
-		for _, h := range opts.Hooks {
-			for _, pos := range opts.Positions {
-				k := Key{h, pos}
-				i, ok := rows[k][p.ID]
-				if !ok {
-					return fmt.Errorf("capture: prompt %q: position %s does not exist in %d prompt and %d response tokens (stop: %s)",
-						p.ID, pos, len(ex.Prompt), len(ex.Response), ex.Stop)
-				}
-				x[acts.Key{Hook: h.String(), Position: pos.String()}] = c.data[k].Row(i)
-			}
+		x, err := c.StoreRows(p.ID)
+		if err != nil {
+			return err
 		}
+		ex, _ := c.Example(p.ID)
 		rec := acts.Example{ID: p.ID, Task: p.Task, Label: p.Label, BaseID: p.BaseID, PromptHash: PromptHash(ex.Prompt)}
 		if err := w.Add(rec, x); err != nil {
 			return fmt.Errorf("capture: %w", err)
 		}
 	}
 	return nil
+}
+
+// StoreRows returns example id's vector at every key of the cache, keyed as an
+// activation store wants them (acts.Writer.Add). Every key must have a row for the
+// example: a position its sequence never reached is an error naming it.
+func (c *Cache) StoreRows(id string) (map[acts.Key][]float32, error) {
+	ex, ok := c.Example(id)
+	if !ok {
+		return nil, fmt.Errorf("capture: no example %q in the cache", id)
+	}
+	x := make(map[acts.Key][]float32, len(c.keys))
+	for _, k := range c.keys {
+		a := c.data[k]
+		i := slices.Index(a.IDs, id)
+		if i < 0 {
+			return nil, fmt.Errorf("capture: prompt %q: position %s does not exist in %d prompt and %d response tokens (stop: %s)",
+				id, k.Position, len(ex.Prompt), len(ex.Response), ex.Stop)
+		}
+		x[acts.Key{Hook: k.Hook.String(), Position: k.Position.String()}] = a.Row(i)
+	}
+	return x, nil
 }
 
 // PromptHash is the sha256 of the token ids the model read (decimal,

@@ -3,20 +3,18 @@ package collect
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
-	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ifprobe/ifprobe/pkg/acts"
 	"github.com/ifprobe/ifprobe/pkg/atomicfile"
+	"github.com/ifprobe/ifprobe/pkg/capture"
 	"github.com/ifprobe/ifprobe/pkg/chat"
 	"github.com/ifprobe/ifprobe/pkg/dataset"
 	"github.com/ifprobe/ifprobe/pkg/lm"
@@ -171,8 +169,10 @@ func storeConfig(m *lm.LM, cfg Config) acts.Config {
 	for l := 0; l < m.Model.Config.NLayers; l++ {
 		hooks = append(hooks, model.ResidPost(l).String())
 	}
+	// Small shards: a killed build loses at most the shard in flight, and a shard
+	// of every layer at every position is ~0.5 MB per example.
 	return acts.Config{Model: acts.Model{Name: m.Name, SHA256: m.SHA256}, DModel: m.Model.Config.DModel,
-		Hooks: hooks, Positions: cfg.Positions(), DType: cfg.DType}
+		Hooks: hooks, Positions: cfg.Positions(), DType: cfg.DType, ShardRows: 4 * cfg.Batch}
 }
 
 func run(ctx context.Context, m *lm.LM, cfg Config, todo []dataset.Item, dw *dataset.Writer, aw *acts.Writer, st *Stats) error {
@@ -222,9 +222,20 @@ func answer(ctx context.Context, m *lm.LM, cfg Config, batch []dataset.Item, dw 
 	if err != nil {
 		return 0, fmt.Errorf("collect: generate: %w", err)
 	}
-	positions := cfg.Positions()
+	positions, err := capture.ParsePositions(strings.Join(cfg.Positions(), ","))
+	if err != nil {
+		return 0, fmt.Errorf("collect: %w", err)
+	}
+	ids := make([]string, len(batch))
 	for i, it := range batch {
-		if err := store(m, it, seqs[i], hooks, positions, dw, aw); err != nil {
+		ids[i] = it.ID
+	}
+	cache := capture.New(m.Model.Config.NLayers)
+	if err := cache.AddSequences(seqs, ids, positions); err != nil {
+		return 0, fmt.Errorf("collect: %w", err)
+	}
+	for i, it := range batch {
+		if err := store(m, it, seqs[i], cache, dw, aw); err != nil {
 			return 0, err
 		}
 	}
@@ -232,7 +243,7 @@ func answer(ctx context.Context, m *lm.LM, cfg Config, batch []dataset.Item, dw 
 }
 
 // store verifies one response and adds its record and activations.
-func store(m *lm.LM, it dataset.Item, seq model.Sequence, hooks []model.Hook, positions []string, dw *dataset.Writer, aw *acts.Writer) error {
+func store(m *lm.LM, it dataset.Item, seq model.Sequence, cache *capture.Cache, dw *dataset.Writer, aw *acts.Writer) error {
 	resp := seq.Tokens
 	ended := seq.Stop == model.StopToken
 	if ended && len(resp) > 0 {
@@ -254,56 +265,16 @@ func store(m *lm.LM, it dataset.Item, seq model.Sequence, hooks []model.Hook, po
 			label = 1
 		}
 	}
-	x, err := select_(seq, hooks, positions, ended, m.Model.Config.DModel)
+	x, err := cache.StoreRows(it.ID)
 	if err != nil {
 		return fmt.Errorf("collect: item %s: %w", it.ID, err)
 	}
 	ex := acts.Example{ID: it.ID, Task: it.Task, Label: label, BaseID: it.BaseID, Split: it.Split, Fold: it.Fold,
-		PromptHash: promptHash(seq.Prompt)}
+		PromptHash: capture.PromptHash(seq.Prompt)}
 	if err := aw.Add(ex, x); err != nil {
 		return fmt.Errorf("collect: %w", err)
 	}
 	return nil
-}
-
-// select_ picks each hook's vector at each position.
-func select_(seq model.Sequence, hooks []model.Hook, positions []string, ended bool, d int) (map[acts.Key][]float32, error) {
-	pl, rl := len(seq.Prompt), len(seq.Tokens)
-	x := make(map[acts.Key][]float32, len(hooks)*len(positions))
-	for _, ps := range positions {
-		p, err := model.ParsePosition(ps)
-		if err != nil {
-			return nil, err
-		}
-		idx, ok := p.Index(pl, rl, ended)
-		if !ok && ps == "eos" { // cut by the token limit: the last token read
-			idx, ok = []int{pl + rl - 1}, rl > 0
-		}
-		if !ok || len(idx) != 1 {
-			return nil, fmt.Errorf("position %s does not exist in a sequence of %d prompt and %d response tokens", ps, pl, rl)
-		}
-		for _, h := range hooks {
-			all := seq.Captures[h]
-			if (idx[0]+1)*d > len(all) {
-				return nil, fmt.Errorf("hook %s: %d values captured, need token %d", h, len(all)/d, idx[0])
-			}
-			x[acts.Key{Hook: h.String(), Position: ps}] = slices.Clone(all[idx[0]*d : (idx[0]+1)*d])
-		}
-	}
-	return x, nil
-}
-
-// promptHash is the sha256 of the exact token ids given to the model (decimal,
-// comma-separated), so two stores can be checked for identical prompts.
-func promptHash(ids []int) string {
-	h := sha256.New()
-	for i, id := range ids {
-		if i > 0 {
-			h.Write([]byte{','})
-		}
-		h.Write(strconv.AppendInt(nil, int64(id), 10))
-	}
-	return hex.EncodeToString(h.Sum(nil))
 }
 
 func writeSummary(dir string, st *Stats) error {
