@@ -138,7 +138,11 @@ func Build(ctx context.Context, m *lm.LM, dir string, cfg Config) (*Stats, error
 		return nil, fmt.Errorf("collect: %w", err)
 	}
 	defer dw.Close()
-	aw, err := acts.Create(ActsDir(dir), storeConfig(m, cfg))
+	sc := storeConfig(m, cfg)
+	if _, err := os.Stat(filepath.Join(ActsDir(dir), "manifest.json")); err == nil {
+		sc.ShardRows = 0 // resuming: keep the store's own shard size
+	}
+	aw, err := acts.Create(ActsDir(dir), sc)
 	if err != nil {
 		return nil, fmt.Errorf("collect: %w", err)
 	}
