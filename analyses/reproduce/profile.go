@@ -35,7 +35,7 @@ type Profile struct {
 // Profiles are the built-in sizes. quick finishes on a 2-core CPU in about the
 // time BENCHMARKS.md gives; paper has the sizes the study needs.
 var Profiles = map[string]Profile{
-	"quick": {Name: "quick", Position: "eos", PerTask: 40, Controls: false, MaxTokens: 96, Space: smallModelSpace, Batch: 8, Fractions: []float64{0.25, 0.5, 0.75, 1},
+	"quick": {Name: "quick", Position: "eos", PerTask: 40, Controls: false, MaxTokens: 96, Space: smallModelSpace, Batch: 16, Fractions: []float64{0.25, 0.5, 0.75, 1},
 		Folds: 5, BootstrapReps: 500, BehaviourSources: 2, BehaviourPrompts: 4},
 	"paper": {Name: "paper", Position: "eos", PerTask: 250, Controls: true, MaxTokens: 256, Batch: 16, Fractions: []float64{0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1},
 		Folds: 5, CGrid: []float64{0.01, 0.1, 1, 10}, BootstrapReps: 1000, BehaviourSources: 9, BehaviourPrompts: 40},
