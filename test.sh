@@ -10,7 +10,7 @@ go vet ./...
 go test -count=1 -timeout 75m ./...
 # Fuzz targets: every `func FuzzX(` in a _test.go file, run for $IFPROBE_FUZZTIME each.
 if [ "$fuzztime" != "0" ]; then
-  grep -rl --include='*_test.go' '^func Fuzz' . | while read -r f; do
+  grep -rl --include='*_test.go' --exclude-dir=.cache --exclude-dir=.venv --exclude-dir=runs '^func Fuzz' . | sort | while read -r f; do
     dir=$(dirname "$f")
     for fn in $(grep -o '^func Fuzz[A-Za-z0-9_]*' "$f" | sed 's/^func //'); do
       echo "== fuzz $dir $fn ($fuzztime)"
