@@ -56,7 +56,7 @@ func realModel(t testing.TB, name string) *Model {
 	loc, err := registry.Resolve(name)
 	if err != nil {
 		msg := fmt.Sprintf("%v (install it with ./install.sh or `ifprobe models install %s`)", err, name)
-		if os.Getenv("CI") == "true" {
+		if os.Getenv("CI") == "true" && !optionalModels[name] {
 			t.Fatal(msg)
 		}
 		t.Skip(msg)
@@ -75,7 +75,12 @@ func realModel(t testing.TB, name string) *Model {
 }
 
 // fixtureModels maps fixture names to registry names.
-var fixtureModels = map[string]string{"smollm2": "smollm2-135m-instruct", "gemma3": "gemma3-270m"}
+var fixtureModels = map[string]string{"smollm2": "smollm2-135m-instruct", "gemma3": "gemma3-270m",
+	"qwen2": "qwen2.5-coder-0.5b-instruct"}
+
+// optionalModels are not installed by install.sh: their tests skip when the model
+// is missing, even under CI=true.
+var optionalModels = map[string]bool{"qwen2.5-coder-0.5b-instruct": true}
 
 // parityTolByModel bounds |our logit - HF logit| over each position's top-50.
 // Both sides run f32 on identical dequantized weights; they differ only in
@@ -83,10 +88,12 @@ var fixtureModels = map[string]string{"smollm2": "smollm2-135m-instruct", "gemma
 // RoPE table rounding and the softmax formula, which accumulate over the layers.
 // The issue asks for 1e-3 relative; logits here are of magnitude 10-30, so 1e-3
 // absolute is 1e-4..1e-3 relative. Measured (test log, XLA CPU): SmolLM2 max
-// 8.0e-5 over 13150 logits; Gemma 3 2.1e-4 over 8150.
+// 8.0e-5 over 13150 logits; Gemma 3 2.1e-4 over 8150; Qwen2.5-Coder-0.5B 4.3e-5
+// over 12800.
 var parityTolByModel = map[string]float64{
 	"smollm2": 1e-3,
 	"gemma3":  1e-3,
+	"qwen2":   1e-3,
 }
 
 func testParity(t *testing.T, name string) {
@@ -166,6 +173,8 @@ func TestParitySmolLM2(t *testing.T)       { testParity(t, "smollm2") }
 func TestGreedyParitySmolLM2(t *testing.T) { testGreedyParity(t, "smollm2") }
 func TestParityGemma3(t *testing.T)        { testParity(t, "gemma3") }
 func TestGreedyParityGemma3(t *testing.T)  { testGreedyParity(t, "gemma3") }
+func TestParityQwen2(t *testing.T)         { testParity(t, "qwen2") }
+func TestGreedyParityQwen2(t *testing.T)   { testGreedyParity(t, "qwen2") }
 
 // hiddenAtol, hiddenRtol (CompareScaled: relative to each hook point's largest
 // |value|): residual streams carry a few features of magnitude 10^2..10^3, and f32
