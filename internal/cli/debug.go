@@ -118,6 +118,7 @@ func runDebugParity(cmd *cobra.Command, o debugParityOptions) error {
 	if o.asJSON {
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
 		if err := enc.Encode(rep); err != nil {
 			return err
 		}

@@ -173,6 +173,7 @@ func runGenerate(cmd *cobra.Command, o generateOptions, prompt string) error {
 	if o.asJSON {
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
 		return enc.Encode(res)
 	}
 	fmt.Fprintln(out, dec.Flush())
