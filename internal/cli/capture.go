@@ -143,13 +143,8 @@ func runCapture(cmd *cobra.Command, o captureOptions) error {
 		return Usagef("capture: --backend: %v", err)
 	}
 	m, err := lm.Load(o.model, lm.Options{Backend: b})
-	switch {
-	case errors.Is(err, registry.ErrNotInstalled):
-		return &MissingError{err}
-	case errors.Is(err, registry.ErrUnknown):
-		return &UsageError{err}
-	case err != nil:
-		return err
+	if err != nil {
+		return modelError(err)
 	}
 	if opts.Hooks, err = capture.ParseHooks(o.hooks, m.Model.Config.NLayers); err != nil {
 		return Usagef("capture: --hooks: %v", err)

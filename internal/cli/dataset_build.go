@@ -14,7 +14,6 @@ import (
 	"github.com/ifprobe/ifprobe/pkg/compute"
 	"github.com/ifprobe/ifprobe/pkg/dataset"
 	"github.com/ifprobe/ifprobe/pkg/lm"
-	"github.com/ifprobe/ifprobe/pkg/registry"
 	"github.com/ifprobe/ifprobe/pkg/safetensors"
 )
 
@@ -62,11 +61,8 @@ task's pass rate and flags a minority class under 20%.`,
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "backend: %s (%s)\n", info.Name, info.Reason)
 			m, err := lm.Load(modelName, lm.Options{Backend: b})
-			if errors.Is(err, registry.ErrNotInstalled) {
-				return &MissingError{err}
-			}
 			if err != nil {
-				return err
+				return modelError(err)
 			}
 			bar := progress.New(os.Stderr, "dataset "+m.Name, 0)
 			cfg.Progress = bar.Set

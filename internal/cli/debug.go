@@ -2,7 +2,6 @@ package cli
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -87,13 +86,8 @@ func runDebugParity(cmd *cobra.Command, o debugParityOptions) error {
 		return &UsageError{err}
 	}
 	loc, err := registry.Resolve(o.model)
-	switch {
-	case errors.Is(err, registry.ErrNotInstalled):
-		return &MissingError{err}
-	case errors.Is(err, registry.ErrUnknown):
-		return &UsageError{err}
-	case err != nil:
-		return err
+	if err != nil {
+		return modelError(err)
 	}
 	backend, info, err := compute.Default()
 	if err != nil {

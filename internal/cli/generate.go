@@ -2,7 +2,6 @@ package cli
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -114,13 +113,8 @@ func runGenerate(cmd *cobra.Command, o generateOptions, prompt string) error {
 	}
 	t0 := time.Now()
 	m, err := lm.Load(o.model, lm.Options{})
-	switch {
-	case errors.Is(err, registry.ErrNotInstalled):
-		return &MissingError{err}
-	case errors.Is(err, registry.ErrUnknown):
-		return &UsageError{err}
-	case err != nil:
-		return err
+	if err != nil {
+		return modelError(err)
 	}
 	_, info, _ := compute.Default()
 	res := generateResult{Model: m.Name, Backend: info.Name, Prompt: prompt}

@@ -113,13 +113,8 @@ tokenizer_config.json of a Hugging Face directory) and prints what it says.`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			l, err := registry.Resolve(args[0])
-			switch {
-			case errors.Is(err, registry.ErrNotInstalled):
-				return &MissingError{err}
-			case errors.Is(err, registry.ErrUnknown):
-				return &UsageError{err}
-			case err != nil:
-				return err
+			if err != nil {
+				return modelError(err)
 			}
 			in, err := registry.Describe(l)
 			if err != nil {

@@ -11,6 +11,8 @@ import (
 	"sort"
 
 	"github.com/spf13/cobra"
+
+	"github.com/ifprobe/ifprobe/pkg/registry"
 )
 
 // ExitCode is the process exit status of ifprobe.
@@ -40,6 +42,19 @@ type MissingError struct{ Err error }
 
 func (e *MissingError) Error() string { return e.Err.Error() }
 func (e *MissingError) Unwrap() error { return e.Err }
+
+// modelError maps an error from resolving or loading a model to its exit code: a
+// registry model that is not installed is a MissingError (exit 4, install it), an
+// unknown name or path is a UsageError (exit 2).
+func modelError(err error) error {
+	switch {
+	case errors.Is(err, registry.ErrNotInstalled):
+		return &MissingError{err}
+	case errors.Is(err, registry.ErrUnknown):
+		return &UsageError{err}
+	}
+	return err
+}
 
 // constructors holds the command constructors registered by the files of this package.
 var constructors []func() *cobra.Command

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -86,13 +85,8 @@ func runTokenize(cmd *cobra.Command, o tokenizeOptions, text string) error {
 		text = string(b)
 	}
 	l, err := registry.Resolve(o.model)
-	switch {
-	case errors.Is(err, registry.ErrNotInstalled):
-		return &MissingError{err}
-	case errors.Is(err, registry.ErrUnknown):
-		return &UsageError{err}
-	case err != nil:
-		return err
+	if err != nil {
+		return modelError(err)
 	}
 	tok, err := tokenizer.Open(l.Path) // GGUF file or HF directory
 	if err != nil {
