@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"slices"
 
 	"github.com/ifprobe/ifprobe/analyses/study"
 	"github.com/ifprobe/ifprobe/pkg/erase"
@@ -67,9 +66,9 @@ type Config struct {
 // Cell is the effect of erasing source A on target B.
 type Cell struct {
 	Source, Target string         `json:"-"`
-	Original       float64        `json:"original"` // AUROC_B on unerased states
-	Erased         float64        `json:"erased"`   // AUROC_B after A's erasure
-	Random         float64        `json:"random"`   // AUROC_B after a random erasure of equal rank
+	Original       stats.Float    `json:"original"` // AUROC_B on unerased states
+	Erased         stats.Float    `json:"erased"`   // AUROC_B after A's erasure
+	Random         stats.Float    `json:"random"`   // AUROC_B after a random erasure of equal rank
 	Dependency     stats.Interval `json:"dependency"`
 }
 
@@ -84,8 +83,8 @@ type Eraser struct {
 	Significant float64 `json:"significant"`
 	// Asymmetric is the share of significant pairs whose reverse is not
 	// significant; MeanAsymmetry is the mean |D[A][B] − D[B][A]| over pairs.
-	Asymmetric    float64 `json:"asymmetric"`
-	MeanAsymmetry float64 `json:"mean_asymmetry"`
+	Asymmetric    float64     `json:"asymmetric"`
+	MeanAsymmetry stats.Float `json:"mean_asymmetry"`
 }
 
 // BehaviourCell is the behavioural effect of erasing A on B's pass rate.
@@ -116,10 +115,7 @@ func (r *Result) Name() string { return "ablation" }
 
 func (c Config) withDefaults(src study.Source) Config {
 	if c.Position == "" {
-		c.Position = src.Positions()[0]
-		if slices.Contains(src.Positions(), "prompt_last") {
-			c.Position = "prompt_last"
-		}
+		c.Position = study.DefaultPosition(src.Positions())
 	}
 	if c.BehaviourTop == 0 {
 		c.BehaviourTop = 3
@@ -191,11 +187,9 @@ func (r *Result) sourceRow(src study.Source, a int, cfg Config, leace, inlp *Era
 		return nil, fmt.Errorf("ablation: INLP on %s at layer %d: %w", ts[a].Name, layer, err)
 	}
 	_, d := dsA.X.Dims()
-	targets := make([]probe.Dataset, len(ts))
-	for b, t := range ts {
-		if targets[b], err = src.Dataset(t.Name, layer, cfg.Position); err != nil {
-			return nil, err
-		}
+	targets, err := study.Datasets(src, ts, layer, cfg.Position)
+	if err != nil {
+		return nil, err
 	}
 	for _, job := range []struct {
 		e  erase.Eraser
@@ -258,8 +252,8 @@ func (r *Result) targetCells(targets []probe.Dataset, er erase.Eraser, rnd []era
 			nan := math.NaN()
 			dep = stats.Interval{Estimate: nan, Lo: nan, Hi: nan}
 		}
-		cells[b] = Cell{Source: r.Tasks[a].Name, Target: r.Tasks[b].Name, Original: orig.Pooled.AUROC.Estimate,
-			Erased: erased.Pooled.AUROC.Estimate, Random: rn.Estimate, Dependency: dep}
+		cells[b] = Cell{Source: r.Tasks[a].Name, Target: r.Tasks[b].Name, Original: stats.Float(orig.Pooled.AUROC.Estimate),
+			Erased: stats.Float(erased.Pooled.AUROC.Estimate), Random: stats.Float(rn.Estimate), Dependency: dep}
 	}
 	return cells, nil
 }
@@ -293,7 +287,7 @@ func (e *Eraser) summarise(minEffect float64) {
 	if nSig > 0 {
 		e.Asymmetric = float64(nAsym) / float64(nSig)
 	}
-	e.MeanAsymmetry = study.Mean(asym)
+	e.MeanAsymmetry = stats.Float(study.Mean(asym))
 }
 
 // significant reports a dependency whose CI lies above zero and whose estimate

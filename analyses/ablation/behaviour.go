@@ -194,7 +194,7 @@ func (r *Result) Table() [][]string {
 					be, bl, bh = study.F(bc.Effect.Estimate), study.F(bc.Effect.Lo), study.F(bc.Effect.Hi)
 				}
 				rows = append(rows, []string{e.Kind, r.Tasks[a].Name, r.Tasks[b].Name, fmt.Sprint(r.Layers[a]), fmt.Sprint(e.Ranks[a]),
-					study.F(c.Original), study.F(c.Erased), study.F(c.Random), study.F(c.Dependency.Estimate), study.F(c.Dependency.Lo), study.F(c.Dependency.Hi), be, bl, bh})
+					study.F(float64(c.Original)), study.F(float64(c.Erased)), study.F(float64(c.Random)), study.F(c.Dependency.Estimate), study.F(c.Dependency.Lo), study.F(c.Dependency.Hi), be, bl, bh})
 			}
 		}
 	}

@@ -50,7 +50,7 @@ type Result struct {
 	Layers    []int        `json:"layers"`
 	Tasks     []TaskLayers `json:"tasks"`
 	// KindOnset is the mean normalised onset depth per kind.
-	KindOnset map[string]float64 `json:"kind_onset"`
+	KindOnset map[string]stats.Float `json:"kind_onset"`
 	// SemanticMinusStructural is the bootstrap interval of mean onset depth of
 	// semantic tasks minus that of structural tasks (> 0: semantic later).
 	SemanticMinusStructural stats.Interval `json:"semantic_minus_structural"`
@@ -64,10 +64,7 @@ func (r *Result) Name() string { return "layers" }
 
 func (c Config) withDefaults(g *study.Grid) Config {
 	if c.Position == "" {
-		c.Position = g.Positions[0]
-		if slices.Contains(g.Positions, "prompt_last") {
-			c.Position = "prompt_last"
-		}
+		c.Position = study.DefaultPosition(g.Positions)
 	}
 	if c.Threshold == 0 {
 		c.Threshold = 0.7
@@ -82,7 +79,7 @@ func Run(ctx context.Context, g *study.Grid, cfg Config) (*Result, error) {
 	if !slices.Contains(g.Positions, cfg.Position) {
 		return nil, fmt.Errorf("layers: position %q not in grid (positions %v)", cfg.Position, g.Positions)
 	}
-	r := &Result{Model: g.Model, Config: cfg, NumLayers: g.NumLayers, Layers: g.Layers, KindOnset: map[string]float64{}}
+	r := &Result{Model: g.Model, Config: cfg, NumLayers: g.NumLayers, Layers: g.Layers, KindOnset: map[string]stats.Float{}}
 	perTask := map[string]func(idx []int) float64{}
 	members := map[string][][]int{}
 	for _, t := range g.Tasks {
@@ -101,7 +98,7 @@ func Run(ctx context.Context, g *study.Grid, cfg Config) (*Result, error) {
 		byKind[tl.Kind] = append(byKind[tl.Kind], tl.OnsetDepth.Estimate)
 	}
 	for k, v := range byKind {
-		r.KindOnset[k] = study.Mean(v)
+		r.KindOnset[k] = stats.Float(study.Mean(v))
 	}
 	r.SemanticMinusStructural = kindContrast(r, perTask, members, cfg.Bootstrap)
 	if cfg.Source != nil {

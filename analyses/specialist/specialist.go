@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"slices"
 
 	"github.com/ifprobe/ifprobe/analyses/study"
 	"github.com/ifprobe/ifprobe/pkg/plot"
@@ -55,10 +54,7 @@ func (r *Result) Name() string { return "specialist" }
 // Run computes the finding on src.
 func Run(ctx context.Context, src study.Source, cfg Config) (*Result, error) {
 	if cfg.Position == "" {
-		cfg.Position = src.Positions()[0]
-		if slices.Contains(src.Positions(), "prompt_last") {
-			cfg.Position = "prompt_last"
-		}
+		cfg.Position = study.DefaultPosition(src.Positions())
 	}
 	if len(cfg.Layers) == 0 {
 		cfg.Layers = src.Layers()
@@ -70,14 +66,12 @@ func Run(ctx context.Context, src study.Source, cfg Config) (*Result, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		dss := make([]probe.Dataset, len(ts))
+		dss, err := study.Datasets(src, ts, l, cfg.Position)
+		if err != nil {
+			return nil, err
+		}
 		for i, t := range ts {
-			ds, err := src.Dataset(t.Name, l, cfg.Position)
-			if err != nil {
-				return nil, err
-			}
-			ds.Name = t.Name
-			dss[i] = ds
+			dss[i].Name = t.Name
 		}
 		sg, err := cfg.CV.SpecialistVsGeneral(dss)
 		if err != nil {

@@ -142,13 +142,9 @@ func evaluateLayer(src Source, cfg GridConfig, ts []Task, layer int, pos string)
 			}
 		}
 	}
-	dss := make([]probe.Dataset, len(ts))
-	for i, t := range ts {
-		ds, err := src.Dataset(t.Name, layer, pos)
-		if err != nil {
-			return nil, err
-		}
-		dss[i] = ds
+	dss, err := Datasets(src, ts, layer, pos)
+	if err != nil {
+		return nil, err
 	}
 	evs, err := cfg.CV.EvaluateMany(dss)
 	cells := make([]Cell, len(ts))

@@ -38,6 +38,28 @@ type Source interface {
 	Dataset(task string, layer int, position string) (probe.Dataset, error)
 }
 
+// DefaultPosition is the position analyses read when none is configured:
+// prompt_last when available, else the first one.
+func DefaultPosition(positions []string) string {
+	if slices.Contains(positions, "prompt_last") || len(positions) == 0 {
+		return "prompt_last"
+	}
+	return positions[0]
+}
+
+// Datasets returns every task's dataset at one layer and position, in order.
+func Datasets(src Source, ts []Task, layer int, position string) ([]probe.Dataset, error) {
+	dss := make([]probe.Dataset, len(ts))
+	for i, t := range ts {
+		ds, err := src.Dataset(t.Name, layer, position)
+		if err != nil {
+			return nil, err
+		}
+		dss[i] = ds
+	}
+	return dss, nil
+}
+
 // Depth maps a layer to normalised depth in (0, 1]: (layer+1)/numLayers.
 func Depth(layer, numLayers int) float64 { return float64(layer+1) / float64(numLayers) }
 

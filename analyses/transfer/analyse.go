@@ -27,13 +27,14 @@ func (r *Result) analyse(dss []probe.Dataset) error {
 	for i, t := range r.Tasks {
 		kinds[i] = t.Kind
 	}
-	r.Within, r.Across = kindMeans(est, kinds)
+	w, a := kindMeans(est, kinds)
+	r.Within, r.Across = stats.Float(w), stats.Float(a)
 	diag := make([]float64, n)
 	for i := range diag {
 		diag[i] = est[i][i]
 	}
-	r.Diagonal = study.Mean(diag)
-	r.PermutationP = permutationP(est, kinds)
+	r.Diagonal = stats.Float(study.Mean(diag))
+	r.PermutationP = stats.Float(permutationP(est, kinds))
 	// Bootstrap: resample every test task's base requests, recompute every entry.
 	members := make([][][]int, n)
 	for b := range dss {
@@ -231,7 +232,7 @@ func (r *Result) Verdict() string {
 	c, od := r.Contrast, r.OffDiagonal
 	measured := fmt.Sprintf("At layer %d: mean within-task AUROC %.3f vs mean cross-task %.3f [%.3f, %.3f]; within-kind − across-kind transfer = %.3f [%.3f, %.3f], permutation p = %.3f.",
 		r.Config.Layer, r.Diagonal, od.Estimate, od.Lo, od.Hi, c.Estimate, c.Lo, c.Hi, r.PermutationP)
-	weak := od.Estimate < r.Diagonal-0.05
+	weak := od.Estimate < float64(r.Diagonal)-0.05
 	var holds string
 	switch {
 	case weak && c.Lo > 0:

@@ -50,12 +50,12 @@ type Result struct {
 	// different-kind pairs (Fixed); Contrast = Within − Across with a cluster-
 	// bootstrap CI, and PermutationP its exact one-sided permutation p-value over
 	// relabellings of the tasks' kinds.
-	Within       float64        `json:"within"`
-	Across       float64        `json:"across"`
+	Within       stats.Float    `json:"within"`
+	Across       stats.Float    `json:"across"`
 	Contrast     stats.Interval `json:"contrast"`
-	PermutationP float64        `json:"permutation_p"`
+	PermutationP stats.Float    `json:"permutation_p"`
 	OffDiagonal  stats.Interval `json:"off_diagonal"` // mean off-diagonal AUROC
-	Diagonal     float64        `json:"diagonal"`     // mean diagonal AUROC
+	Diagonal     stats.Float    `json:"diagonal"`     // mean diagonal AUROC
 }
 
 // Name implements study.Result.
@@ -64,10 +64,7 @@ func (r *Result) Name() string { return "transfer" }
 // Run computes the finding on src.
 func Run(ctx context.Context, src study.Source, cfg Config) (*Result, error) {
 	if cfg.Position == "" {
-		cfg.Position = src.Positions()[0]
-		if slices.Contains(src.Positions(), "prompt_last") {
-			cfg.Position = "prompt_last"
-		}
+		cfg.Position = study.DefaultPosition(src.Positions())
 	}
 	if cfg.Folds == 0 {
 		cfg.Folds = 5
@@ -83,7 +80,7 @@ func Run(ctx context.Context, src study.Source, cfg Config) (*Result, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		dss, err := datasets(src, ts, l, cfg.Position)
+		dss, err := study.Datasets(src, ts, l, cfg.Position)
 		if err != nil {
 			return nil, err
 		}
@@ -106,18 +103,6 @@ func Run(ctx context.Context, src study.Source, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	return r, nil
-}
-
-func datasets(src study.Source, ts []study.Task, layer int, pos string) ([]probe.Dataset, error) {
-	dss := make([]probe.Dataset, len(ts))
-	for i, t := range ts {
-		ds, err := src.Dataset(t.Name, layer, pos)
-		if err != nil {
-			return nil, err
-		}
-		dss[i] = ds
-	}
-	return dss, nil
 }
 
 // sharedFolds assigns every base request (group id, shared across tasks) to a fold.

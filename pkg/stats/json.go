@@ -5,11 +5,16 @@ import (
 	"math"
 )
 
-// jsonFloat writes NaN and ±Inf as null (JSON has no such numbers) and reads null
-// back as NaN, so a result with an undefined statistic survives a save and load.
-type jsonFloat float64
+// Float is a float64 that JSON-encodes NaN and ±Inf as null (JSON has no such
+// numbers) and decodes null back as NaN, so a result holding an undefined statistic
+// survives a save and load unchanged. Use it for result fields that may be NaN.
+type Float float64
 
-func (f jsonFloat) MarshalJSON() ([]byte, error) {
+// jsonFloat is Float under its historical name inside this package.
+type jsonFloat = Float
+
+// MarshalJSON writes NaN and ±Inf as null.
+func (f Float) MarshalJSON() ([]byte, error) {
 	v := float64(f)
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return []byte("null"), nil
@@ -17,7 +22,8 @@ func (f jsonFloat) MarshalJSON() ([]byte, error) {
 	return json.Marshal(v)
 }
 
-func (f *jsonFloat) UnmarshalJSON(b []byte) error {
+// UnmarshalJSON reads null as NaN.
+func (f *Float) UnmarshalJSON(b []byte) error {
 	if string(b) == "null" {
 		*f = jsonFloat(math.NaN())
 		return nil
