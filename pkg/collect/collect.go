@@ -20,6 +20,7 @@ import (
 	"github.com/ifprobe/ifprobe/pkg/lm"
 	"github.com/ifprobe/ifprobe/pkg/model"
 	"github.com/ifprobe/ifprobe/pkg/safetensors"
+	"github.com/ifprobe/ifprobe/pkg/tasks"
 )
 
 // Config configures Build. Zero fields take the documented defaults.
@@ -89,6 +90,21 @@ type buildStamp struct {
 	DType     safetensors.DType `json:"dtype"`
 }
 
+// normalPlan spells out the plan's defaults, so that equal plans stamp equally
+// (no tasks, or "all", is every task; 0 folds is the default).
+func normalPlan(p dataset.Config) dataset.Config {
+	if len(p.Tasks) == 0 || (len(p.Tasks) == 1 && p.Tasks[0] == "all") {
+		p.Tasks = tasks.Names()
+	}
+	if p.Folds == 0 {
+		p.Folds = dataset.DefaultFolds
+	}
+	if len(p.Space) == 0 {
+		p.Space = nil
+	}
+	return p
+}
+
 // checkStamp writes DIR/build.json on the first run and compares it on later ones.
 func checkStamp(dir string, st buildStamp) error {
 	want, err := json.MarshalIndent(st, "", " ")
@@ -126,7 +142,7 @@ func Build(ctx context.Context, m *lm.LM, dir string, cfg Config) (*Stats, error
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("collect: %w", err)
 	}
-	if err := checkStamp(dir, buildStamp{Model: m.Name, SHA256: m.SHA256, Plan: cfg.Plan, MaxTokens: cfg.MaxTokens,
+	if err := checkStamp(dir, buildStamp{Model: m.Name, SHA256: m.SHA256, Plan: normalPlan(cfg.Plan), MaxTokens: cfg.MaxTokens,
 		Fractions: cfg.Fractions, DType: cfg.DType}); err != nil {
 		return nil, err
 	}
