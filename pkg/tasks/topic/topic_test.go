@@ -1,12 +1,10 @@
 package topic
 
 import (
-	"bufio"
-	"compress/gzip"
-	"encoding/json"
 	"math"
-	"os"
 	"testing"
+
+	"github.com/ifprobe/ifprobe/internal/jsonl"
 )
 
 // fortune is one record of testdata/fortunes.jsonl.gz, written by
@@ -19,24 +17,9 @@ type fortune struct {
 
 func loadFortunes(t testing.TB) []fortune {
 	t.Helper()
-	f, err := os.Open("testdata/fortunes.jsonl.gz")
+	out, err := jsonl.Read[fortune]("testdata/fortunes.jsonl.gz")
 	if err != nil {
 		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []fortune
-	sc := bufio.NewScanner(zr)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		var r fortune
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, r)
 	}
 	return out
 }

@@ -1,14 +1,12 @@
 package vader
 
 import (
-	"bufio"
-	"compress/gzip"
-	"encoding/json"
 	"math"
 	"math/rand/v2"
-	"os"
 	"strings"
 	"testing"
+
+	"github.com/ifprobe/ifprobe/internal/jsonl"
 )
 
 // refRecord is one line of testdata/hutto_icwsm2014.jsonl.gz, written by
@@ -26,26 +24,8 @@ type refRecord struct {
 
 func loadReference(t testing.TB) []refRecord {
 	t.Helper()
-	f, err := os.Open("testdata/hutto_icwsm2014.jsonl.gz")
+	recs, err := jsonl.Read[refRecord]("testdata/hutto_icwsm2014.jsonl.gz")
 	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var recs []refRecord
-	sc := bufio.NewScanner(zr)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		var r refRecord
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			t.Fatal(err)
-		}
-		recs = append(recs, r)
-	}
-	if err := sc.Err(); err != nil {
 		t.Fatal(err)
 	}
 	return recs
