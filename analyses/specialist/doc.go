@@ -6,8 +6,9 @@
 // instruction" direction shared by all tasks. At every layer (one position), Run trains
 // per-task specialists and one general probe on the union of the tasks' training
 // folds (probe.CVParams.SpecialistVsGeneral), scores both on each task's held-out
-// folds, and reports per task the difference specialist − general at the task's best
-// layer (by specialist AUROC) with a paired cluster-bootstrap CI over base requests,
+// folds, and reports per task the difference specialist − general, each probe read at
+// its own best layer (so both get the same selection), with a paired cluster-bootstrap
+// CI over base requests,
 // plus the mean difference over tasks with a multi-sample bootstrap CI.
 //
 // Caveat: a base request appears in several tasks, and the general probe's training

@@ -28,14 +28,15 @@ type LayerComparison struct {
 	Tasks []probe.TaskComparison `json:"tasks"`
 }
 
-// TaskSummary is one task's comparison at its best layer.
+// TaskSummary is one task's comparison, each probe at its own best layer.
 type TaskSummary struct {
-	Task       string         `json:"task"`
-	Kind       string         `json:"kind"`
-	BestLayer  int            `json:"best_layer"`
-	Specialist stats.Interval `json:"specialist"`
-	General    stats.Interval `json:"general"`
-	Diff       stats.Interval `json:"diff"` // specialist − general, paired bootstrap
+	Task         string         `json:"task"`
+	Kind         string         `json:"kind"`
+	BestLayer    int            `json:"best_layer"`    // the specialist's best layer
+	GeneralLayer int            `json:"general_layer"` // the general probe's best layer for this task
+	Specialist   stats.Interval `json:"specialist"`
+	General      stats.Interval `json:"general"`
+	Diff         stats.Interval `json:"diff"` // specialist − general, paired bootstrap over base requests
 }
 
 // Result is the specialist-vs-general finding on one model.
@@ -88,20 +89,26 @@ func (r *Result) summarise(ts []study.Task, data map[int][]probe.Dataset) error 
 	var members [][][]int
 	var diffs []func([]int) float64
 	for i, t := range ts {
-		best := 0
-		for li, lc := range r.ByLayer {
-			if lc.Tasks[i].Specialist.Estimate > r.ByLayer[best].Tasks[i].Specialist.Estimate {
-				best = li
-			}
+		// Each probe is read at its own best layer: choosing the layer by the
+		// specialist alone would hand it the selection bias and not the general probe.
+		bs, bg := r.bestLayer(i, func(tc probe.TaskComparison) float64 { return tc.Specialist.Estimate }),
+			r.bestLayer(i, func(tc probe.TaskComparison) float64 { return tc.General.Estimate })
+		spec, gen := r.ByLayer[bs].Tasks[i], r.ByLayer[bg].Tasks[i]
+		ds := data[r.ByLayer[bs].Layer][i] // same rows, labels and groups at every layer
+		mem := study.Members(ds.Groups)
+		at := func(oof []float64) stats.Statistic {
+			return stats.GroupedStatistic(mem, func(rows []int) float64 { return study.AUROCOn(oof, ds.Y, rows) })
 		}
-		tc := r.ByLayer[best].Tasks[i]
-		layer := r.ByLayer[best].Layer
-		r.Tasks = append(r.Tasks, TaskSummary{Task: t.Name, Kind: t.Kind, BestLayer: layer,
-			Specialist: tc.Specialist, General: tc.General, Diff: tc.Diff})
-		ds := data[layer][i]
-		members = append(members, study.Members(ds.Groups))
+		_, d, err := stats.PairedBootstrap(len(mem), at(spec.SpecialistOOF), at(gen.GeneralOOF), r.Config.CV.Bootstrap)
+		if err != nil {
+			nan := math.NaN()
+			d = stats.Interval{Estimate: spec.Specialist.Estimate - gen.General.Estimate, Lo: nan, Hi: nan}
+		}
+		r.Tasks = append(r.Tasks, TaskSummary{Task: t.Name, Kind: t.Kind, BestLayer: r.ByLayer[bs].Layer,
+			GeneralLayer: r.ByLayer[bg].Layer, Specialist: spec.Specialist, General: gen.General, Diff: d})
+		members = append(members, mem)
 		diffs = append(diffs, func(rows []int) float64 {
-			return study.AUROCOn(tc.SpecialistOOF, ds.Y, rows) - study.AUROCOn(tc.GeneralOOF, ds.Y, rows)
+			return study.AUROCOn(spec.SpecialistOOF, ds.Y, rows) - study.AUROCOn(gen.GeneralOOF, ds.Y, rows)
 		})
 	}
 	var err error
@@ -118,6 +125,17 @@ func (r *Result) summarise(ts []study.Task, data map[int][]probe.Dataset) error 
 	return nil
 }
 
+// bestLayer returns the index in ByLayer where score of task i is highest.
+func (r *Result) bestLayer(i int, score func(probe.TaskComparison) float64) int {
+	best := 0
+	for li, lc := range r.ByLayer {
+		if score(lc.Tasks[i]) > score(r.ByLayer[best].Tasks[i]) {
+			best = li
+		}
+	}
+	return best
+}
+
 // Figures implements study.Result: grouped bars at each task's best layer, and mean
 // AUROC of both probe kinds by depth.
 func (r *Result) Figures() ([]*plot.Figure, error) {
@@ -130,7 +148,7 @@ func (r *Result) Figures() ([]*plot.Figure, error) {
 		gen.Values, gen.Lo, gen.Hi = append(gen.Values, t.General.Estimate), append(gen.Lo, t.General.Lo), append(gen.Hi, t.General.Hi)
 	}
 	bars, err := plot.Bars(plot.BarsSpec{Name: "specialist_vs_general",
-		Title:  fmt.Sprintf("%s: specialist vs general probe at each task's best layer (%s)", r.Model, r.Config.Position),
+		Title:  fmt.Sprintf("%s: specialist vs general probe, each at its best layer (%s)", r.Model, r.Config.Position),
 		YLabel: "AUROC (out-of-fold, 95% CI)", Categories: cats, Groups: []plot.BarGroup{spec, gen},
 		HLines: []float64{0.5}, YMin: 0, YMax: 1.08, Width: 720, Height: 380})
 	if err != nil {
@@ -158,9 +176,9 @@ func (r *Result) Figures() ([]*plot.Figure, error) {
 
 // Table implements study.Result.
 func (r *Result) Table() [][]string {
-	rows := [][]string{{"task", "kind", "best_layer", "specialist", "specialist_lo", "specialist_hi", "general", "general_lo", "general_hi", "diff", "diff_lo", "diff_hi"}}
+	rows := [][]string{{"task", "kind", "best_layer", "general_layer", "specialist", "specialist_lo", "specialist_hi", "general", "general_lo", "general_hi", "diff", "diff_lo", "diff_hi"}}
 	for _, t := range r.Tasks {
-		rows = append(rows, []string{t.Task, t.Kind, fmt.Sprint(t.BestLayer),
+		rows = append(rows, []string{t.Task, t.Kind, fmt.Sprint(t.BestLayer), fmt.Sprint(t.GeneralLayer),
 			study.F(t.Specialist.Estimate), study.F(t.Specialist.Lo), study.F(t.Specialist.Hi),
 			study.F(t.General.Estimate), study.F(t.General.Lo), study.F(t.General.Hi),
 			study.F(t.Diff.Estimate), study.F(t.Diff.Lo), study.F(t.Diff.Hi)})
@@ -180,7 +198,7 @@ func (r *Result) Verdict() string {
 		}
 	}
 	m := r.MeanDiff
-	measured := fmt.Sprintf("Mean AUROC difference specialist − general at each task's best layer = %.3f [%.3f, %.3f]; specialists significantly better on %d/%d tasks, worse on %d.",
+	measured := fmt.Sprintf("Mean AUROC difference specialist − general, each at its own best layer = %.3f [%.3f, %.3f]; specialists significantly better on %d/%d tasks, worse on %d.",
 		m.Estimate, m.Lo, m.Hi, wins, len(r.Tasks), losses)
 	var holds string
 	switch {
