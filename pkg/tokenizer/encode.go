@@ -217,6 +217,27 @@ type symbol struct {
 }
 
 // bigram is a candidate merge of symbols left and right.
+// mergeAll pops bigrams best first and merges each whose two symbols still hold what
+// the bigram was made from (fresh), then queues the new neighbours through add. Byte-level
+// BPE checks freshness on the text, SentencePiece on the lengths.
+func mergeAll(q *bigramQueue, syms []symbol, add func(l, r int), fresh func(l, r *symbol, bg bigram) bool) {
+	for q.Len() > 0 {
+		bg := heap.Pop(q).(bigram)
+		l, r := &syms[bg.left], &syms[bg.right]
+		if l.text == "" || r.text == "" || !fresh(l, r, bg) {
+			continue // stale
+		}
+		l.text += r.text
+		r.text = ""
+		l.next = r.next
+		if r.next >= 0 {
+			syms[r.next].prev = bg.left
+		}
+		add(l.prev, bg.left)
+		add(bg.left, l.next)
+	}
+}
+
 type bigram struct {
 	left, right int
 	text        string
@@ -298,21 +319,7 @@ func (m *Model) mergeRanks(w string, out []int) []int {
 	for i := 1; i < len(syms); i++ {
 		add(i-1, i)
 	}
-	for q.Len() > 0 {
-		bg := heap.Pop(q).(bigram)
-		l, r := &syms[bg.left], &syms[bg.right]
-		if l.text == "" || r.text == "" || l.text+r.text != bg.text {
-			continue // stale
-		}
-		l.text += r.text
-		r.text = ""
-		l.next = r.next
-		if r.next >= 0 {
-			syms[r.next].prev = bg.left
-		}
-		add(l.prev, bg.left)
-		add(bg.left, l.next)
-	}
+	mergeAll(q, syms, add, func(l, r *symbol, bg bigram) bool { return l.text+r.text == bg.text })
 	for i := 0; i != -1 && i < len(syms); i = syms[i].next {
 		s := syms[i].text
 		if id, ok := m.toID[s]; ok {
@@ -351,21 +358,7 @@ func (m *Model) encodeSPM(text string, out []int) []int {
 	for i := 1; i < len(syms); i++ {
 		add(i-1, i)
 	}
-	for q.Len() > 0 {
-		bg := heap.Pop(q).(bigram)
-		l, r := &syms[bg.left], &syms[bg.right]
-		if l.text == "" || r.text == "" || len(l.text)+len(r.text) != len(bg.text) {
-			continue // stale
-		}
-		l.text += r.text
-		r.text = ""
-		l.next = r.next
-		if r.next >= 0 {
-			syms[r.next].prev = bg.left
-		}
-		add(l.prev, bg.left)
-		add(bg.left, l.next)
-	}
+	mergeAll(q, syms, add, func(l, r *symbol, bg bigram) bool { return len(l.text)+len(r.text) == len(bg.text) })
 	for i := 0; i != -1 && i < len(syms); i = syms[i].next {
 		s := syms[i].text
 		if id, ok := m.toID[s]; ok {
