@@ -22,7 +22,7 @@ func benchPrompts(b, n int) [][]int {
 }
 
 func benchmarkPrefill(b *testing.B, batch, tokens int) {
-	m := realModel(b, "smollm2-135m-instruct")
+	m := benchModel(b)
 	prompts := benchPrompts(batch, tokens)
 	if _, err := m.Forward(prompts, ForwardOptions{Logits: LastLogits}); err != nil { // compile
 		b.Fatal(err)
@@ -37,7 +37,7 @@ func benchmarkPrefill(b *testing.B, batch, tokens int) {
 }
 
 func benchmarkDecode(b *testing.B, batch, gen int, capture bool) {
-	m := realModel(b, "smollm2-135m-instruct")
+	m := benchModel(b)
 	prompts := benchPrompts(batch, 32)
 	opts := GenerateOptions{MaxTokens: gen, IgnoreStop: true}
 	if capture { // every layer's resid_post at every token, as the dataset step does
