@@ -11,12 +11,15 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+
+	"github.com/ifprobe/ifprobe/pkg/compute"
 )
 
 // Environment variables read by the cache.
 const (
-	// EnvHome is ifprobe's data directory; the cache is its nbcache folder.
-	EnvHome = "IFPROBE_HOME"
+	// EnvHome is ifprobe's data directory (compute.EnvHome); the cache is its
+	// nbcache folder.
+	EnvHome = compute.EnvHome
 	// EnvCache set to "off" makes Cache compute every time, reading and writing nothing.
 	EnvCache = "IFPROBE_NBCACHE"
 	// EnvCacheDir, when set, is the cache directory itself (tests point it at a
@@ -66,20 +69,13 @@ func encodingOf[T any]() string {
 }
 
 // CacheDir returns the directory of cache entries: $IFPROBE_NBCACHE_DIR if set, else
-// $IFPROBE_HOME/nbcache, with IFPROBE_HOME defaulting to ~/.cache/ifprobe.
+// $IFPROBE_HOME/nbcache, with IFPROBE_HOME defaulting to ~/.cache/ifprobe (the
+// rule of compute.HomeDir, which this calls).
 func CacheDir() string {
 	if d := os.Getenv(EnvCacheDir); d != "" {
 		return d
 	}
-	home := os.Getenv(EnvHome)
-	if home == "" {
-		if d, err := os.UserHomeDir(); err == nil {
-			home = filepath.Join(d, ".cache", "ifprobe")
-		} else {
-			home = filepath.Join(os.TempDir(), "ifprobe")
-		}
-	}
-	return filepath.Join(home, "nbcache")
+	return filepath.Join(compute.HomeDir(), "nbcache")
 }
 
 // Cache returns the value stored under key, or calls compute, stores its result under

@@ -11,8 +11,9 @@ import (
 )
 
 // EnvHome names the environment variable of ifprobe's data directory (models,
-// PJRT plugins); it defaults to ~/.cache/ifprobe. pkg/registry owns the models
-// below it; this package only reads $IFPROBE_HOME/pjrt.
+// PJRT plugins, the notebook cache); it defaults to ~/.cache/ifprobe. pkg/registry
+// owns the models below it and kernel/nb the notebook cache; this package only
+// reads $IFPROBE_HOME/pjrt.
 const EnvHome = "IFPROBE_HOME"
 
 // CPUPluginFile is the name install.sh gives the XLA CPU PJRT plugin inside
@@ -20,7 +21,10 @@ const EnvHome = "IFPROBE_HOME"
 // PJRT_PLUGIN_LIBRARY_PATH=PJRTDir() with GOMLX_BACKEND=xla:cpu finds it too.
 const CPUPluginFile = "pjrt_c_api_cpu_plugin.so"
 
-// HomeDir returns $IFPROBE_HOME, or ~/.cache/ifprobe when it is unset.
+// HomeDir returns ifprobe's data directory: $IFPROBE_HOME, or ~/.cache/ifprobe
+// when it is unset (a folder "ifprobe" in the system's temporary directory when the
+// user has no home directory). It is the one place this rule is written:
+// registry.Home and nb.CacheDir call it.
 func HomeDir() string {
 	if h := os.Getenv(EnvHome); h != "" {
 		return h

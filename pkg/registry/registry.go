@@ -9,10 +9,12 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/ifprobe/ifprobe/pkg/compute"
 )
 
-// EnvHome names the environment variable that overrides Home.
-const EnvHome = "IFPROBE_HOME"
+// EnvHome names the environment variable that overrides Home (compute.EnvHome).
+const EnvHome = compute.EnvHome
 
 // Sentinel errors, for errors.Is.
 var (
@@ -71,17 +73,9 @@ type PyPIFile struct {
 // Spec returns the pip requirement "package==version".
 func (p PyPIFile) Spec() string { return p.Package + "==" + p.Version }
 
-// Home returns the ifprobe data directory: $IFPROBE_HOME, else ~/.cache/ifprobe
-// (the user cache directory's ifprobe folder).
-func Home() string {
-	if h := os.Getenv(EnvHome); h != "" {
-		return h
-	}
-	if d, err := os.UserHomeDir(); err == nil {
-		return filepath.Join(d, ".cache", "ifprobe")
-	}
-	return filepath.Join(os.TempDir(), "ifprobe")
-}
+// Home returns the ifprobe data directory: $IFPROBE_HOME, else ~/.cache/ifprobe.
+// It is a thin wrapper of compute.HomeDir, which owns that rule.
+func Home() string { return compute.HomeDir() }
 
 // ModelsDir returns Home()/models, where each model has its own directory.
 func ModelsDir() string { return filepath.Join(Home(), "models") }
