@@ -6,6 +6,8 @@
 // A Source is either a real activation store written by `ifprobe dataset build`
 // (FromStore) or a synthetic study with planted structure (Synthetic), which the
 // analyses' tests use so that a broken analysis fails a test with a known answer.
+// PlantedConfig is the synthetic study the notebooks fall back to: the nine tasks
+// with the paper's five findings built in.
 //
 //	src, err := study.FromStore(store, study.StoreOptions{})
 //	grid, err := study.EvaluateGrid(ctx, src, study.GridConfig{Positions: []string{"prompt_last"}})
