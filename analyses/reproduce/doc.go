@@ -6,6 +6,11 @@
 // probe grid keeps one file per layer and position, and an analysis whose
 // result.json exists is loaded instead of recomputed (delete it to recompute).
 //
+// Planted writes the same layout for the planted synthetic study
+// (study.PlantedConfig), whose findings hold by construction; its results carry the
+// profile name PlantedProfile. The notebooks show it when a model's study cannot be
+// reproduced.
+//
 // Output layout under Config.Out:
 //
 //	report.md, report.html, report.json   the report (HTML is self-contained)
