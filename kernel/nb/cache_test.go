@@ -206,3 +206,19 @@ func TestCacheRawFloatSlices(t *testing.T) {
 		t.Errorf("lying count: got %v, %v; want a recompute", v, err)
 	}
 }
+
+// Without IFPROBE_NBCACHE_DIR and IFPROBE_HOME, the cache is ~/.cache/ifprobe/nbcache:
+// the home-directory rule of compute.HomeDir.
+func TestCacheDirDefault(t *testing.T) {
+	t.Setenv(EnvCacheDir, "")
+	t.Setenv(EnvHome, "")
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	if got, want := CacheDir(), filepath.Join(home, ".cache", "ifprobe", "nbcache"); got != want {
+		t.Errorf("CacheDir() = %s, want %s", got, want)
+	}
+	t.Setenv(EnvHome, "/x/y")
+	if got, want := CacheDir(), filepath.Join("/x/y", "nbcache"); got != want {
+		t.Errorf("with IFPROBE_HOME=/x/y: CacheDir() = %s, want %s", got, want)
+	}
+}
