@@ -23,7 +23,7 @@ out=${OUT:-/tmp/ifprobe-gpu}
 mkdir -p "$out"
 exec > >(tee "$out/check.log") 2>&1
 root=$PWD
-bins=$root/.dev/bin
+bins=/tmp/ifprobe-gpu-bin # outside the tree: unpacked, the binaries would not fit what travels
 mkdir -p "$bins" && tar xJf .dev/bins.tar.xz -C "$bins" || { echo "no .dev/bins.tar.xz: run scripts/gpu/build.sh and carry .dev"; exit 2; }
 export IFPROBE_HOME=/tmp/ifprobe-home PYTHONUNBUFFERED=1
 step() { # step NAME TIMEOUT_S CMD...: run CMD, print its status and seconds
