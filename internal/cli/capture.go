@@ -73,7 +73,7 @@ already in DIR are skipped.`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runCapture(cmd, o) },
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.model, "model", "", "registry model name or GGUF file")
+	f.StringVar(&o.model, "model", "", "registry model name, GGUF file or Hugging Face model directory")
 	f.StringVar(&o.prompts, "prompts", "", "prompts file (JSON lines)")
 	f.StringVar(&o.hooks, "hooks", "blocks.*.resid_post", "comma-separated hook names; a layer may be *")
 	f.StringVar(&o.positions, "positions", "prompt_last", "comma-separated positions")
@@ -95,7 +95,7 @@ func captureFlags(o captureOptions) (capture.Options, error) {
 	var opts capture.Options
 	switch {
 	case o.model == "":
-		return opts, Usagef("capture: --model is required (known: %s, or a GGUF path)", strings.Join(registry.Names(), ", "))
+		return opts, Usagef("capture: --model is required (known: %s, or a GGUF file or Hugging Face model directory)", strings.Join(registry.Names(), ", "))
 	case o.prompts == "":
 		return opts, Usagef("capture: --prompts is required")
 	case o.out == "":

@@ -58,7 +58,7 @@ and exits 1 if there is one.`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runDebugParity(cmd, o) },
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.model, "model", "", "registry model name or GGUF file")
+	f.StringVar(&o.model, "model", "", "registry model name, GGUF file or Hugging Face model directory")
 	f.StringVar(&o.fixture, "fixture", "", "hidden-state reference file (hidden-<name>.json)")
 	f.Float64Var(&o.atol, "atol", 1e-3, "absolute tolerance")
 	f.Float64Var(&o.rtol, "rtol", 1e-5, "tolerance relative to the largest |reference value| of each hook point")
@@ -93,7 +93,7 @@ func runDebugParity(cmd *cobra.Command, o debugParityOptions) error {
 	if err != nil {
 		return err
 	}
-	m, err := model.LoadGGUF(backend, loc.Path)
+	m, err := model.Open(backend, loc.Path) // GGUF file or Hugging Face directory
 	if err != nil {
 		return err
 	}

@@ -36,7 +36,8 @@ func newGenerateCmd() *cobra.Command {
 		Use:   "generate --model M [flags] PROMPT",
 		Short: "Generate a response to a prompt, streaming tokens as they come",
 		Long: `Generate a response to PROMPT ("-" reads standard input) with model M, a
-registry name (see 'ifprobe models list') or a GGUF file. The prompt is sent as a
+registry name (see 'ifprobe models list'), a GGUF file or a Hugging Face model
+directory (config.json, *.safetensors, tokenizer.json). The prompt is sent as a
 user message through the model's chat template unless --no-chat. Decoding is
 greedy unless --temperature > 0; generation stops at the model's end-of-turn
 tokens or after --max-tokens. Tokens are printed as they are produced; --json
@@ -51,7 +52,7 @@ overrides).`,
 				return Usagef("generate: give exactly one PROMPT argument (\"-\" for standard input), got %d", len(args))
 			}
 			if o.model == "" {
-				return Usagef("generate: --model is required (known: %s, or a GGUF path)", strings.Join(registry.Names(), ", "))
+				return Usagef("generate: --model is required (known: %s, or a GGUF file or Hugging Face model directory)", strings.Join(registry.Names(), ", "))
 			}
 			switch {
 			case o.maxTokens <= 0:
@@ -68,7 +69,7 @@ overrides).`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runGenerate(cmd, o, args[0]) },
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.model, "model", "", "registry model name or GGUF file")
+	f.StringVar(&o.model, "model", "", "registry model name, GGUF file or Hugging Face model directory")
 	f.IntVar(&o.maxTokens, "max-tokens", 256, "generate at most this many tokens")
 	f.Float64Var(&o.temperature, "temperature", 0, "sampling temperature; 0 is greedy")
 	f.IntVar(&o.topK, "top-k", 0, "sample among the k most likely tokens (0: no limit)")

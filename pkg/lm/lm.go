@@ -4,6 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/ifprobe/ifprobe/pkg/chat"
@@ -22,22 +26,21 @@ type Options struct {
 
 // LM is a loaded model with its tokenizer and chat template.
 type LM struct {
-	Name      string           // registry name or file base name
-	Path      string           // the GGUF file
+	Name      string           // registry name, or the file / directory base name
+	Path      string           // the GGUF file or the Hugging Face directory
+	Format    registry.Format  // registry.FormatGGUF or registry.FormatHFDir
 	SHA256    string           // from the registry entry, when known
 	Model     *model.Model     // weights and forward/generation
 	Tokenizer *tokenizer.Model // the model's own tokenizer
 	Template  *chat.Template   // nil when the model ships no chat template
 }
 
-// Load resolves nameOrPath through the registry and loads everything.
+// Load resolves nameOrPath through the registry (a registry name, a GGUF file, or
+// a Hugging Face model directory) and loads everything.
 func Load(nameOrPath string, opts Options) (*LM, error) {
 	loc, err := registry.Resolve(nameOrPath)
 	if err != nil {
 		return nil, fmt.Errorf("lm: %w", err)
-	}
-	if loc.Format != registry.FormatGGUF {
-		return nil, fmt.Errorf("lm: %s: %s models are not supported yet; use a GGUF file", loc.Path, loc.Format)
 	}
 	b := opts.Backend
 	if b == nil {
@@ -45,25 +48,93 @@ func Load(nameOrPath string, opts Options) (*LM, error) {
 			return nil, fmt.Errorf("lm: %w", err)
 		}
 	}
-	out := &LM{Name: loc.Name, Path: loc.Path}
+	out := &LM{Name: loc.Name, Path: loc.Path, Format: loc.Format}
 	if loc.Entry != nil {
 		out.SHA256 = loc.Entry.SHA256
 	}
-	f, err := gguf.Open(loc.Path)
+	switch loc.Format {
+	case registry.FormatGGUF:
+		err = out.loadGGUF(b)
+	case registry.FormatHFDir:
+		err = out.loadHFDir(b)
+	default:
+		err = fmt.Errorf("%s: format %q is not supported", loc.Path, loc.Format)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("lm: %w", err)
 	}
-	defer f.Close()
-	if out.Tokenizer, err = tokenizer.FromGGUF(f); err != nil {
-		return nil, fmt.Errorf("lm: %s: %w", loc.Path, err)
-	}
-	if out.Template, err = chat.FromGGUF(f); err != nil && !errors.Is(err, chat.ErrNoTemplate) {
-		return nil, fmt.Errorf("lm: %s: %w", loc.Path, err)
-	}
-	if out.Model, err = model.LoadGGUF(b, loc.Path); err != nil {
-		return nil, fmt.Errorf("lm: %w", err)
-	}
 	return out, nil
+}
+
+// loadGGUF reads the tokenizer, chat template and weights of one GGUF file.
+func (m *LM) loadGGUF(b backends.Backend) error {
+	f, err := gguf.Open(m.Path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if m.Tokenizer, err = tokenizer.FromGGUF(f); err != nil {
+		return fmt.Errorf("%s: %w", m.Path, err)
+	}
+	if m.Template, err = chat.FromGGUF(f); err != nil && !errors.Is(err, chat.ErrNoTemplate) {
+		return fmt.Errorf("%s: %w", m.Path, err)
+	}
+	m.Model, err = model.LoadGGUF(b, m.Path)
+	return err
+}
+
+// loadHFDir reads a Hugging Face model directory: tokenizer.json (with
+// tokenizer_config.json's special tokens), the chat template of
+// chat_template.jinja or else tokenizer_config.json's chat_template, and the
+// safetensors weights (model.LoadHF; stop ids from generation_config.json).
+func (m *LM) loadHFDir(b backends.Backend) error {
+	var err error
+	if m.Tokenizer, err = tokenizer.Open(m.Path); err != nil {
+		return fmt.Errorf("%s: %w", m.Path, err)
+	}
+	if m.Template, err = hfTemplate(m.Path); err != nil {
+		return err
+	}
+	if m.Model, err = model.LoadHF(b, m.Path); err != nil {
+		return err
+	}
+	if tv, mv := m.Tokenizer.VocabSize(), m.Model.Config.VocabSize; tv > mv {
+		return fmt.Errorf("%s: tokenizer.json has %d tokens, more than the model's vocab_size %d", m.Path, tv, mv)
+	}
+	return nil
+}
+
+// TemplateFile is the chat template file transformers 5.x writes beside
+// tokenizer_config.json (which then has no chat_template).
+const TemplateFile = "chat_template.jinja"
+
+// maxTemplateBytes bounds chat_template.jinja; real templates are a few kB.
+const maxTemplateBytes = 1 << 20
+
+// hfTemplate reads dir's chat template: chat_template.jinja, else
+// tokenizer_config.json's chat_template; nil when there is neither.
+func hfTemplate(dir string) (*chat.Template, error) {
+	path := filepath.Join(dir, TemplateFile)
+	f, err := os.Open(path)
+	if err == nil {
+		defer f.Close()
+		src, err := io.ReadAll(io.LimitReader(f, maxTemplateBytes+1))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		if len(src) > maxTemplateBytes {
+			return nil, fmt.Errorf("%s: larger than %d bytes", path, maxTemplateBytes)
+		}
+		return chat.Parse(path, string(src))
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	t, err := chat.FromTokenizerConfig(filepath.Join(dir, "tokenizer_config.json"))
+	if errors.Is(err, chat.ErrNoTemplate) || errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	return t, err
 }
 
 // RenderChat renders msgs with the model's chat template and the assistant header
@@ -100,11 +171,11 @@ func (m *LM) prompt(ctx context.Context, msgs []chat.Message) (string, []int, er
 	return text, ids, nil
 }
 
-// Stop returns the token ids that end a response: the tokenizer's end-of-generation
-// ids, or the model config's when the tokenizer lists none.
+// Stop returns the token ids that end a response: the tokenizer's
+// end-of-generation ids together with the model's stop ids (GGUF metadata, or
+// generation_config.json's eos_token_id for a Hugging Face directory), sorted.
 func (m *LM) Stop() []int {
-	if eog := m.Tokenizer.Special().EOG; len(eog) > 0 {
-		return eog
-	}
-	return m.Model.Config.Stop
+	stop := append(slices.Clone(m.Tokenizer.Special().EOG), m.Model.Config.Stop...)
+	slices.Sort(stop)
+	return slices.Compact(stop)
 }

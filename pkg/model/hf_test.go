@@ -107,8 +107,7 @@ func checkLogits(t *testing.T, what string, got *Acts, row int, shape []int, wan
 	for pos := 0; pos < shape[0]; pos++ {
 		worst = max(worst, MaxAbsDiff(got.At(row, pos), want[pos*shape[1]:(pos+1)*shape[1]]))
 	}
-	t.Logf("%s: max |logit - transformers| = %.3g", what, worst)
-	if !(worst <= hfTinyLogitTol) {
+		if !(worst <= hfTinyLogitTol) {
 		t.Errorf("%s: max |logit - transformers| = %.3g > %g", what, worst, hfTinyLogitTol)
 	}
 }
@@ -364,9 +363,10 @@ func TestLoadHFMatchesGGUF(t *testing.T) {
 	}
 	// Token ids of SmolLM2's chat prompt for "List three colors." and two raw texts.
 	prompts := [][]int{{1, 9690, 198}, {504, 3575, 282, 4649, 314}, {1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}}
-	// Same f32 weights and the same graph: only the q/k row permutation differs,
-	// which reorders nothing in the sums, so differences are f32 rounding at most.
-	const tol = 1e-4
+	// Same f32 weights and the same graph: only the q/k row order on disk differs,
+	// and LoadGGUF undoes it, so the logits are equal (0 measured on XLA CPU,
+	// transformers 5.23.0 export); 1e-5 allows for a backend that fuses differently.
+	const tol = 1e-5
 	for i, p := range prompts {
 		a, err := hf.Forward([][]int{p}, ForwardOptions{})
 		if err != nil {
