@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/ifprobe/ifprobe/analyses/reproduce"
@@ -43,6 +45,9 @@ type Policy struct {
 	Strict  bool // a failed reproduction is an error, not the planted study (CI=true)
 }
 
+// analyses are the five findings, named as reproduce names their directories.
+var analyses = []string{"specialist", "transfer", "ablation", "layers", "temporal"}
+
 // Directory names inside the notebook cache (nb.CacheDir). The planted study's
 // carries a version: bump it when reproduce.Planted computes something else.
 const (
@@ -77,6 +82,10 @@ func DefaultPolicy() Policy {
 // ablation, layers or temporal) is, reproducing the study or computing the planted
 // study first when nothing is saved; see the package documentation for the order.
 func (p Policy) Locate(ctx context.Context, analysis string) (Location, error) {
+	if !slices.Contains(analyses, analysis) {
+		// Checked first: a misspelt name would otherwise start a reproduction.
+		return Location{}, fmt.Errorf("findings: unknown analysis %q (valid: %s)", analysis, strings.Join(analyses, ", "))
+	}
 	if p.Saved != "" && hasResult(filepath.Join(p.Saved, p.Model), analysis) {
 		return Location{filepath.Join(p.Saved, p.Model), savedProfile(p.Saved, "quick")}, nil
 	}

@@ -211,3 +211,16 @@ func TestLoadMissingResult(t *testing.T) {
 		t.Errorf("Load of a corrupt result.json: %v, want an error naming the file", err)
 	}
 }
+
+// A misspelt analysis is an error at once: it must not start a reproduction.
+func TestLocateUnknownAnalysis(t *testing.T) {
+	base := t.TempDir()
+	p := Policy{Model: DefaultModel, Profile: "ci", Out: base, Planted: filepath.Join(base, "planted")}
+	_, err := p.Locate(context.Background(), "layer")
+	if err == nil || !strings.Contains(err.Error(), `unknown analysis "layer"`) || !strings.Contains(err.Error(), "layers") {
+		t.Errorf("Locate(layer) = %v, want an error listing the valid names", err)
+	}
+	if entries, _ := os.ReadDir(base); len(entries) != 0 {
+		t.Errorf("Locate(layer) wrote %d entries into %s", len(entries), base)
+	}
+}
