@@ -93,14 +93,20 @@ func (p Policy) Locate(ctx context.Context, analysis string) (Location, error) {
 	if hasResult(dir, analysis) {
 		return Location{dir, p.Profile}, nil
 	}
-	planted := Location{p.Planted, reproduce.PlantedProfile}
 	if p.Planted != "" && hasResult(p.Planted, analysis) {
-		return planted, nil
+		return Location{p.Planted, reproduce.PlantedProfile}, nil
 	}
 	err := p.reproduce(ctx, analysis)
 	if err == nil {
 		return Location{dir, p.Profile}, nil
 	}
+	return p.fallBack(ctx, err)
+}
+
+// fallBack is what follows a failed reproduction (err): an error under Strict,
+// without a planted directory or once ctx is done; otherwise the reader is told
+// why and the planted study is computed.
+func (p Policy) fallBack(ctx context.Context, err error) (Location, error) {
 	switch {
 	case ctx.Err() != nil:
 		return Location{}, fmt.Errorf("findings: %w", err)
@@ -118,7 +124,7 @@ func (p Policy) Locate(ctx context.Context, analysis string) (Location, error) {
 	if err != nil {
 		return Location{}, fmt.Errorf("findings: %w", err)
 	}
-	return planted, nil
+	return Location{p.Planted, reproduce.PlantedProfile}, nil
 }
 
 // hasResult reports whether dir holds the saved result of analysis.
