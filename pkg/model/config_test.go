@@ -1,10 +1,15 @@
 package model
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -158,6 +163,14 @@ func FuzzConfigFromHF(f *testing.F) {
 		}
 		f.Add(data)
 	}
+	tiny, _ := filepath.Glob(filepath.Join("testdata", "hf-tiny", "*", "config.json")) // transformers 5.x spelling
+	for _, p := range tiny {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := ConfigFromHF(data)
 		if err != nil {
@@ -168,4 +181,67 @@ func FuzzConfigFromHF(f *testing.F) {
 			t.Fatalf("accepted an inconsistent config: %+v", c)
 		}
 	})
+}
+
+// TestConfigFromHFRopeParameters: transformers 5.x writes rope_parameters instead
+// of rope_theta / rope_scaling / rope_local_base_freq. Each published config is
+// rewritten in the 5.x spelling, with the rope_parameters that transformers 5.23.0
+// itself writes for it (CONFIG_MAPPING[model_type].from_dict(config).to_json_string()),
+// and must give the same Config as the 4.x spelling.
+func TestConfigFromHFRopeParameters(t *testing.T) {
+	cases := []struct{ name, rope string }{
+		{"llama-3.1-8b-instruct", `{"factor": 8.0, "high_freq_factor": 4.0, "low_freq_factor": 1.0, "original_max_position_embeddings": 8192, "rope_theta": 500000.0, "rope_type": "llama3"}`}, // 0
+		{"gemma-3-270m-it", `{"full_attention": {"rope_theta": 1000000.0, "rope_type": "default"}, "sliding_attention": {"rope_theta": 10000.0, "rope_type": "default"}}`},                     // 1
+		{"qwen2.5-0.5b-instruct", `{"rope_theta": 1000000.0, "rope_type": "default"}`},                                                                                                         // 2
+		{"gemma-2-2b-it", `{"rope_theta": 10000.0, "rope_type": "default"}`},                                                                                                                   // 3
+		{"smollm2-135m-instruct", `{"rope_theta": 100000, "rope_type": "default"}`},                                                                                                            // 4
+	}
+	for i, c := range cases {
+		data, err := os.ReadFile(filepath.Join("testdata", "hf", c.name+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var j map[string]any
+		if err := json.Unmarshal(data, &j); err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range []string{"rope_theta", "rope_scaling", "rope_local_base_freq"} {
+			delete(j, k)
+		}
+		j["rope_parameters"] = json.RawMessage(c.rope)
+		v5, _ := json.Marshal(j)
+		got, err := ConfigFromHF(v5)
+		if err != nil {
+			t.Fatalf("case %d %s: %v", i, c.name, err)
+		}
+		if want := readHFConfig(t, c.name); !reflect.DeepEqual(got, want) {
+			t.Errorf("case %d %s: rope_parameters spelling gives\n%+v\nrope_theta spelling gives\n%+v", i, c.name, got, want)
+		}
+	}
+}
+
+// TestConfigFromHFRopeParametersLinear: Gemma 3 4B+ scale global layers linearly;
+// rope_parameters says it per layer type. Bad blocks name their field.
+func TestConfigFromHFRopeParametersLinear(t *testing.T) {
+	base := `{"model_type":"gemma3_text","vocab_size":64,"hidden_size":32,"num_hidden_layers":2,"num_attention_heads":2,"head_dim":16,
+		"intermediate_size":32,"sliding_window":4,"layer_types":["sliding_attention","full_attention"],"rope_parameters":%s}`
+	c, err := ConfigFromHF([]byte(fmt.Sprintf(base, `{"full_attention":{"rope_type":"linear","factor":8.0,"rope_theta":1e6},"sliding_attention":{"rope_theta":1e4}}`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.RopeLinearFactor != 8 || c.RopeBase != 1e6 || c.RopeBaseLocal != 1e4 || !slices.Equal(c.SlidingLayers, []bool{true, false}) {
+		t.Errorf("%+v", c)
+	}
+	bad := []struct{ rope, want string }{
+		{`{"full_attention":{"rope_theta":1e6},"sliding_attention":{"rope_type":"linear","factor":2}}`, "rope_parameters.sliding_attention.rope_type"}, // 0
+		{`{"full_attention":{"rope_theta":1e6},"chunked_attention":{"rope_theta":1e4}}`, "rope_parameters.chunked_attention"},                          // 1
+		{`{"rope_theta":-5}`, "rope_parameters.rope_theta"},                              // 2
+		{`{"full_attention":{"rope_theta":"big"}}`, "rope_parameters.full_attention"},    // 3
+		{`{"rope_type":"yarn","factor":4,"rope_theta":1e6}`, `rope_scaling type "yarn"`}, // 4
+	}
+	for i, b := range bad {
+		if _, err := ConfigFromHF([]byte(fmt.Sprintf(base, b.rope))); err == nil || !strings.Contains(err.Error(), b.want) {
+			t.Errorf("case %d: error %v, want one naming %s", i, err, b.want)
+		}
+	}
 }

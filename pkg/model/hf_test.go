@@ -31,11 +31,11 @@ const hfTinyLogitTol = 1e-4
 
 // hfTinyReference is reference.json of one tiny checkpoint.
 type hfTinyReference struct {
-	Family      string `json:"family"`
-	Class       string `json:"class"`
-	SavedDType  string `json:"saved_dtype"`
-	SeedVersion string `json:"transformers"`
-	Prompts     []struct {
+	Family       string `json:"family"`
+	Class        string `json:"class"`
+	SavedDType   string `json:"saved_dtype"`
+	Transformers string `json:"transformers"`
+	Prompts      []struct {
 		IDs         []int     `json:"ids"`
 		LogitsShape []int     `json:"logits_shape"`
 		Logits      []float32 `json:"logits"`
@@ -107,7 +107,7 @@ func checkLogits(t *testing.T, what string, got *Acts, row int, shape []int, wan
 	for pos := 0; pos < shape[0]; pos++ {
 		worst = max(worst, MaxAbsDiff(got.At(row, pos), want[pos*shape[1]:(pos+1)*shape[1]]))
 	}
-		if !(worst <= hfTinyLogitTol) {
+	if !(worst <= hfTinyLogitTol) {
 		t.Errorf("%s: max |logit - transformers| = %.3g > %g", what, worst, hfTinyLogitTol)
 	}
 }
@@ -215,10 +215,10 @@ func TestLoadHFErrors(t *testing.T) {
 	const kProj = "model.layers.1.self_attn.k_proj.weight"
 	const upProj = "model.layers.0.mlp.up_proj.weight"
 	cases := []struct {
-		name   string
-		fam    string
-		break_ func(t *testing.T, dir string)
-		want   []string // substrings of the error; "DIR" is the checkpoint directory
+		name    string
+		fam     string
+		corrupt func(t *testing.T, dir string)
+		want    []string // substrings of the error; "DIR" is the checkpoint directory
 	}{
 		{"wrong shape", "qwen2", func(t *testing.T, dir string) { // 0
 			rewriteCheckpoint(t, dir, safetensors.F32, func(v map[string][]float32, s map[string][]int) {
@@ -253,7 +253,7 @@ func TestLoadHFErrors(t *testing.T) {
 	for i, c := range cases {
 		t.Run(fmt.Sprintf("%d %s", i, c.name), func(t *testing.T) {
 			dir := copyHFTiny(t, c.fam)
-			c.break_(t, dir)
+			c.corrupt(t, dir)
 			_, err := LoadHF(b, dir)
 			if err == nil {
 				t.Fatal("LoadHF succeeded")
