@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ifprobe/ifprobe/pkg/chat"
+	"github.com/ifprobe/ifprobe/pkg/lm"
 	"github.com/ifprobe/ifprobe/pkg/registry"
 	"github.com/ifprobe/ifprobe/pkg/tokenizer"
 )
@@ -93,7 +94,7 @@ func runTokenize(cmd *cobra.Command, o tokenizeOptions, text string) error {
 		return err
 	}
 	if o.chat {
-		tmpl, err := chat.Open(l.Path)
+		tmpl, err := lm.OpenTemplate(l.Path) // GGUF file or HF directory (chat_template.jinja too)
 		if err != nil {
 			return err
 		}

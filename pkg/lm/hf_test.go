@@ -3,6 +3,7 @@ package lm
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -188,6 +189,15 @@ func TestLoadHFDir(t *testing.T) {
 	}
 	if text, _ := m.RenderChat(context.Background(), msgs); m.Template != nil || text != "hello" {
 		t.Errorf("no template: Template %v, rendered %q", m.Template, text)
+	}
+	if _, err := OpenTemplate(dir); !errors.Is(err, chat.ErrNoTemplate) {
+		t.Errorf("OpenTemplate without a template: %v", err)
+	}
+	if err := os.Remove(filepath.Join(dir, "tokenizer_config.json")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenTemplate(dir); !errors.Is(err, chat.ErrNoTemplate) || !strings.Contains(err.Error(), TemplateFile) {
+		t.Errorf("OpenTemplate without tokenizer_config.json: %v", err)
 	}
 }
 

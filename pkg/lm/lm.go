@@ -92,7 +92,7 @@ func (m *LM) loadHFDir(b backends.Backend) error {
 	if m.Tokenizer, err = tokenizer.Open(m.Path); err != nil {
 		return fmt.Errorf("%s: %w", m.Path, err)
 	}
-	if m.Template, err = hfTemplate(m.Path); err != nil {
+	if m.Template, err = OpenTemplate(m.Path); err != nil && !errors.Is(err, chat.ErrNoTemplate) {
 		return err
 	}
 	if m.Model, err = model.LoadHF(b, m.Path); err != nil {
@@ -111,28 +111,38 @@ const TemplateFile = "chat_template.jinja"
 // maxTemplateBytes bounds chat_template.jinja; real templates are a few kB.
 const maxTemplateBytes = 1 << 20
 
-// hfTemplate reads dir's chat template: chat_template.jinja, else
-// tokenizer_config.json's chat_template; nil when there is neither.
-func hfTemplate(dir string) (*chat.Template, error) {
-	path := filepath.Join(dir, TemplateFile)
-	f, err := os.Open(path)
+// OpenTemplate reads the chat template of a model: a GGUF file's
+// tokenizer.chat_template, or a Hugging Face directory's chat_template.jinja, else
+// its tokenizer_config.json's chat_template. A model without one gives an error
+// wrapping chat.ErrNoTemplate.
+func OpenTemplate(path string) (*chat.Template, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("lm: %w", err)
+	}
+	if !st.IsDir() {
+		return chat.Open(path)
+	}
+	jinja := filepath.Join(path, TemplateFile)
+	f, err := os.Open(jinja)
 	if err == nil {
 		defer f.Close()
 		src, err := io.ReadAll(io.LimitReader(f, maxTemplateBytes+1))
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
+			return nil, fmt.Errorf("lm: %s: %w", jinja, err)
 		}
 		if len(src) > maxTemplateBytes {
-			return nil, fmt.Errorf("%s: larger than %d bytes", path, maxTemplateBytes)
+			return nil, fmt.Errorf("lm: %s: larger than %d bytes", jinja, maxTemplateBytes)
 		}
-		return chat.Parse(path, string(src))
+		return chat.Parse(jinja, string(src))
 	}
 	if !errors.Is(err, os.ErrNotExist) {
-		return nil, err
+		return nil, fmt.Errorf("lm: %w", err)
 	}
-	t, err := chat.FromTokenizerConfig(filepath.Join(dir, "tokenizer_config.json"))
-	if errors.Is(err, chat.ErrNoTemplate) || errors.Is(err, os.ErrNotExist) {
-		return nil, nil
+	config := filepath.Join(path, "tokenizer_config.json")
+	t, err := chat.FromTokenizerConfig(config)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%w: %s has neither %s nor tokenizer_config.json", chat.ErrNoTemplate, path, TemplateFile)
 	}
 	return t, err
 }
