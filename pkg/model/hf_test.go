@@ -383,3 +383,76 @@ func TestLoadHFMatchesGGUF(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadHFSharded splits a tiny checkpoint into two shards with
+// model.safetensors.index.json, as save_pretrained does for large models: the
+// logits are the same as from the single file, and a bad shape names its shard.
+func TestLoadHFSharded(t *testing.T) {
+	b, _, err := compute.Open("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const oProj = "model.layers.2.self_attn.o_proj.weight"
+	ids := readHFTinyReference(t, "gemma3").Prompts[2].IDs
+	var logits [2][]float32
+	for i, dir := range []string{hfTinyDir("gemma3"), shardHFTiny(t, "gemma3", "")} {
+		m, err := LoadHF(b, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := m.Forward([][]int{ids}, ForwardOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		logits[i] = out.Logits.Data
+	}
+	if d := MaxAbsDiff(logits[0], logits[1]); d != 0 {
+		t.Errorf("sharded checkpoint differs from the single file by %g", d)
+	}
+	dir := shardHFTiny(t, "gemma3", oProj)
+	_, err = LoadHF(b, dir)
+	if want := filepath.Join(dir, "model-00002-of-00002.safetensors") + `: tensor "` + oProj + `": shape [32 16]`; err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("bad shape in a shard: %v, want %q", err, want)
+	}
+}
+
+// shardHFTiny copies a tiny checkpoint, splitting its tensors over two shards;
+// the tensor named broken (if any) goes to the second with half its rows.
+func shardHFTiny(t *testing.T, fam, broken string) string {
+	t.Helper()
+	dir := copyHFTiny(t, fam)
+	ck, err := safetensors.OpenCheckpoint(filepath.Join(dir, safetensors.SingleFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ck.Close()
+	shardName := func(i int) string { return fmt.Sprintf("model-%05d-of-00002.safetensors", i+1) }
+	var shards [2][]safetensors.Tensor
+	weightMap := map[string]string{}
+	for i, n := range ck.Names() {
+		info, _ := ck.Info(n)
+		raw, err := ck.Raw(n, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == broken {
+			info.Shape = []int{info.Shape[0], info.Shape[1] / 2}
+			raw, i = raw[:len(raw)/2], 1
+		}
+		shards[i%2] = append(shards[i%2], safetensors.Tensor{Name: n, DType: info.DType, Shape: info.Shape, Data: raw})
+		weightMap[n] = shardName(i % 2)
+	}
+	for i, s := range shards {
+		if err := safetensors.WriteFile(filepath.Join(dir, shardName(i)), s, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	data, _ := json.Marshal(map[string]any{"metadata": map[string]any{}, "weight_map": weightMap})
+	if err := os.WriteFile(filepath.Join(dir, safetensors.IndexFile), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(dir, safetensors.SingleFile)); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
