@@ -85,6 +85,9 @@ func writeDoctorText(w io.Writer, r doctor.Report) error {
 	if r.Backend.Device != "" {
 		fmt.Fprintf(w, "device:   %s\n", r.Backend.Device)
 	}
+	if r.Backend.Kind == compute.KindXLACUDA {
+		fmt.Fprintf(w, "products: %s (f32 matrix products; $%s=1 allows TF32)\n", r.Backend.MatMul, compute.EnvTF32)
+	}
 	fmt.Fprintf(w, "cpu:      %s\n", r.CPU)
 	if r.MatMul != nil {
 		fmt.Fprintf(w, "matmul:   %.1f GFLOP/s (f32 %dx%d, %d runs in %s)\n",

@@ -23,6 +23,7 @@ type Info struct {
 	Reason     string `json:"reason"`      // why this backend was chosen, in words
 	PluginPath string `json:"plugin_path"` // absolute PJRT plugin path for XLA, empty otherwise
 	Device     string `json:"device"`      // the device: the backend's description of device 0, or the CPU for SimpleGo
+	MatMul     string `json:"matmul"`      // f32 matrix-product precision: MatMulF32, or MatMulTF32 on a GPU when $IFPROBE_TF32 allows it
 }
 
 // Open chooses and opens a backend. choice is an explicit backend (see Plan for
@@ -64,17 +65,14 @@ func Open(choice string) (backends.Backend, Info, error) {
 	panic("unreachable: Plan returns at least one candidate")
 }
 
-// OpenCandidate opens one candidate of Plan. For XLA CUDA it first points
-// XLA_FLAGS at the candidate's CUDA data directory, unless XLA_FLAGS already
-// sets --xla_gpu_cuda_data_dir (go-xla would otherwise set a path of its own).
+// OpenCandidate opens one candidate of Plan. For XLA CUDA it first sets the
+// environment the plugin reads (prepareCUDA): the CUDA data directory, and full
+// f32 matrix products unless $IFPROBE_TF32 allows TF32.
 func OpenCandidate(c Candidate) (backends.Backend, Info, error) {
 	InstallGradients()
-	info := Info{Kind: c.Kind, Config: c.Config, Reason: c.Reason, PluginPath: c.PluginPath}
-	if c.Kind == KindXLACUDA && c.CUDADataDir != "" {
-		flags := os.Getenv("XLA_FLAGS")
-		if !strings.Contains(flags, "--xla_gpu_cuda_data_dir") {
-			_ = os.Setenv("XLA_FLAGS", strings.TrimSpace(flags+" --xla_gpu_cuda_data_dir="+c.CUDADataDir))
-		}
+	info := Info{Kind: c.Kind, Config: c.Config, Reason: c.Reason, PluginPath: c.PluginPath, MatMul: MatMulF32}
+	if c.Kind == KindXLACUDA {
+		info.MatMul = prepareCUDA(c.CUDADataDir)
 	}
 	b, err := newBackend(c.Config)
 	if err != nil {

@@ -25,7 +25,8 @@
 //     (site-packages/jax_plugins/xla_cuda*/xla_cuda_plugin.so, in the checkout's
 //     .venv, $VIRTUAL_ENV, the user's or the system's Python) and /dev/nvidia*
 //     exist. XLA_FLAGS gets --xla_gpu_cuda_data_dir pointing at the pip-installed
-//     nvidia/ directory beside it, unless XLA_FLAGS already sets one.
+//     nvidia/ directory beside it, unless XLA_FLAGS already sets one. f32 matrix
+//     products stay full f32 (see "Precision on the GPU").
 //  3. XLA on the CPU, when a PJRT CPU plugin is installed: install.sh puts one
 //     in $IFPROBE_HOME/pjrt/pjrt_c_api_cpu_plugin.so (from a PyPI wheel; see
 //     BENCHMARKS.md, "Backends").
@@ -34,6 +35,16 @@
 // Info.Reason says in words why the backend was chosen, including the XLA
 // candidates that failed to open. Nothing is ever downloaded at run time:
 // GOMLX_NO_AUTO_INSTALL is set and GoMLX's XLA auto-install is switched off.
+//
+// # Precision on the GPU
+//
+// XLA computes f32 matrix products on NVIDIA tensor cores in TF32 (10-bit
+// mantissa inputs) unless told otherwise; on an H200 that made a tiny model's
+// KV-cached logits differ from its full-forward logits by 1e-4 instead of 1e-6.
+// Open keeps full f32 by default (NVIDIA_TF32_OVERRIDE=0 and XLA's Triton matrix
+// kernels off, set before the plugin loads; see EnvTF32), so GPU activations and
+// probe scores agree with the CPU's and with PyTorch's defaults. $IFPROBE_TF32=1
+// trades that for speed; Info.MatMul and `ifprobe doctor` say which is in force.
 //
 // # Builds without cgo
 //
