@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -455,4 +456,48 @@ func shardHFTiny(t *testing.T, fam, broken string) string {
 		t.Fatal(err)
 	}
 	return dir
+}
+
+// TestLoadHFMultimodalPrefixes: Gemma 3 4B+ checkpoints hold the text decoder
+// under model.language_model. (transformers 5.x) or language_model.model.
+// (4.5x) beside a vision tower, with the text config in text_config. Both load
+// to the same logits as the text-only checkpoint; the vision tensors are ignored.
+func TestLoadHFMultimodalPrefixes(t *testing.T) {
+	b, _, err := compute.Open("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := readHFTinyReference(t, "gemma3").Prompts[2].IDs
+	forward := func(dir string) []float32 {
+		m, err := LoadHF(b, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := m.Forward([][]int{ids}, ForwardOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.Logits.Data
+	}
+	want := forward(hfTinyDir("gemma3"))
+	for i, prefix := range []string{"model.language_model.", "language_model.model."} {
+		dir := copyHFTiny(t, "gemma3")
+		rewriteCheckpoint(t, dir, safetensors.F32, func(v map[string][]float32, s map[string][]int) {
+			for n := range maps.Clone(v) {
+				hf := prefix + strings.TrimPrefix(n, "model.")
+				v[hf], s[hf] = v[n], s[n]
+				delete(v, n)
+			}
+			v["model.vision_tower.patch_embedding.weight"] = make([]float32, 6)
+			s["model.vision_tower.patch_embedding.weight"] = []int{2, 3}
+		})
+		editJSON(t, filepath.Join(dir, "config.json"), func(c map[string]any) {
+			text := maps.Clone(c)
+			clear(c)
+			c["model_type"], c["architectures"], c["text_config"] = "gemma3", []string{"Gemma3ForConditionalGeneration"}, text
+		})
+		if d := MaxAbsDiff(forward(dir), want); d != 0 {
+			t.Errorf("case %d (%s): logits differ from the text-only checkpoint by %g", i, prefix, d)
+		}
+	}
 }
