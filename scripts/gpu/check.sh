@@ -14,10 +14,12 @@
 #   3. pkg/compute and pkg/model tests on that backend (every test that compares
 #      the production backend with SimpleGo or with itself: padding, KV cache,
 #      capture, interventions, HF-layout checkpoints against transformers);
-#   4. ifprobe bench: f32 matmul GFLOP/s;
-#   5. SmolLM2-135M-shaped throughput (random weights: the model file cannot
-#      travel; throughput does not depend on weight values) on XLA CUDA, next to
-#      PyTorch on the same GPU (f32, with and without TF32) and on the CPU.
+#   4. ifprobe bench: f32 matmul GFLOP/s, full f32 (the default) and TF32;
+#   5. a random SmolLM2-135M-shaped HF checkpoint: PyTorch's hidden states vs
+#      ifprobe's on the GPU (ifprobe debug parity), full f32 and TF32;
+#   6. SmolLM2-135M-shaped throughput (random weights: the model file cannot
+#      travel; throughput does not depend on weight values) on XLA CUDA in f32 and
+#      TF32, next to PyTorch on the same GPU (f32 and TF32) and on the CPU.
 set -u
 out=${OUT:-/tmp/ifprobe-gpu}
 mkdir -p "$out"
@@ -39,12 +41,21 @@ step machine 30 bash -c 'nvidia-smi --query-gpu=name,memory.total,driver_version
   python3 -c "import site; print(site.getsitepackages())";
   ls -d $(python3 -c "import site; print(site.getsitepackages()[0])")/jax_plugins/*; nproc'
 step doctor 120 "$bins/ifprobe" doctor
-step compute-tests 240 bash -c "cd pkg/compute && '$bins/compute.test' -test.run 'TestOpen|TestDiscover|TestCheckChoice|TestMeasureMatMul|TestDotGeneral|TestTrainStep' -test.v 2>&1 | grep -E '^(---|ok|PASS|FAIL|panic)|_test.go'"
-step model-tests 300 bash -c "cd pkg/model && '$bins/model.test' -test.v 2>&1 | grep -E '^(\s*---|ok|PASS|FAIL|panic)|_test.go'"
-step bench-matmul 120 "$bins/ifprobe" bench --sizes 512,2048,4096
-step model-bench-xla-cuda 300 bash -c "cd pkg/model && IFPROBE_BENCH_WEIGHTS=random '$bins/model.test' -test.run '^$' -test.bench 'SmolLM2' -test.benchtime 5x"
-step torch-cuda 120 python3 scripts/gpu/bench_torch.py --device cuda
-step torch-cuda-tf32 120 python3 scripts/gpu/bench_torch.py --device cuda --tf32
-step torch-cpu 120 python3 scripts/gpu/bench_torch.py --device cpu --reps 2
-step model-bench-simplego 90 bash -c "cd pkg/model && IFPROBE_BACKEND=go IFPROBE_BENCH_WEIGHTS=random '$bins/model.test' -test.run '^$' -test.bench 'SmolLM2(Prefill1x64|Decode1)$' -test.benchtime 1x"
+# Precision: XLA takes TF32 for f32 products unless pkg/compute switches it off
+# (the default); IFPROBE_TF32=1 lets it. f32 on tensor-core-less paths runs at a
+# fraction of TF32's rate, so GFLOP/s tells which one ran.
+step matmul-f32 60 "$bins/ifprobe" bench --sizes 512,4096 --backend xla:cuda
+step matmul-tf32 60 env IFPROBE_TF32=1 "$bins/ifprobe" bench --sizes 512,4096 --backend xla:cuda
+step compute-tests 240 bash -c "cd pkg/compute && '$bins/compute.test' -test.run 'TestOpen|TestDiscover|TestCheckChoice|TestMeasureMatMul|TestDotGeneral|TestTrainStep|TestPrepareCUDA' -test.v 2>&1 | grep -E '^(---|ok|PASS|FAIL|panic)|_test.go'"
+step model-tests 300 bash -c "cd pkg/model && '$bins/model.test' -test.v 2>&1 | grep -E '^(\s*---|ok|PASS|FAIL|panic)|_test.go' | grep -v 'not installed'"
+step model-tests-tf32 120 bash -c "cd pkg/model && IFPROBE_TF32=1 '$bins/model.test' -test.run 'TestCachedGeneration|TestLoadHFTiny$' -test.v 2>&1 | grep -E '^(\s*---|ok|PASS|FAIL|panic)|_test.go'"
+# SmolLM2-135M-shaped random checkpoint: PyTorch's hidden states vs ours, layer by layer.
+step hf-random 180 python3 scripts/gpu/hf_random.py /tmp/hf-smol cuda
+step parity-f32 120 "$bins/ifprobe" debug parity --model /tmp/hf-smol --fixture /tmp/hf-smol/hidden.json
+step parity-tf32 120 env IFPROBE_TF32=1 "$bins/ifprobe" debug parity --model /tmp/hf-smol --fixture /tmp/hf-smol/hidden.json
+step model-bench-f32 240 bash -c "cd pkg/model && IFPROBE_BENCH_WEIGHTS=random '$bins/model.test' -test.run '^$' -test.bench 'SmolLM2' -test.benchtime 3x"
+step model-bench-tf32 240 bash -c "cd pkg/model && IFPROBE_TF32=1 IFPROBE_BENCH_WEIGHTS=random '$bins/model.test' -test.run '^$' -test.bench 'SmolLM2' -test.benchtime 3x"
+step torch-cuda 120 python3 scripts/gpu/bench_torch.py --device cuda --reps 3
+step torch-cuda-tf32 120 python3 scripts/gpu/bench_torch.py --device cuda --tf32 --reps 3
+step torch-cpu 120 python3 scripts/gpu/bench_torch.py --device cpu --reps 1
 echo "done in $SECONDS s"
