@@ -1,6 +1,7 @@
 package model
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -206,8 +207,9 @@ func rewriteCheckpoint(t *testing.T, dir string, dt safetensors.DType, edit func
 	}
 }
 
-// TestLoadHFErrors: a wrong shape, a missing tensor and a corrupt config.json each
-// fail with an error naming the file and the tensor or field.
+// TestLoadHFErrors: a wrong shape, a missing tensor, an unsupported dtype and a
+// corrupt config.json or generation_config.json each fail with an error naming the
+// file and the tensor or field.
 func TestLoadHFErrors(t *testing.T) {
 	b, _, err := compute.Open("go")
 	if err != nil {
@@ -247,7 +249,32 @@ func TestLoadHFErrors(t *testing.T) {
 		{"unknown layer type", "gemma2", func(t *testing.T, dir string) { // 6
 			editJSON(t, filepath.Join(dir, "config.json"), func(c map[string]any) { c["layer_types"] = []string{"sliding_attention", "linear_attention"} })
 		}, []string{"DIR/config.json", "layer_types[1]", "linear_attention"}},
-		{"stop token outside the vocabulary", "gemma3", func(t *testing.T, dir string) { // 7
+		{"unsupported dtype", "qwen2", func(t *testing.T, dir string) { // 7
+			path := filepath.Join(dir, safetensors.SingleFile)
+			ck, err := safetensors.OpenCheckpoint(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ts []safetensors.Tensor
+			for _, n := range ck.Names() {
+				info, _ := ck.Info(n)
+				raw, _ := ck.Raw(n, nil)
+				if n == "model.norm.weight" { // as F64: 8 bytes per value
+					w, _ := ck.Float32(n, nil)
+					raw = raw[:0]
+					for _, x := range w {
+						raw = binary.LittleEndian.AppendUint64(raw, math.Float64bits(float64(x)))
+					}
+					info.DType = safetensors.F64
+				}
+				ts = append(ts, safetensors.Tensor{Name: n, DType: info.DType, Shape: info.Shape, Data: raw})
+			}
+			ck.Close()
+			if err := safetensors.WriteFile(path, ts, nil); err != nil {
+				t.Fatal(err)
+			}
+		}, []string{"DIR/model.safetensors", "model.norm.weight", "dtype F64"}},
+		{"stop token outside the vocabulary", "gemma3", func(t *testing.T, dir string) { // 8
 			editJSON(t, filepath.Join(dir, "generation_config.json"), func(c map[string]any) { c["eos_token_id"] = []int{1, 64} })
 		}, []string{"DIR/generation_config.json", "eos_token_id 64"}},
 	}
