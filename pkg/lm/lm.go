@@ -92,7 +92,7 @@ func (m *LM) loadHFDir(b backends.Backend) error {
 	if m.Tokenizer, err = tokenizer.Open(m.Path); err != nil {
 		return fmt.Errorf("%s: %w", m.Path, err)
 	}
-	if m.Template, err = OpenTemplate(m.Path); err != nil && !errors.Is(err, chat.ErrNoTemplate) {
+	if m.Template, err = openTemplate(m.Path); err != nil && !errors.Is(err, chat.ErrNoTemplate) {
 		return err
 	}
 	if m.Model, err = model.LoadHF(b, m.Path); err != nil {
@@ -116,35 +116,42 @@ const maxTemplateBytes = 1 << 20
 // its tokenizer_config.json's chat_template. A model without one gives an error
 // wrapping chat.ErrNoTemplate.
 func OpenTemplate(path string) (*chat.Template, error) {
-	st, err := os.Stat(path)
+	t, err := openTemplate(path)
 	if err != nil {
 		return nil, fmt.Errorf("lm: %w", err)
+	}
+	return t, nil
+}
+
+func openTemplate(path string) (*chat.Template, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
 	}
 	if !st.IsDir() {
 		return chat.Open(path)
 	}
 	jinja := filepath.Join(path, TemplateFile)
 	f, err := os.Open(jinja)
-	if err == nil {
-		defer f.Close()
-		src, err := io.ReadAll(io.LimitReader(f, maxTemplateBytes+1))
-		if err != nil {
-			return nil, fmt.Errorf("lm: %s: %w", jinja, err)
-		}
-		if len(src) > maxTemplateBytes {
-			return nil, fmt.Errorf("lm: %s: larger than %d bytes", jinja, maxTemplateBytes)
-		}
-		return chat.Parse(jinja, string(src))
-	}
-	if !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("lm: %w", err)
-	}
-	config := filepath.Join(path, "tokenizer_config.json")
-	t, err := chat.FromTokenizerConfig(config)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("%w: %s has neither %s nor tokenizer_config.json", chat.ErrNoTemplate, path, TemplateFile)
+		t, err := chat.FromTokenizerConfig(filepath.Join(path, "tokenizer_config.json"))
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("%w: %s has neither %s nor tokenizer_config.json", chat.ErrNoTemplate, path, TemplateFile)
+		}
+		return t, err
 	}
-	return t, err
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	src, err := io.ReadAll(io.LimitReader(f, maxTemplateBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", jinja, err)
+	}
+	if len(src) > maxTemplateBytes {
+		return nil, fmt.Errorf("%s: larger than %d bytes", jinja, maxTemplateBytes)
+	}
+	return chat.Parse(jinja, string(src))
 }
 
 // RenderChat renders msgs with the model's chat template and the assistant header
