@@ -12,14 +12,14 @@ import (
 	"reflect"
 	"regexp"
 
-	"github.com/ifprobe/ifprobe/pkg/compute"
+	"github.com/ifprobe/ifprobe/internal/home"
 )
 
 // Environment variables read by the cache.
 const (
-	// EnvHome is ifprobe's data directory (compute.EnvHome); the cache is its
+	// EnvHome is ifprobe's data directory (internal/home); the cache is its
 	// nbcache folder.
-	EnvHome = compute.EnvHome
+	EnvHome = home.Env
 	// EnvCache set to "off" makes Cache compute every time, reading and writing nothing.
 	EnvCache = "IFPROBE_NBCACHE"
 	// EnvCacheDir, when set, is the cache directory itself (tests point it at a
@@ -70,12 +70,12 @@ func encodingOf[T any]() string {
 
 // CacheDir returns the directory of cache entries: $IFPROBE_NBCACHE_DIR if set, else
 // $IFPROBE_HOME/nbcache, with IFPROBE_HOME defaulting to ~/.cache/ifprobe (the
-// rule of compute.HomeDir, which this calls).
+// rule of internal/home).
 func CacheDir() string {
 	if d := os.Getenv(EnvCacheDir); d != "" {
 		return d
 	}
-	return filepath.Join(compute.HomeDir(), "nbcache")
+	return filepath.Join(home.Dir(), "nbcache")
 }
 
 // Cache returns the value stored under key, or calls compute, stores its result under

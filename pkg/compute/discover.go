@@ -8,13 +8,15 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/ifprobe/ifprobe/internal/home"
 )
 
 // EnvHome names the environment variable of ifprobe's data directory (models,
 // PJRT plugins, the notebook cache); it defaults to ~/.cache/ifprobe. pkg/registry
 // owns the models below it and kernel/nb the notebook cache; this package only
 // reads $IFPROBE_HOME/pjrt.
-const EnvHome = "IFPROBE_HOME"
+const EnvHome = home.Env
 
 // CPUPluginFile is the name install.sh gives the XLA CPU PJRT plugin inside
 // PJRTDir(). It follows go-xla's naming (pjrt_c_api_<name>_plugin.so), so
@@ -22,18 +24,9 @@ const EnvHome = "IFPROBE_HOME"
 const CPUPluginFile = "pjrt_c_api_cpu_plugin.so"
 
 // HomeDir returns ifprobe's data directory: $IFPROBE_HOME, or ~/.cache/ifprobe
-// when it is unset (a folder "ifprobe" in the system's temporary directory when the
-// user has no home directory). It is the one place this rule is written:
-// registry.Home and nb.CacheDir call it.
-func HomeDir() string {
-	if h := os.Getenv(EnvHome); h != "" {
-		return h
-	}
-	if h, err := os.UserHomeDir(); err == nil {
-		return filepath.Join(h, ".cache", "ifprobe")
-	}
-	return filepath.Join(os.TempDir(), "ifprobe")
-}
+// when it is unset. The rule lives in internal/home, shared with pkg/registry and
+// kernel/nb.
+func HomeDir() string { return home.Dir() }
 
 // PJRTDir is where install.sh puts PJRT plugins: $IFPROBE_HOME/pjrt.
 func PJRTDir() string { return filepath.Join(HomeDir(), "pjrt") }

@@ -10,11 +10,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ifprobe/ifprobe/pkg/compute"
+	"github.com/ifprobe/ifprobe/internal/home"
 )
 
-// EnvHome names the environment variable that overrides Home (compute.EnvHome).
-const EnvHome = compute.EnvHome
+// EnvHome names the environment variable that overrides Home (internal/home).
+const EnvHome = home.Env
 
 // Sentinel errors, for errors.Is.
 var (
@@ -74,8 +74,8 @@ type PyPIFile struct {
 func (p PyPIFile) Spec() string { return p.Package + "==" + p.Version }
 
 // Home returns the ifprobe data directory: $IFPROBE_HOME, else ~/.cache/ifprobe.
-// It is a thin wrapper of compute.HomeDir, which owns that rule.
-func Home() string { return compute.HomeDir() }
+// The rule lives in internal/home.
+func Home() string { return home.Dir() }
 
 // ModelsDir returns Home()/models, where each model has its own directory.
 func ModelsDir() string { return filepath.Join(Home(), "models") }
