@@ -156,9 +156,28 @@ func graphFn(cfg *Config, lay *weightLayout, prog *program) func([]*Node) []*Nod
 			}
 			outs = append(outs, logits)
 		}
-		outs = append(outs, b.caps...)
+		if len(b.caps) > 0 {
+			outs = append(outs, stackCaptures(b.caps))
+		}
 		return append(outs, kvOut...)
 	}
+}
+
+// stackCaptures joins the captured hooks, each flattened to [B, S, width], along
+// the last axis into one output. One output instead of one per hook matters on a
+// GPU, where every output is its own device-to-host copy at every generation step:
+// with 30 separate outputs, capture halved decode throughput on an H200
+// (BENCHMARKS.md, "GPU"). run splits the rows back per hook.
+func stackCaptures(caps []*Node) *Node {
+	flat := make([]*Node, len(caps))
+	for i, c := range caps {
+		d := c.Shape().Dimensions
+		flat[i] = Reshape(c, d[0], d[1], c.Shape().Size()/(d[0]*d[1]))
+	}
+	if len(flat) == 1 {
+		return flat[0]
+	}
+	return Concatenate(flat, -1)
 }
 
 // site applies the edits registered at h to x and records x if h is captured.

@@ -309,13 +309,36 @@ func (m *Model) run(prog *program, in *runInputs, ivs []Intervention) (*runResul
 		}
 		l.FinalizeAll()
 	}
-	for i, h := range prog.capture {
-		c := outs[i]
-		res.caps = append(res.caps, &Acts{Data: tensors.MustCopyFlatData[float32](c), Batch: B, Seq: S, Width: m.Config.width(h), Pad: in.pad})
+	if len(prog.capture) > 0 {
+		c := outs[0]
+		outs = outs[1:]
+		res.caps = m.splitCaptures(tensors.MustCopyFlatData[float32](c), prog.capture, in)
 		c.FinalizeAll()
 	}
-	res.kv = outs[len(prog.capture):]
+	res.kv = outs
 	return res, nil
+}
+
+// splitCaptures cuts the stacked captures (stackCaptures: [B, S, sum of widths])
+// into one Acts per hook.
+func (m *Model) splitCaptures(all []float32, hooks []Hook, in *runInputs) []*Acts {
+	rows := in.B * in.S
+	total := len(all) / rows
+	out := make([]*Acts, len(hooks))
+	off := 0
+	for i, h := range hooks {
+		w := m.Config.width(h)
+		data := all
+		if len(hooks) > 1 {
+			data = make([]float32, rows*w)
+			for r := 0; r < rows; r++ {
+				copy(data[r*w:(r+1)*w], all[r*total+off:r*total+off+w])
+			}
+		}
+		out[i] = &Acts{Data: data, Batch: in.B, Seq: in.S, Width: w, Pad: in.pad}
+		off += w
+	}
+	return out
 }
 
 // editArgs makes the graph inputs of one intervention for the layout of in.
