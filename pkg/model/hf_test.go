@@ -362,53 +362,64 @@ func TestLoadHFDTypes(t *testing.T) {
 	}
 }
 
-// TestLoadHFMatchesGGUF compares LoadHF on a Hugging Face export of SmolLM2 with
-// LoadGGUF on the GGUF it was exported from: the same f32 numbers in another
-// layout (q/k row order, names), so logits must agree to f32 rounding. Make the
-// export with scripts/fixtures/model/hf_export.py (see its header) and set
-// IFPROBE_HF_SMOLLM2 to its directory.
+// TestLoadHFMatchesGGUF compares LoadHF on a Hugging Face export of an installed
+// GGUF with LoadGGUF on that GGUF: the same f32 numbers in another layout (names,
+// q/k row order, Gemma's norm offset), so logits must agree to f32 rounding. Make
+// an export with scripts/fixtures/model/hf_export.py (see its header) and point
+// IFPROBE_HF_SMOLLM2 (and optionally IFPROBE_HF_GEMMA3, IFPROBE_HF_QWEN2) at it.
 func TestLoadHFMatchesGGUF(t *testing.T) {
-	dir := os.Getenv("IFPROBE_HF_SMOLLM2")
-	if dir == "" {
-		t.Skip("IFPROBE_HF_SMOLLM2 is not set; make the export with: " +
-			".cache/venv-model/bin/python scripts/fixtures/model/hf_export.py ~/.cache/ifprobe/models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf .cache/hf-smollm2")
+	cases := []struct{ env, name, file string }{
+		{"IFPROBE_HF_SMOLLM2", "smollm2-135m-instruct", "SmolLM2-135M-Instruct.Q4_1.gguf"},             // 0
+		{"IFPROBE_HF_GEMMA3", "gemma3-270m", "gemma-3-270m-q4_k_m.gguf"},                               // 1
+		{"IFPROBE_HF_QWEN2", "qwen2.5-coder-0.5b-instruct", "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"}, // 2
 	}
-	loc, err := registry.Resolve("smollm2-135m-instruct")
-	if err != nil {
-		t.Skipf("GGUF not installed: %v", err)
-	}
-	b, _, err := compute.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	hf, err := LoadHF(b, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gg, err := LoadGGUF(b, loc.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Token ids of SmolLM2's chat prompt for "List three colors." and two raw texts.
+	// Token ids below every vocabulary: a chat-like start and a run of small ids.
 	prompts := [][]int{{1, 9690, 198}, {504, 3575, 282, 4649, 314}, {1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}}
-	// Same f32 weights and the same graph: only the q/k row order on disk differs,
-	// and LoadGGUF undoes it, so the logits are equal (0 measured on XLA CPU,
-	// transformers 5.23.0 export); 1e-5 allows for a backend that fuses differently.
+	// Same f32 weights and graph; LoadGGUF undoes the q/k row order. Gemma's norm
+	// weights could differ by f32 rounding (the GGUF stores 1+w, the export w, to
+	// which the forward adds 1), but measured on XLA CPU with transformers 5.23.0
+	// exports every logit of all three models is equal (0); 1e-5 leaves room for
+	// that rounding and for a backend that fuses the two graphs differently.
 	const tol = 1e-5
-	for i, p := range prompts {
-		a, err := hf.Forward([][]int{p}, ForwardOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		g, err := gg.Forward([][]int{p}, ForwardOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		d := MaxAbsDiff(a.Logits.Data, g.Logits.Data)
-		t.Logf("prompt %d (%d tokens): max |LoadHF - LoadGGUF| = %.3g", i, len(p), d)
-		if !(d <= tol) {
-			t.Errorf("prompt %d: max |logit diff| %.3g > %g", i, d, tol)
-		}
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := os.Getenv(c.env)
+			if dir == "" {
+				t.Skipf("%s is not set; make the export with: .cache/venv-model/bin/python scripts/fixtures/model/hf_export.py "+
+					"~/.cache/ifprobe/models/%s/%s .cache/hf-%s", c.env, c.name, c.file, c.name)
+			}
+			loc, err := registry.Resolve(c.name)
+			if err != nil {
+				t.Skipf("case %d: GGUF not installed: %v", i, err)
+			}
+			b, _, err := compute.Default()
+			if err != nil {
+				t.Fatal(err)
+			}
+			hf, err := LoadHF(b, dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gg, err := LoadGGUF(b, loc.Path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for j, p := range prompts {
+				a, err := hf.Forward([][]int{p}, ForwardOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				g, err := gg.Forward([][]int{p}, ForwardOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				d := MaxAbsDiff(a.Logits.Data, g.Logits.Data)
+				t.Logf("prompt %d (%d tokens): max |LoadHF - LoadGGUF| = %.3g", j, len(p), d)
+				if !(d <= tol) {
+					t.Errorf("prompt %d: max |logit diff| %.3g > %g", j, d, tol)
+				}
+			}
+		})
 	}
 }
 
