@@ -3,7 +3,6 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -103,14 +102,10 @@ type generateTimings struct {
 
 func runGenerate(cmd *cobra.Command, o generateOptions, prompt string) error {
 	if prompt == "-" {
-		b, err := io.ReadAll(io.LimitReader(cmd.InOrStdin(), maxTokenizeInput+1))
-		if err != nil {
-			return fmt.Errorf("generate: read standard input: %w", err)
+		var err error
+		if prompt, err = readStdin(cmd, "generate"); err != nil {
+			return err
 		}
-		if len(b) > maxTokenizeInput {
-			return Usagef("generate: standard input is larger than %d bytes", maxTokenizeInput)
-		}
-		prompt = string(b)
 	}
 	t0 := time.Now()
 	m, err := lm.Load(o.model, lm.Options{})

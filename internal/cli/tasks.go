@@ -9,6 +9,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/ifprobe/ifprobe/internal/limitread"
+
 	"github.com/spf13/cobra"
 
 	"github.com/ifprobe/ifprobe/pkg/dataset"
@@ -138,12 +140,12 @@ func readResponse(cmd *cobra.Command, text, file string) (string, error) {
 		defer f.Close()
 		r = f
 	}
-	b, err := io.ReadAll(io.LimitReader(r, maxResponseFile+1))
+	b, err := limitread.All(r, maxResponseFile)
+	if errors.Is(err, limitread.ErrTooLarge) {
+		return "", Usagef("tasks check: --response-file %s: %v", file, err)
+	}
 	if err != nil {
 		return "", fmt.Errorf("tasks check: read %s: %w", file, err)
-	}
-	if len(b) > maxResponseFile {
-		return "", Usagef("tasks check: --response-file %s is larger than %d bytes", file, maxResponseFile)
 	}
 	return string(b), nil
 }

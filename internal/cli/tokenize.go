@@ -2,10 +2,12 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/ifprobe/ifprobe/internal/limitread"
 
 	"github.com/spf13/cobra"
 
@@ -19,6 +21,19 @@ func init() { register(newTokenizeCmd) }
 
 // maxTokenizeInput bounds text read from standard input.
 const maxTokenizeInput = 64 << 20
+
+// readStdin reads the text argument "-" of command from standard input, bounded
+// by maxTokenizeInput (too much is a usage error).
+func readStdin(cmd *cobra.Command, command string) (string, error) {
+	b, err := limitread.All(cmd.InOrStdin(), maxTokenizeInput)
+	if errors.Is(err, limitread.ErrTooLarge) {
+		return "", Usagef("%s: standard input: %v", command, err)
+	}
+	if err != nil {
+		return "", fmt.Errorf("%s: read standard input: %w", command, err)
+	}
+	return string(b), nil
+}
 
 type tokenizeOptions struct {
 	model         string
@@ -76,14 +91,10 @@ type tokenizeResult struct {
 
 func runTokenize(cmd *cobra.Command, o tokenizeOptions, text string) error {
 	if text == "-" {
-		b, err := io.ReadAll(io.LimitReader(cmd.InOrStdin(), maxTokenizeInput+1))
-		if err != nil {
-			return fmt.Errorf("tokenize: read standard input: %w", err)
+		var err error
+		if text, err = readStdin(cmd, "tokenize"); err != nil {
+			return err
 		}
-		if len(b) > maxTokenizeInput {
-			return Usagef("tokenize: standard input is larger than %d bytes", maxTokenizeInput)
-		}
-		text = string(b)
 	}
 	l, err := registry.Resolve(o.model)
 	if err != nil {

@@ -4,10 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
-	"io"
-	"os"
 	"regexp"
 	"strings"
+
+	"github.com/ifprobe/ifprobe/internal/limitread"
 )
 
 // MaxNotebookBytes bounds the executed notebook ReadReport reads (figures are
@@ -76,17 +76,9 @@ func (m *multiline) UnmarshalJSON(b []byte) error {
 // ReadReport reads an executed notebook and reports its code cells, images and
 // error outputs.
 func ReadReport(path string) (Report, error) {
-	f, err := os.Open(path)
+	b, err := limitread.File(path, MaxNotebookBytes)
 	if err != nil {
 		return Report{}, fmt.Errorf("runner: %w", err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, MaxNotebookBytes+1))
-	if err != nil {
-		return Report{}, fmt.Errorf("runner: read %s: %w", path, err)
-	}
-	if len(b) > MaxNotebookBytes {
-		return Report{}, fmt.Errorf("runner: %s: larger than %d bytes", path, MaxNotebookBytes)
 	}
 	rep, err := parseReport(b)
 	if err != nil {

@@ -8,10 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
+
+	"github.com/ifprobe/ifprobe/internal/limitread"
 
 	"github.com/ifprobe/ifprobe/pkg/safetensors"
 )
@@ -188,17 +189,12 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 // readManifest reads and validates dir/manifest.json.
 func readManifest(dir string) (*Manifest, error) {
 	path := filepath.Join(dir, ManifestFile)
-	f, err := os.Open(path)
+	data, err := limitread.File(path, maxManifestSize)
+	if errors.Is(err, limitread.ErrTooLarge) {
+		return nil, fmt.Errorf("acts: %w: %w", err, ErrCorrupt)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("acts: %w", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxManifestSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("acts: %s: %w", path, err)
-	}
-	if len(data) > maxManifestSize {
-		return nil, fmt.Errorf("acts: %s: larger than %d bytes: %w", path, maxManifestSize, ErrCorrupt)
 	}
 	var m Manifest
 	if err := json.Unmarshal(data, &m); err != nil {

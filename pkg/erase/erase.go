@@ -7,6 +7,8 @@ import (
 	"io"
 	"math"
 
+	"github.com/ifprobe/ifprobe/internal/limitread"
+
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -196,12 +198,9 @@ const maxSavedBytes = 256 << 20
 
 // Load reads an eraser written by Save, checking version, kind, shapes and values.
 func Load(r io.Reader) (Eraser, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxSavedBytes+1))
+	data, err := limitread.All(r, maxSavedBytes)
 	if err != nil {
 		return nil, fmt.Errorf("erase: load: %w", err)
-	}
-	if len(data) > maxSavedBytes {
-		return nil, fmt.Errorf("erase: load: more than %d bytes", maxSavedBytes)
 	}
 	var s saved
 	if err := json.Unmarshal(data, &s); err != nil {

@@ -7,6 +7,8 @@ import (
 	"io"
 	"math"
 
+	"github.com/ifprobe/ifprobe/internal/limitread"
+
 	"github.com/ifprobe/ifprobe/pkg/stats"
 	"gonum.org/v1/gonum/mat"
 )
@@ -245,12 +247,9 @@ const maxSavedBytes = 64 << 20
 // Load reads a probe written by Save, checking the format version and that all
 // vectors have the same length and finite values.
 func Load(r io.Reader) (*Probe, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxSavedBytes+1))
+	data, err := limitread.All(r, maxSavedBytes)
 	if err != nil {
 		return nil, fmt.Errorf("probe: load: %w", err)
-	}
-	if len(data) > maxSavedBytes {
-		return nil, fmt.Errorf("probe: load: more than %d bytes", maxSavedBytes)
 	}
 	s := savedProbe{Probe: &Probe{}}
 	if err := json.Unmarshal(data, &s); err != nil {

@@ -2,12 +2,14 @@ package safetensors
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/ifprobe/ifprobe/internal/limitread"
 )
 
 // IndexFile is the name of the index of a sharded Hugging Face checkpoint.
@@ -103,17 +105,12 @@ func openIndexed(path string) (*Checkpoint, error) {
 // readIndex reads and validates an index: bounded size, a non-empty weight_map whose
 // shard names are plain file names in the index's directory (no path traversal).
 func readIndex(path string) (*index, error) {
-	fh, err := os.Open(path)
+	data, err := limitread.File(path, maxIndexSize)
+	if errors.Is(err, limitread.ErrTooLarge) {
+		return nil, fmt.Errorf("safetensors: index %w: %w", err, ErrFormat)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("safetensors: %w", err)
-	}
-	defer fh.Close()
-	data, err := io.ReadAll(io.LimitReader(fh, maxIndexSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("safetensors: %s: %w", path, err)
-	}
-	if len(data) > maxIndexSize {
-		return nil, fmt.Errorf("safetensors: %s: index larger than %d bytes: %w", path, maxIndexSize, ErrFormat)
 	}
 	var ix index
 	if err := json.Unmarshal(data, &ix); err != nil {
