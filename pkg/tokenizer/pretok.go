@@ -142,6 +142,23 @@ func (f *fragment) add(end int) int {
 	return n
 }
 
+// spaces ends the piece at pos, where nws whitespace code points start, with the
+// regexes' last alternatives: \s+(?!\S) (a run followed by a non-space gives up
+// its last space to the next piece), \s+, or any one code point. It returns the
+// new position.
+func (f *fragment) spaces(pos, nws int) int {
+	switch {
+	case nws > 1 && f.at(pos+nws) != outOfRange:
+		pos += nws - 1
+	case nws > 0:
+		pos += nws
+	default:
+		pos++
+	}
+	f.add(pos)
+	return pos
+}
+
 func lower(r rune) rune {
 	if r >= 'A' && r <= 'Z' {
 		return r + 'a' - 'A'
@@ -218,17 +235,7 @@ func splitGPT2(cps []cp, lens []int) []int {
 			for f.space(pos + nws) {
 				nws++
 			}
-			switch {
-			case nws > 1 && f.at(pos+nws) != outOfRange: // \s+(?!\S)
-				pos += nws - 1
-				f.add(pos)
-			case nws > 0:
-				pos += nws
-				f.add(pos)
-			default:
-				pos++
-				f.add(pos)
-			}
+			pos = f.spaces(pos, nws)
 		}
 		out = f.out
 		start += l
@@ -297,20 +304,12 @@ func splitLlama3(cps []cp, lens []int, digits int) []int {
 				}
 				nws++
 			}
-			switch {
-			case lastNL > 0: // \s*[\r\n]+
+			if lastNL > 0 { // \s*[\r\n]+
 				pos = lastNL
 				f.add(pos)
-			case nws > 1 && f.at(pos+nws) != outOfRange: // \s+(?!\S)
-				pos += nws - 1
-				f.add(pos)
-			case nws > 0:
-				pos += nws
-				f.add(pos)
-			default:
-				pos++
-				f.add(pos)
+				continue
 			}
+			pos = f.spaces(pos, nws)
 		}
 		out = f.out
 		start += l
