@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
 
 	"github.com/gomlx/gomlx/backends"
+	"github.com/ifprobe/ifprobe/internal/limitread"
 	"github.com/ifprobe/ifprobe/pkg/chat"
 	"github.com/ifprobe/ifprobe/pkg/compute"
 	"github.com/ifprobe/ifprobe/pkg/gguf"
@@ -132,7 +132,7 @@ func openTemplate(path string) (*chat.Template, error) {
 		return chat.Open(path)
 	}
 	jinja := filepath.Join(path, TemplateFile)
-	f, err := os.Open(jinja)
+	src, err := limitread.File(jinja, maxTemplateBytes)
 	if errors.Is(err, os.ErrNotExist) {
 		t, err := chat.FromTokenizerConfig(filepath.Join(path, "tokenizer_config.json"))
 		if errors.Is(err, os.ErrNotExist) {
@@ -142,14 +142,6 @@ func openTemplate(path string) (*chat.Template, error) {
 	}
 	if err != nil {
 		return nil, err
-	}
-	defer f.Close()
-	src, err := io.ReadAll(io.LimitReader(f, maxTemplateBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", jinja, err)
-	}
-	if len(src) > maxTemplateBytes {
-		return nil, fmt.Errorf("%s: larger than %d bytes", jinja, maxTemplateBytes)
 	}
 	return chat.Parse(jinja, string(src))
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/gomlx/gomlx/backends"
+	"github.com/ifprobe/ifprobe/internal/limitread"
 	"github.com/ifprobe/ifprobe/pkg/safetensors"
 )
 
@@ -232,17 +232,9 @@ func generationStop(path string, vocab int) ([]int, error) {
 
 // readBounded reads a small JSON file, refusing one larger than maxHFConfigBytes.
 func readBounded(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	data, err := limitread.File(path, maxHFConfigBytes)
 	if err != nil {
 		return nil, fmt.Errorf("model: %w", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxHFConfigBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("model: %s: %w", path, err)
-	}
-	if len(data) > maxHFConfigBytes {
-		return nil, fmt.Errorf("model: %s: larger than %d bytes", path, maxHFConfigBytes)
 	}
 	return data, nil
 }
