@@ -50,15 +50,7 @@ func init() {
 			if pattern == 0 {
 				pattern = 6
 			}
-			gemmaCommon(c, pattern)
-			if len(hf.LayerTypes) > 0 {
-				if len(hf.LayerTypes) != c.NLayers {
-					return fmt.Errorf("model: gemma3 config.json layer_types has %d entries, want %d", len(hf.LayerTypes), c.NLayers)
-				}
-				for i, t := range hf.LayerTypes {
-					c.SlidingLayers[i] = t == "sliding_attention" && c.SlidingWindow > 0
-				}
-			}
+			gemmaCommon(c, pattern) // layer_types, when given, overrides the pattern (applyLayerTypes)
 			if rs := hf.RopeScaling; rs != nil {
 				if t := firstNonEmpty(rs.RopeType, rs.Type); t != "linear" {
 					return fmt.Errorf("model: gemma3 config.json rope_scaling type %q: unsupported", t)
