@@ -26,8 +26,12 @@ type BarsSpec struct {
 	YLabel        string
 	Categories    []string
 	Groups        []BarGroup
-	YMin, YMax    float64 // fixed Y range when YMax > YMin
-	HLines        []float64
+	// YMin, YMax is the preferred Y range when YMax > YMin; it is widened to
+	// take in every bar and error bar, so no value is cut off.
+	YMin, YMax float64
+	HLines     []float64
+	// Width, Height is the size of the plot region (default 6x4 in); the canvas
+	// grows by the legend, which is drawn outside the plot region.
 	Width, Height vg.Length
 }
 
@@ -46,26 +50,35 @@ func (s BarsSpec) validate() error {
 	return nil
 }
 
-// Bars draws a grouped bar chart with error bars.
+// Bars draws a grouped bar chart with error bars. The legend sits to the right
+// of the plot region (below it when the labels are very long).
 func Bars(s BarsSpec) (fig *Figure, err error) {
 	defer recoverTo(&err, s.Name)
+	c, err := barsComposite(s)
+	if err != nil {
+		return nil, err
+	}
+	return c.figure(s.Name), nil
+}
+
+func barsComposite(s BarsSpec) (*composite, error) {
 	if err := s.validate(); err != nil {
 		return nil, err
 	}
 	p := gplot.New()
-	p.Title.Text, p.Y.Label.Text = s.Title, s.YLabel
-	p.Legend.Top = true
+	p.Y.Label.Text = s.YLabel
+	p.Y.Label.TextStyle.Font.Size = 10
+	p.X.Tick.Label.Font.Size, p.Y.Tick.Label.Font.Size = 9, 9
 	p.Add(plotter.NewGrid())
 	n := len(s.Groups)
-	width := s.Width
-	if width == 0 {
-		width = 6 * vg.Inch
-	}
+	width := sizeOr(s.Width, 6*vg.Inch)
 	// Groups share 80% of each category's slot; bars never get wider than 40pt.
 	w := (width - vg.Inch) * 0.8 / vg.Length(len(s.Categories)*n)
 	if w > vg.Points(40) {
 		w = vg.Points(40)
 	}
+	vals := [][]float64{{0}, s.HLines} // bars rise from 0
+	var entries []legendEntry
 	for i, g := range s.Groups {
 		col := g.Color
 		if col == nil {
@@ -78,7 +91,10 @@ func Bars(s BarsSpec) (fig *Figure, err error) {
 		bars.Color, bars.LineStyle.Width = col, 0
 		bars.Offset = vg.Length(float64(i)-float64(n-1)/2) * w
 		p.Add(bars)
-		p.Legend.Add(g.Label, bars)
+		if g.Label != "" {
+			entries = append(entries, legendEntry{label: g.Label, thumbs: []gplot.Thumbnailer{bars}})
+		}
+		vals = append(vals, g.Values, g.Lo, g.Hi)
 		if g.Lo != nil {
 			eb, err := errorBars(g, bars.Offset)
 			if err != nil {
@@ -96,10 +112,8 @@ func Bars(s BarsSpec) (fig *Figure, err error) {
 	p.X.Min, p.X.Max = -0.6, float64(len(s.Categories))-0.4
 	p.X.Tick.Label.Rotation = 0.6
 	p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = draw.XRight, draw.YCenter
-	if s.YMax > s.YMin {
-		p.Y.Min, p.Y.Max = s.YMin, s.YMax
-	}
-	return newFigure(s.Name, s.Width, s.Height, func(c draw.Canvas) { p.Draw(c) }), nil
+	p.Y.Min, p.Y.Max = valueRange([2]float64{s.YMin, s.YMax}, vals...)
+	return newComposite(width, sizeOr(s.Height, 4*vg.Inch), s.Title, []*gplot.Plot{p}, entries, 1), nil
 }
 
 // offsetErrBars draws vertical error bars shifted horizontally by a canvas offset,

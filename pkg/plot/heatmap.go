@@ -207,16 +207,19 @@ func maxWidth(sty text.Style, labels []string) vg.Length {
 
 func drawHeatmap(c draw.Canvas, s *HeatmapSpec, rows, cols []int, cmap palette.ColorMap) {
 	pad := vg.Points(6)
-	title := textStyle(13, draw.XCenter, draw.YTop)
 	lab := textStyle(9, draw.XRight, draw.YCenter)
 	axis := textStyle(10, draw.XCenter, draw.YBottom)
 	colLab := textStyle(9, draw.XRight, draw.YCenter)
 	colLab.Rotation = math.Pi / 3
 
 	top := c.Max.Y - pad
-	if s.Title != "" {
-		c.FillText(title, vg.Point{X: (c.Min.X + c.Max.X) / 2, Y: top}, s.Title)
-		top -= title.Height(s.Title) + pad
+	title, lines := fitTitle(s.Title, c.Max.X-c.Min.X-2*pad)
+	for _, l := range lines {
+		c.FillText(title, vg.Point{X: (c.Min.X + c.Max.X) / 2, Y: top}, l)
+		top -= title.Height(l)
+	}
+	if len(lines) > 0 {
+		top -= pad
 	}
 	left := c.Min.X + pad + maxWidth(lab, s.RowLabels) + pad
 	if s.YLabel != "" {

@@ -28,10 +28,15 @@ type LinesSpec struct {
 	Name, Title    string
 	XLabel, YLabel string
 	Series         []Series
-	YMin, YMax     float64   // fixed Y range when YMax > YMin
-	HLines         []float64 // horizontal reference lines (e.g. chance = 0.5)
-	XTicks         []string  // optional nominal X tick labels at X = 0..len-1
-	Width, Height  vg.Length
+	// YMin, YMax is the preferred Y range when YMax > YMin. It is widened to
+	// take in every value drawn (lines, bands, reference lines): data are never
+	// cut off by the range.
+	YMin, YMax float64
+	HLines     []float64 // horizontal reference lines (e.g. chance = 0.5)
+	XTicks     []string  // optional nominal X tick labels at X = 0..len-1
+	// Width, Height is the size of the plot region (default 6x4 in); the canvas
+	// grows by the legend, which is drawn outside the plot region.
+	Width, Height vg.Length
 }
 
 func (s LinesSpec) validate() error {
@@ -49,54 +54,102 @@ func (s LinesSpec) validate() error {
 	return nil
 }
 
-// Lines draws lines with optional confidence bands and markers.
+// yValues lists every Y a line plot draws: lines, bands and reference lines.
+func (s LinesSpec) yValues() [][]float64 {
+	vals := [][]float64{s.HLines}
+	for _, se := range s.Series {
+		vals = append(vals, se.Y, se.Lo, se.Hi)
+	}
+	return vals
+}
+
+// Lines draws lines with optional confidence bands and markers. The legend sits
+// to the right of the plot region (below it when the labels are very long).
 func Lines(s LinesSpec) (fig *Figure, err error) {
 	defer recoverTo(&err, s.Name)
-	if err := s.validate(); err != nil {
-		return nil, err
-	}
-	p, err := linesPlot(s)
+	c, err := linesComposite(s)
 	if err != nil {
 		return nil, err
 	}
-	return newFigure(s.Name, s.Width, s.Height, func(c draw.Canvas) { p.Draw(c) }), nil
+	return c.figure(s.Name), nil
 }
 
-func linesPlot(s LinesSpec) (*gplot.Plot, error) {
+func linesComposite(s LinesSpec) (*composite, error) {
+	if err := s.validate(); err != nil {
+		return nil, err
+	}
+	lo, hi := valueRange([2]float64{s.YMin, s.YMax}, s.yValues()...)
+	title := s.Title
+	s.Title = ""
+	p, entries, err := linesPlot(s, lo, hi)
+	if err != nil {
+		return nil, err
+	}
+	w, h := sizeOr(s.Width, 6*vg.Inch), sizeOr(s.Height, 4*vg.Inch)
+	return newComposite(w, h, title, []*gplot.Plot{p}, entries, 1), nil
+}
+
+// bandAlpha is the opacity of confidence bands: translucent where a few overlap,
+// fainter when many share a plot so the lines stay legible.
+func bandAlpha(banded int) uint8 {
+	if banded <= 3 {
+		return 56
+	}
+	return 30
+}
+
+// linesPlot builds one axes block with Y range [lo, hi] and returns its legend
+// entries. s.Title, when set, is drawn as the block's own heading.
+func linesPlot(s LinesSpec, lo, hi float64) (*gplot.Plot, []legendEntry, error) {
 	p := gplot.New()
 	p.Title.Text, p.X.Label.Text, p.Y.Label.Text = s.Title, s.XLabel, s.YLabel
-	p.Legend.Top = true
+	p.Title.TextStyle.Font.Size = 10
+	p.X.Label.TextStyle.Font.Size, p.Y.Label.TextStyle.Font.Size = 10, 10
+	p.X.Tick.Label.Font.Size, p.Y.Tick.Label.Font.Size = 9, 9
 	p.Add(plotter.NewGrid())
+	banded := 0
+	for _, se := range s.Series {
+		if se.Lo != nil {
+			banded++
+		}
+	}
+	var entries []legendEntry
 	for _, se := range s.Series {
 		col := se.Color
 		if col == nil {
 			col = Color(se.Label)
 		}
+		var thumbs []gplot.Thumbnailer
 		if se.Lo != nil {
 			band, err := bandPolygon(se)
 			if err != nil {
-				return nil, fmt.Errorf("plot: %s: series %q band: %w", s.Name, se.Label, err)
+				return nil, nil, fmt.Errorf("plot: %s: series %q band: %w", s.Name, se.Label, err)
 			}
-			band.Color = withAlpha(col, 50)
+			band.Color = withAlpha(col, bandAlpha(banded))
 			band.LineStyle.Width = 0
 			p.Add(band)
+			key := *band
+			key.Color = withAlpha(col, 56) // the key shows the band at a visible strength
+			thumbs = append(thumbs, &key)
 		}
 		l, err := plotter.NewLine(finite(se.X, se.Y))
 		if err != nil {
-			return nil, fmt.Errorf("plot: %s: series %q: %w", s.Name, se.Label, err)
+			return nil, nil, fmt.Errorf("plot: %s: series %q: %w", s.Name, se.Label, err)
 		}
 		l.Color, l.Width = col, vg.Points(1.5)
 		if se.Dashed {
 			l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
 		}
 		p.Add(l)
-		p.Legend.Add(se.Label, l)
+		if se.Label != "" {
+			entries = append(entries, legendEntry{label: se.Label, thumbs: append(thumbs, l)})
+		}
 		if len(se.Markers) > 0 {
 			m, err := plotter.NewScatter(markerPoints(se))
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
-			m.GlyphStyle = draw.GlyphStyle{Color: col, Radius: vg.Points(3.5), Shape: draw.CircleGlyph{}}
+			m.GlyphStyle = draw.GlyphStyle{Color: col, Radius: vg.Points(3), Shape: draw.CircleGlyph{}}
 			p.Add(m)
 		}
 	}
@@ -105,13 +158,11 @@ func linesPlot(s LinesSpec) (*gplot.Plot, error) {
 		h.Color, h.Dashes = color.Gray{150}, []vg.Length{vg.Points(2), vg.Points(2)}
 		p.Add(h)
 	}
-	if s.YMax > s.YMin {
-		p.Y.Min, p.Y.Max = s.YMin, s.YMax
-	}
+	p.Y.Min, p.Y.Max = lo, hi
 	if len(s.XTicks) > 0 {
 		p.NominalX(s.XTicks...)
 	}
-	return p, nil
+	return p, entries, nil
 }
 
 // finite drops points whose X or Y is NaN or infinite (a missing value).
