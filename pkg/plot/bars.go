@@ -22,10 +22,10 @@ type BarGroup struct {
 // BarsSpec describes a grouped bar chart: categories along X, one bar per group
 // in each category.
 type BarsSpec struct {
-	Name, Title   string
-	YLabel        string
-	Categories    []string
-	Groups        []BarGroup
+	Name, Title string
+	YLabel      string
+	Categories  []string
+	Groups      []BarGroup
 	// YMin, YMax is the preferred Y range when YMax > YMin; it is widened to
 	// take in every bar and error bar, so no value is cut off.
 	YMin, YMax float64
