@@ -58,8 +58,24 @@ func parseByteToken(t string) (byte, bool) {
 // Decode implements Tokenizer. It removes nothing: a SentencePiece text
 // starts with the space its encoding prefixed (llama.cpp's detokenize and HF
 // drop it; use strings.TrimPrefix(s, " ") for that).
+//
+// A ByteFallbackBPE model (tokenizer.json) decodes as its decoder says (for
+// Gemma, '▁' becomes ' '; for Llama 2, the first space is stripped too), with
+// one difference: byte tokens that do not form UTF-8 give their raw bytes,
+// where HF tokenizers writes U+FFFD for each.
 func (m *Model) Decode(ids []int) string {
 	var b []byte
+	if m.hf != nil {
+		i := 0 // the index among tokens HF sees: ids outside the vocabulary are dropped
+		for _, id := range ids {
+			if id >= 0 && id < len(m.tokens) {
+				b = m.appendHF(b, id, i)
+				i++
+			}
+		}
+		n := m.hf.stripStart
+		return string(m.hf.stripLeading(b, &n))
+	}
 	for _, id := range ids {
 		b = m.appendPiece(b, id)
 	}
@@ -68,23 +84,56 @@ func (m *Model) Decode(ids []int) string {
 
 // TokenBytes returns the bytes id decodes to (a byte token is one byte of a
 // possibly multi-byte character).
-func (m *Model) TokenBytes(id int) []byte { return m.appendPiece(nil, id) }
+// For a ByteFallbackBPE model it is the text id has inside a sequence, not at
+// its start.
+func (m *Model) TokenBytes(id int) []byte {
+	if m.hf != nil {
+		if id < 0 || id >= len(m.tokens) {
+			return nil
+		}
+		return m.appendHF(nil, id, 1)
+	}
+	return m.appendPiece(nil, id)
+}
 
 // Decoder decodes a stream of ids (generation) into text, yielding only whole
 // UTF-8 characters: a character split across tokens (byte tokens, byte-level
 // pieces) is held back until it is complete. Concatenating every Add and the
 // final Flush gives Decode of all the ids.
 type Decoder struct {
-	m   *Model
-	buf []byte
+	m     *Model
+	buf   []byte
+	n     int // ids added since the start or the last Flush
+	strip int // leading characters still to strip (ByteFallbackBPE)
 }
 
 // NewDecoder returns a streaming decoder.
-func (m *Model) NewDecoder() *Decoder { return &Decoder{m: m} }
+func (m *Model) NewDecoder() *Decoder {
+	d := &Decoder{m: m}
+	d.reset()
+	return d
+}
+
+func (d *Decoder) reset() {
+	d.buf, d.n, d.strip = d.buf[:0], 0, 0
+	if d.m.hf != nil {
+		d.strip = d.m.hf.stripStart
+	}
+}
 
 // Add decodes one more id and returns the text that is now complete.
 func (d *Decoder) Add(id int) string {
-	d.buf = d.m.appendPiece(d.buf, id)
+	if hf := d.m.hf; hf != nil {
+		if id >= 0 && id < len(d.m.tokens) {
+			d.buf = d.m.appendHF(d.buf, id, d.n)
+			d.n++
+		}
+		if d.strip > 0 {
+			d.buf = append(d.buf[:0], hf.stripLeading(d.buf, &d.strip)...)
+		}
+	} else {
+		d.buf = d.m.appendPiece(d.buf, id)
+	}
 	n := completePrefix(d.buf)
 	out := string(d.buf[:n])
 	d.buf = append(d.buf[:0], d.buf[n:]...)
@@ -95,7 +144,7 @@ func (d *Decoder) Add(id int) string {
 // the stream, as its raw bytes) and resets the decoder.
 func (d *Decoder) Flush() string {
 	out := string(d.buf)
-	d.buf = d.buf[:0]
+	d.reset()
 	return out
 }
 

@@ -123,6 +123,13 @@ func (m *Model) Encode(text string, opts EncodeOptions) (ids []int, err error) {
 	if opts.AddSpecial && m.special.AddBOS {
 		out = append(out, m.special.BOS)
 	}
+	if m.hf != nil {
+		out = m.encodeHF(text, opts.SpecialAsText, out)
+		if opts.AddSpecial && m.special.AddEOS {
+			out = append(out, m.special.EOS)
+		}
+		return out, nil
+	}
 	prevSpecial := true // SentencePiece: a space prefix goes at the start and after special tokens
 	for _, p := range m.partition(text, opts.SpecialAsText) {
 		if p.id != NoToken {
@@ -190,7 +197,7 @@ const (
 
 func (m *Model) cachedMerge(w string, out []int) []int {
 	if len(w) > maxCachedWord {
-		return m.mergeRanks(w, out)
+		return m.merge(w, out)
 	}
 	m.cacheMu.Lock()
 	ids, ok := m.cache[w]
@@ -199,7 +206,7 @@ func (m *Model) cachedMerge(w string, out []int) []int {
 		return append(out, ids...)
 	}
 	n := len(out)
-	out = m.mergeRanks(w, out)
+	out = m.merge(w, out)
 	ids = append([]int(nil), out[n:]...)
 	m.cacheMu.Lock()
 	if m.cache == nil || len(m.cache) >= maxCacheEntries {
@@ -208,6 +215,14 @@ func (m *Model) cachedMerge(w string, out []int) []int {
 	m.cache[w] = ids
 	m.cacheMu.Unlock()
 	return out
+}
+
+// merge is the BPE of one pre-tokenized word.
+func (m *Model) merge(w string, out []int) []int {
+	if m.hf != nil {
+		return m.mergeByteFallback(w, out)
+	}
+	return m.mergeRanks(w, out)
 }
 
 // symbol is a node of the doubly linked list BPE merges work on.

@@ -99,9 +99,10 @@ func isMissing(f *gguf.File, key string) bool {
 }
 
 // Open loads the tokenizer of a model: a GGUF file, or a Hugging Face model
-// directory: its tokenizer.json (with tokenizer_config.json), else, or when
-// tokenizer.json describes a tokenizer not implemented here (Gemma's), its
-// SentencePiece tokenizer.model.
+// directory: its tokenizer.json (with tokenizer_config.json; byte-level BPE or
+// SentencePiece-style BPE with byte fallback, as Gemma's), else, or when
+// tokenizer.json describes a tokenizer not implemented here, its SentencePiece
+// tokenizer.model.
 func Open(path string) (*Model, error) {
 	st, err := os.Stat(path)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // maxHFJSONBytes bounds tokenizer.json (a 256k-token vocabulary is ~35 MB).
@@ -19,14 +20,17 @@ const (
 
 type hfJSON struct {
 	AddedTokens []struct {
-		ID      int    `json:"id"`
-		Content string `json:"content"`
-		Special bool   `json:"special"`
+		ID         int    `json:"id"`
+		Content    string `json:"content"`
+		Special    bool   `json:"special"`
+		Normalized bool   `json:"normalized"`
+		LStrip     bool   `json:"lstrip"`
+		RStrip     bool   `json:"rstrip"`
+		SingleWord bool   `json:"single_word"`
 	} `json:"added_tokens"`
-	PreTokenizer *hfPre `json:"pre_tokenizer"`
-	Normalizer   *struct {
-		Type string `json:"type"`
-	} `json:"normalizer"`
+	PreTokenizer  *hfPre    `json:"pre_tokenizer"`
+	Normalizer    *hfNorm   `json:"normalizer"`
+	Decoder       *hfDecode `json:"decoder"`
 	PostProcessor *struct {
 		Type   string `json:"type"`
 		Single []struct {
@@ -40,24 +44,34 @@ type hfJSON struct {
 		Dropout                 *float64          `json:"dropout"`
 		ContinuingSubwordPrefix *string           `json:"continuing_subword_prefix"`
 		EndOfWordSuffix         *string           `json:"end_of_word_suffix"`
-		Vocab                   map[string]int    `json:"vocab"`
+		VocabRaw                json.RawMessage   `json:"vocab"` // read after model.type is known (Unigram's is a list)
+		Vocab                   map[string]int    `json:"-"`
 		Merges                  []json.RawMessage `json:"merges"`
 		IgnoreMerges            bool              `json:"ignore_merges"`
+		ByteFallback            bool              `json:"byte_fallback"`
+		FuseUnk                 bool              `json:"fuse_unk"`
+		UnkToken                *string           `json:"unk_token"`
 	} `json:"model"`
 }
 
 type hfPre struct {
-	Type             string   `json:"type"`
-	Pretokenizers    []*hfPre `json:"pretokenizers"`
-	AddPrefixSpace   *bool    `json:"add_prefix_space"`
-	UseRegex         *bool    `json:"use_regex"`
-	IndividualDigits bool     `json:"individual_digits"`
-	Behavior         string   `json:"behavior"`
-	Invert           bool     `json:"invert"`
-	Pattern          *struct {
-		Regex  *string `json:"Regex"`
-		String *string `json:"String"`
-	} `json:"pattern"`
+	Type             string     `json:"type"`
+	Pretokenizers    []*hfPre   `json:"pretokenizers"`
+	AddPrefixSpace   *bool      `json:"add_prefix_space"`
+	UseRegex         *bool      `json:"use_regex"`
+	IndividualDigits bool       `json:"individual_digits"`
+	Behavior         string     `json:"behavior"`
+	Invert           bool       `json:"invert"`
+	Pattern          *hfPattern `json:"pattern"`
+	Replacement      string     `json:"replacement"`
+	PrependScheme    string     `json:"prepend_scheme"`
+	Split            *bool      `json:"split"`
+}
+
+// hfPattern is a Split/Replace pattern: a literal String or a Regex.
+type hfPattern struct {
+	Regex  *string `json:"Regex"`
+	String *string `json:"String"`
 }
 
 func (p *hfPre) is(typ string) bool { return p != nil && p.Type == typ }
@@ -99,8 +113,11 @@ func preName(p *hfPre) (name string, prefixSpace bool, err error) {
 	return "", false, fmt.Errorf("pre_tokenizer %s is not implemented (known: ByteLevel; Digits+ByteLevel; Split(Llama 3 or Qwen2 regex)+ByteLevel)", desc)
 }
 
-// FromHFJSON builds a byte-level BPE tokenizer from a Hugging Face
-// tokenizer.json. BOS/EOS and add_bos_token come from the tokenizer_config.json
+// FromHFJSON builds a tokenizer from a Hugging Face tokenizer.json: byte-level
+// BPE (a ByteLevel pre-tokenizer: GPT-2, Llama 3, Qwen2, SmolLM) or, otherwise,
+// SentencePiece-style BPE with byte fallback (Gemma, Llama 2, Mistral; Kind
+// ByteFallbackBPE), whose normalizer, pre-tokenizer and decoder it runs as HF
+// tokenizers does. BOS/EOS and add_bos_token come from the tokenizer_config.json
 // beside it when present, else from the post-processor.
 func FromHFJSON(path string) (*Model, error) {
 	v := &vocab{source: filepath.Base(path), kind: ByteLevelBPE, bos: NoToken, eos: NoToken, eot: NoToken, unk: NoToken, pad: NoToken, eom: NoToken}
@@ -122,6 +139,11 @@ func FromHFJSON(path string) (*Model, error) {
 	if j.Model.Type != "BPE" {
 		return nil, v.errorf(ErrUnsupported, "model.type %q (supported: BPE)", j.Model.Type)
 	}
+	if len(j.Model.VocabRaw) > 0 {
+		if err := json.Unmarshal(j.Model.VocabRaw, &j.Model.Vocab); err != nil {
+			return nil, v.errorf(ErrInvalid, "model.vocab: %v", err)
+		}
+	}
 	if j.Model.Dropout != nil && *j.Model.Dropout != 0 {
 		return nil, v.errorf(ErrUnsupported, "model.dropout %v (BPE dropout is random; only 0 or null)", *j.Model.Dropout)
 	}
@@ -129,6 +151,15 @@ func FromHFJSON(path string) (*Model, error) {
 		if val != nil && *val != "" {
 			return nil, v.errorf(ErrUnsupported, "model.%s %q", key, *val)
 		}
+	}
+	if err := hfVocab(v, &j); err != nil {
+		return nil, err
+	}
+	if !byteLevelFamily(&j) {
+		return fromHFByteFallback(v, &j, path)
+	}
+	for _, p := range v.mergePairs {
+		v.merges = append(v.merges, p[0]+" "+p[1])
 	}
 	var nfc bool
 	if j.Normalizer != nil {
@@ -141,6 +172,21 @@ func FromHFJSON(path string) (*Model, error) {
 	if v.pre, prefixSpace, err = preName(j.PreTokenizer); err != nil {
 		return nil, v.errorf(ErrUnsupported, "%v", err)
 	}
+	if err := readTokenizerConfig(filepath.Join(filepath.Dir(path), "tokenizer_config.json"), v, &j); err != nil {
+		return nil, err
+	}
+	m, err := newModel(v)
+	if err != nil {
+		return nil, err
+	}
+	m.addSpacePrefix = prefixSpace
+	m.nfc = nfc
+	return m, nil
+}
+
+// hfVocab fills v's tokens, types and merges from model.vocab, added_tokens
+// and model.merges.
+func hfVocab(v *vocab, j *hfJSON) error {
 	v.ignoreMerges = j.Model.IgnoreMerges
 	// Ids must be dense: a lying id cannot make us allocate more than the
 	// number of entries the file really holds.
@@ -148,13 +194,13 @@ func FromHFJSON(path string) (*Model, error) {
 	maxID := -1
 	for tok, id := range j.Model.Vocab {
 		if id < 0 || id >= n {
-			return nil, v.errorf(ErrInvalid, "model.vocab[%q] = %d is outside [0, %d)", tok, id, n)
+			return v.errorf(ErrInvalid, "model.vocab[%q] = %d is outside [0, %d)", tok, id, n)
 		}
 		maxID = max(maxID, id)
 	}
 	for i, a := range j.AddedTokens {
 		if a.ID < 0 || a.ID >= n {
-			return nil, v.errorf(ErrInvalid, "added_tokens[%d].id = %d is outside [0, %d)", i, a.ID, n)
+			return v.errorf(ErrInvalid, "added_tokens[%d].id = %d is outside [0, %d)", i, a.ID, n)
 		}
 		maxID = max(maxID, a.ID)
 	}
@@ -176,28 +222,24 @@ func FromHFJSON(path string) (*Model, error) {
 			v.types[id] = TypeUnused
 		}
 	}
+	v.mergePairs = make([][2]string, 0, len(j.Model.Merges))
 	for i, raw := range j.Model.Merges {
 		var s string
-		if err := json.Unmarshal(raw, &s); err == nil {
-			v.merges = append(v.merges, s)
+		if len(raw) > 0 && raw[0] == '"' && json.Unmarshal(raw, &s) == nil {
+			a, b, ok := strings.Cut(s, " ")
+			if !ok {
+				return v.errorf(ErrInvalid, "model.merges[%d] %q is not two space-separated pieces", i, s)
+			}
+			v.mergePairs = append(v.mergePairs, [2]string{a, b})
 			continue
 		}
 		var pair []string
 		if err := json.Unmarshal(raw, &pair); err != nil || len(pair) != 2 {
-			return nil, v.errorf(ErrInvalid, "model.merges[%d] is neither \"a b\" nor [\"a\", \"b\"]", i)
+			return v.errorf(ErrInvalid, "model.merges[%d] is neither \"a b\" nor [\"a\", \"b\"]", i)
 		}
-		v.merges = append(v.merges, pair[0]+" "+pair[1])
+		v.mergePairs = append(v.mergePairs, [2]string{pair[0], pair[1]})
 	}
-	if err := readTokenizerConfig(filepath.Join(filepath.Dir(path), "tokenizer_config.json"), v, &j); err != nil {
-		return nil, err
-	}
-	m, err := newModel(v)
-	if err != nil {
-		return nil, err
-	}
-	m.addSpacePrefix = prefixSpace
-	m.nfc = nfc
-	return m, nil
+	return nil
 }
 
 // readTokenizerConfig takes bos/eos and add_bos_token/add_eos_token from

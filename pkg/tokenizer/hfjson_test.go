@@ -78,9 +78,9 @@ func TestHFJSONHostile(t *testing.T) {
 	}
 }
 
-// TestOpenDirectory: Open takes tokenizer.json from a model directory, and
-// falls back to tokenizer.model when tokenizer.json is missing or of a kind
-// not implemented here (as Gemma's SentencePiece-BPE tokenizer.json).
+// TestOpenDirectory: Open takes tokenizer.json from a model directory (byte-level
+// or, as Gemma's, SentencePiece-style), and falls back to tokenizer.model when
+// tokenizer.json is missing or of a kind not implemented here.
 func TestOpenDirectory(t *testing.T) {
 	copyFile := func(src, dst string) {
 		b, err := os.ReadFile(src)
@@ -97,8 +97,12 @@ func TestOpenDirectory(t *testing.T) {
 		t.Fatalf("tokenizer.json: %v", err)
 	}
 	copyFile("testdata/sp/tokenizer.model", filepath.Join(dir, "tokenizer.model"))
-	gemmaLike := `{"normalizer": {"type": "Replace"}, "model": {"type": "BPE", "vocab": {"a": 0}}, "pre_tokenizer": null}`
-	if err := os.WriteFile(filepath.Join(dir, "tokenizer.json"), []byte(gemmaLike), 0o644); err != nil {
+	copyFile("testdata/hfspm/gemma3/tokenizer.json", filepath.Join(dir, "tokenizer.json"))
+	if m, err := Open(dir); err != nil || m.Kind() != ByteFallbackBPE {
+		t.Fatalf("Gemma-shaped tokenizer.json beside tokenizer.model: %v", err)
+	}
+	unigram := `{"model": {"type": "Unigram", "vocab": [["a", 0]]}}`
+	if err := os.WriteFile(filepath.Join(dir, "tokenizer.json"), []byte(unigram), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if m, err := Open(dir); err != nil || m.Kind() != SentencePieceBPE {

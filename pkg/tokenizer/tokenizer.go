@@ -70,6 +70,11 @@ const (
 	// SentencePieceBPE is SentencePiece BPE: '▁' for spaces, merges by
 	// score, byte fallback tokens <0xNN> (tokenizer.ggml.model "llama").
 	SentencePieceBPE Kind = "sentencepiece-bpe"
+	// ByteFallbackBPE is BPE over Unicode characters with merge ranks and
+	// <0xNN> byte fallback, behind a normalizer that writes spaces as '▁':
+	// how HF tokenizers runs the tokenizer.json of SentencePiece models
+	// (Gemma 2 and 3, Llama 2, Mistral).
+	ByteFallbackBPE Kind = "byte-fallback-bpe"
 )
 
 // TokenType is a vocabulary entry's type, as in GGUF tokenizer.ggml.token_type.
@@ -118,6 +123,7 @@ type Model struct {
 	cacheMu        sync.Mutex
 	cache          map[string][]int // byte-level word -> ids
 	byteTok        [256]int
+	hf             *hfPipeline // ByteFallbackBPE: tokenizer.json's normalizer, pre-tokenizer, added tokens, decoder
 }
 
 // Kind returns the algorithm.
@@ -167,7 +173,8 @@ type vocab struct {
 	tokens       []string
 	types        []TokenType
 	scores       []float32
-	merges       []string // "a b"
+	merges       []string    // "a b"
+	mergePairs   [][2]string // tokenizer.json's merges, as pairs
 	bos, eos     int
 	eot, unk     int
 	pad, eom     int
@@ -264,6 +271,13 @@ func newModel(v *vocab) (*Model, error) {
 			if id, ok := m.toID[fmt.Sprintf("<0x%02X>", b)]; ok {
 				m.byteTok[b] = id
 			} else if id, ok := m.toID[string(rune(b))]; ok && b < 0x80 {
+				m.byteTok[b] = id
+			}
+		}
+	case ByteFallbackBPE:
+		for b := 0; b < 256; b++ {
+			m.byteTok[b] = NoToken
+			if id, ok := m.toID[fmt.Sprintf("<0x%02X>", b)]; ok {
 				m.byteTok[b] = id
 			}
 		}
