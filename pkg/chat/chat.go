@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/ifprobe/ifprobe/internal/limitread"
 	"github.com/ifprobe/ifprobe/pkg/gguf"
 	"github.com/ifprobe/ifprobe/pkg/jinja"
 	"github.com/ifprobe/ifprobe/pkg/tokenizer"
@@ -91,15 +92,15 @@ func FromGGUF(f *gguf.File) (*Template, error) {
 	return Parse(filepath.Base(f.Path())+":tokenizer.chat_template", src)
 }
 
-// Open reads the chat template of a model: a GGUF file, or a Hugging Face
-// model directory (its tokenizer_config.json).
+// Open reads the chat template of a model: a GGUF file's
+// tokenizer.chat_template, or a Hugging Face model directory's (FromDir).
 func Open(path string) (*Template, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("chat: %w", err)
 	}
 	if st.IsDir() {
-		return FromTokenizerConfig(filepath.Join(path, "tokenizer_config.json"))
+		return FromDir(path)
 	}
 	f, err := gguf.Open(path)
 	if err != nil {
@@ -107,6 +108,33 @@ func Open(path string) (*Template, error) {
 	}
 	defer f.Close()
 	return FromGGUF(f)
+}
+
+// TemplateFile is the chat template file transformers 5 writes beside
+// tokenizer_config.json (which then has no chat_template).
+const TemplateFile = "chat_template.jinja"
+
+// maxTemplateBytes bounds chat_template.jinja; real templates are a few kB.
+const maxTemplateBytes = 1 << 20
+
+// FromDir reads the chat template of a Hugging Face model directory:
+// chat_template.jinja, else tokenizer_config.json's chat_template (as
+// transformers' from_pretrained looks). Neither gives an error wrapping
+// ErrNoTemplate.
+func FromDir(dir string) (*Template, error) {
+	jinjaPath := filepath.Join(dir, TemplateFile)
+	src, err := limitread.File(jinjaPath, maxTemplateBytes)
+	if errors.Is(err, os.ErrNotExist) {
+		t, err := FromTokenizerConfig(filepath.Join(dir, "tokenizer_config.json"))
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("%w: %s has neither %s nor tokenizer_config.json", ErrNoTemplate, dir, TemplateFile)
+		}
+		return t, err
+	}
+	if err != nil {
+		return nil, fmt.Errorf("chat: %w", err)
+	}
+	return Parse(jinjaPath, string(src))
 }
 
 // maxConfigBytes bounds tokenizer_config.json (real ones are well under 1 MB

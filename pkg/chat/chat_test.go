@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -264,5 +265,48 @@ func TestPromptSmolLM2(t *testing.T) {
 	}
 	if count != 2 { // default system turn + user turn
 		t.Fatalf("want 2 <|im_end|> ids in %v", ids)
+	}
+}
+
+// TestFromDir: a Hugging Face directory's chat_template.jinja wins over
+// tokenizer_config.json's chat_template (transformers 5 writes the former);
+// without it the latter is used; with neither the error wraps ErrNoTemplate.
+func TestFromDir(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	render := func() string {
+		t.Helper()
+		tmpl, err := Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := tmpl.Render(context.Background(), []Message{{Role: "user", Content: "hi"}}, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if _, err := FromDir(dir); !errors.Is(err, ErrNoTemplate) || !strings.Contains(err.Error(), TemplateFile) {
+		t.Errorf("empty directory: %v", err)
+	}
+	write("tokenizer_config.json", `{"chat_template": "config: {{ messages[0].content }}"}`)
+	if got := render(); got != "config: hi" {
+		t.Errorf("tokenizer_config.json only: %q", got)
+	}
+	write(TemplateFile, "jinja: {{ messages[0].content }}")
+	if got := render(); got != "jinja: hi" {
+		t.Errorf("with %s: %q", TemplateFile, got)
+	}
+	write(TemplateFile, "{% for %}")
+	if _, err := FromDir(dir); err == nil || !strings.Contains(err.Error(), filepath.Join(dir, TemplateFile)) {
+		t.Errorf("a broken %s must be an error naming it: %v", TemplateFile, err)
+	}
+	write(TemplateFile, strings.Repeat("x", maxTemplateBytes+1))
+	if _, err := FromDir(dir); err == nil || errors.Is(err, ErrNoTemplate) {
+		t.Errorf("an oversized %s must be an error: %v", TemplateFile, err)
 	}
 }

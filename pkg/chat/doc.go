@@ -18,8 +18,9 @@
 //
 // # Rules
 //
-//   - The template is the model's (GGUF tokenizer.chat_template or the
-//     chat_template of tokenizer_config.json); nothing here knows any model.
+//   - The template is the model's (GGUF tokenizer.chat_template; in a Hugging
+//     Face directory chat_template.jinja, else the chat_template of
+//     tokenizer_config.json: Open, FromDir); nothing here knows any model.
 //     A model without one gives ErrNoTemplate, never a made-up format.
 //   - Rendering equals transformers' apply_chat_template(..., tokenize=False):
 //     the same variables (messages, tools, documents=None,

@@ -4,12 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 
 	"github.com/gomlx/gomlx/backends"
-	"github.com/ifprobe/ifprobe/internal/limitread"
 	"github.com/ifprobe/ifprobe/pkg/chat"
 	"github.com/ifprobe/ifprobe/pkg/compute"
 	"github.com/ifprobe/ifprobe/pkg/gguf"
@@ -92,7 +89,7 @@ func (m *LM) loadHFDir(b backends.Backend) error {
 	if m.Tokenizer, err = tokenizer.Open(m.Path); err != nil {
 		return fmt.Errorf("%s: %w", m.Path, err)
 	}
-	if m.Template, err = openTemplate(m.Path); err != nil && !errors.Is(err, chat.ErrNoTemplate) {
+	if m.Template, err = chat.FromDir(m.Path); err != nil && !errors.Is(err, chat.ErrNoTemplate) {
 		return err
 	}
 	if m.Model, err = model.LoadHF(b, m.Path); err != nil {
@@ -106,44 +103,18 @@ func (m *LM) loadHFDir(b backends.Backend) error {
 
 // TemplateFile is the chat template file transformers 5.x writes beside
 // tokenizer_config.json (which then has no chat_template).
-const TemplateFile = "chat_template.jinja"
-
-// maxTemplateBytes bounds chat_template.jinja; real templates are a few kB.
-const maxTemplateBytes = 1 << 20
+const TemplateFile = chat.TemplateFile
 
 // OpenTemplate reads the chat template of a model: a GGUF file's
 // tokenizer.chat_template, or a Hugging Face directory's chat_template.jinja, else
-// its tokenizer_config.json's chat_template. A model without one gives an error
-// wrapping chat.ErrNoTemplate.
+// its tokenizer_config.json's chat_template (chat.Open). A model without one gives
+// an error wrapping chat.ErrNoTemplate.
 func OpenTemplate(path string) (*chat.Template, error) {
-	t, err := openTemplate(path)
+	t, err := chat.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("lm: %w", err)
 	}
 	return t, nil
-}
-
-func openTemplate(path string) (*chat.Template, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, err
-	}
-	if !st.IsDir() {
-		return chat.Open(path)
-	}
-	jinja := filepath.Join(path, TemplateFile)
-	src, err := limitread.File(jinja, maxTemplateBytes)
-	if errors.Is(err, os.ErrNotExist) {
-		t, err := chat.FromTokenizerConfig(filepath.Join(path, "tokenizer_config.json"))
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("%w: %s has neither %s nor tokenizer_config.json", chat.ErrNoTemplate, path, TemplateFile)
-		}
-		return t, err
-	}
-	if err != nil {
-		return nil, err
-	}
-	return chat.Parse(jinja, string(src))
 }
 
 // RenderChat renders msgs with the model's chat template and the assistant header
