@@ -198,27 +198,36 @@ func kindContrast(r *Result, onset map[string]func([]int) float64, members map[s
 	return iv
 }
 
-// Figures implements study.Result: AUROC by normalised depth per task, coloured by
-// kind, with onset markers.
+// Figures implements study.Result: AUROC by normalised depth per task with its
+// confidence band and onset marker, one panel per task kind (nine bands in one
+// plot overlap into an unreadable mass; three or four per panel stay legible).
 func (r *Result) Figures() ([]*plot.Figure, error) {
 	var series []plot.Series
+	var kinds []string
 	shade := map[string]int{}
+	level := 0.0
 	for _, tl := range r.Tasks {
 		s := plot.Series{Label: fmt.Sprintf("%s (%s)", tl.Task, tl.Kind), X: tl.Depth, Color: plot.KindShade(tl.Kind, shade[tl.Kind])}
 		shade[tl.Kind]++
 		for _, a := range tl.AUROC {
 			s.Y, s.Lo, s.Hi = append(s.Y, a.Estimate), append(s.Lo, a.Lo), append(s.Hi, a.Hi)
+			level = max(level, a.Level)
 		}
 		if tl.Onset >= 0 {
 			s.Markers = []float64{study.Depth(tl.Onset, r.NumLayers)}
 		}
-		s.Lo, s.Hi = nil, nil // nine bands overlap into mud; CIs are in the table
 		series = append(series, s)
+		kinds = append(kinds, tl.Kind)
 	}
-	fig, err := plot.Lines(plot.LinesSpec{Name: "layers_auroc_by_depth",
-		Title:  fmt.Sprintf("%s: probe AUROC by depth at %s (dots: onset >= %.2f)", r.Model, r.Config.Position, r.Config.Threshold),
-		XLabel: "normalised depth (layer+1)/L", YLabel: "AUROC (out-of-fold)", Series: series,
-		HLines: []float64{0.5, r.Config.Threshold}, YMin: 0.3, YMax: 1.02})
+	base := plot.LinesSpec{Name: "layers_auroc_by_depth", XLabel: "normalised depth (layer+1)/L", YLabel: "AUROC (out-of-fold)",
+		HLines: []float64{0.5, r.Config.Threshold}, YMin: 0.3, YMax: 1.02}
+	panels, err := plot.PanelsByKind(base, series, kinds)
+	if err != nil {
+		return nil, err
+	}
+	fig, err := plot.Panels(plot.PanelsSpec{Name: base.Name, Panels: panels,
+		Title: fmt.Sprintf("%s: probe AUROC by depth at %s; shaded: %s; dots: onset (AUROC >= %.2f)",
+			r.Model, r.Config.Position, ciCaption(level), r.Config.Threshold)})
 	if err != nil {
 		return nil, err
 	}
@@ -231,6 +240,15 @@ func (r *Result) Figures() ([]*plot.Figure, error) {
 		figs = append(figs, af)
 	}
 	return figs, nil
+}
+
+// ciCaption names the bands of a figure: the bootstrap level when the result
+// holds intervals, else that none were computed.
+func ciCaption(level float64) string {
+	if level <= 0 {
+		return "no CI computed"
+	}
+	return fmt.Sprintf("%.0f%% cluster-bootstrap CI", 100*level)
 }
 
 // Table implements study.Result.

@@ -136,8 +136,8 @@ func (r *Result) bestLayer(i int, score func(probe.TaskComparison) float64) int 
 	return best
 }
 
-// Figures implements study.Result: grouped bars at each task's best layer, and mean
-// AUROC of both probe kinds by depth.
+// Figures implements study.Result: grouped bars at each task's best layer, and
+// both probe kinds' AUROC by depth (see depthFigure).
 func (r *Result) Figures() ([]*plot.Figure, error) {
 	var cats []string
 	spec := plot.BarGroup{Label: "specialist (one task)", Color: plot.KindColor("structural")}
@@ -154,24 +154,57 @@ func (r *Result) Figures() ([]*plot.Figure, error) {
 	if err != nil {
 		return nil, err
 	}
-	var depth, ms, mg []float64
-	for _, lc := range r.ByLayer {
-		var s, g []float64
-		for _, tc := range lc.Tasks {
-			s, g = append(s, tc.Specialist.Estimate), append(g, tc.General.Estimate)
-		}
-		depth = append(depth, study.Depth(lc.Layer, r.NumLayers))
-		ms, mg = append(ms, study.Mean(s)), append(mg, study.Mean(g))
-	}
-	lines, err := plot.Lines(plot.LinesSpec{Name: "specialist_vs_general_by_depth",
-		Title:  fmt.Sprintf("%s: mean AUROC over tasks by depth (%s)", r.Model, r.Config.Position),
-		XLabel: "normalised depth (layer+1)/L", YLabel: "mean AUROC over tasks",
-		Series: []plot.Series{{Label: spec.Label, X: depth, Y: ms, Color: spec.Color}, {Label: gen.Label, X: depth, Y: mg, Color: gen.Color, Dashed: true}},
-		HLines: []float64{0.5}, YMin: 0.3, YMax: 1.02})
+	lines, err := r.depthFigure(spec, gen)
 	if err != nil {
 		return nil, err
 	}
 	return []*plot.Figure{bars, lines}, nil
+}
+
+// depthFigure draws specialist and general AUROC by depth as small multiples: a
+// first panel with the means over tasks, then one panel per task with both
+// probes' cluster-bootstrap bands. The result holds no interval for the mean
+// over tasks at each layer (it keeps no labels to resample), so the mean panel
+// has no band and says so; the bootstrapped mean difference at the best layers
+// is in the table and the verdict.
+func (r *Result) depthFigure(spec, gen plot.BarGroup) (*plot.Figure, error) {
+	depth := make([]float64, len(r.ByLayer))
+	mean := []plot.Series{{Label: spec.Label, X: depth, Color: spec.Color}, {Label: gen.Label, X: depth, Color: gen.Color, Dashed: true}}
+	per := make([][2]plot.Series, len(r.Tasks))
+	for i := range per {
+		per[i] = [2]plot.Series{mean[0], mean[1]}
+	}
+	level := 0.0
+	for li, lc := range r.ByLayer {
+		depth[li] = study.Depth(lc.Layer, r.NumLayers)
+		var s, g []float64
+		for i, tc := range lc.Tasks {
+			s, g = append(s, tc.Specialist.Estimate), append(g, tc.General.Estimate)
+			if i >= len(per) {
+				continue
+			}
+			for k, iv := range []stats.Interval{tc.Specialist, tc.General} {
+				p := &per[i][k]
+				p.Y, p.Lo, p.Hi = append(p.Y, iv.Estimate), append(p.Lo, iv.Lo), append(p.Hi, iv.Hi)
+				level = max(level, iv.Level)
+			}
+		}
+		mean[0].Y, mean[1].Y = append(mean[0].Y, study.Mean(s)), append(mean[1].Y, study.Mean(g))
+	}
+	base := plot.LinesSpec{XLabel: "normalised depth (layer+1)/L", YLabel: "AUROC (out-of-fold)", HLines: []float64{0.5}, YMin: 0.3, YMax: 1.02}
+	panels := []plot.LinesSpec{base}
+	panels[0].Title, panels[0].Series = "mean over tasks (no CI: see table)", mean
+	for i, t := range r.Tasks {
+		p := base
+		p.Title, p.Series = fmt.Sprintf("%s (%s)", t.Task, t.Kind), per[i][:]
+		panels = append(panels, p)
+	}
+	band := "no CI computed"
+	if level > 0 {
+		band = fmt.Sprintf("%.0f%% cluster-bootstrap CI per task", 100*level)
+	}
+	return plot.Panels(plot.PanelsSpec{Name: "specialist_vs_general_by_depth", Panels: panels,
+		Title: fmt.Sprintf("%s: specialist vs general probe AUROC by depth (%s); shaded: %s", r.Model, r.Config.Position, band)})
 }
 
 // Table implements study.Result.

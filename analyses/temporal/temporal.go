@@ -179,26 +179,39 @@ func taskCurve(g *study.Grid, t study.Task, r *Result, cfg Config) (TaskCurve, f
 	return tc, rise, mem, nil
 }
 
-// Figures implements study.Result: AUROC against generation position per task.
+// Figures implements study.Result: AUROC against generation position per task
+// with its confidence band, one panel per task kind so the bands stay legible.
 func (r *Result) Figures() ([]*plot.Figure, error) {
 	x := make([]float64, len(r.Positions))
 	for i := range x {
 		x[i] = float64(i)
 	}
 	var series []plot.Series
+	var kinds []string
 	shade := map[string]int{}
+	level := 0.0
 	for _, tc := range r.Tasks {
 		s := plot.Series{Label: fmt.Sprintf("%s (L%d)", tc.Task, tc.Layer), X: x, Color: plot.KindShade(tc.Kind, shade[tc.Kind])}
 		shade[tc.Kind]++
 		for _, a := range tc.AUROC {
-			s.Y = append(s.Y, a.Estimate)
+			s.Y, s.Lo, s.Hi = append(s.Y, a.Estimate), append(s.Lo, a.Lo), append(s.Hi, a.Hi)
+			level = max(level, a.Level)
 		}
 		series = append(series, s)
+		kinds = append(kinds, tc.Kind)
 	}
-	fig, err := plot.Lines(plot.LinesSpec{Name: "temporal_auroc_by_position",
-		Title:  fmt.Sprintf("%s: probe AUROC while the response is written", r.Model),
-		XLabel: "position (prompt end, then fraction of the response)", YLabel: "AUROC (out-of-fold)",
-		Series: series, XTicks: r.Positions, HLines: []float64{0.5}, YMin: 0, YMax: 1.02, Width: 700, Height: 380})
+	base := plot.LinesSpec{Name: "temporal_auroc_by_position", XLabel: "position (prompt end, then fraction of the response)",
+		YLabel: "AUROC (out-of-fold)", XTicks: r.Positions, HLines: []float64{0.5}, YMin: 0, YMax: 1.02}
+	panels, err := plot.PanelsByKind(base, series, kinds)
+	if err != nil {
+		return nil, err
+	}
+	band := "no CI computed"
+	if level > 0 {
+		band = fmt.Sprintf("%.0f%% cluster-bootstrap CI", 100*level)
+	}
+	fig, err := plot.Panels(plot.PanelsSpec{Name: base.Name, Panels: panels, PanelWidth: 260,
+		Title: fmt.Sprintf("%s: probe AUROC while the response is written; shaded: %s", r.Model, band)})
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 
 	gplot "gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 )
@@ -81,11 +82,11 @@ func linesComposite(s LinesSpec) (*composite, error) {
 	lo, hi := valueRange([2]float64{s.YMin, s.YMax}, s.yValues()...)
 	title := s.Title
 	s.Title = ""
-	p, entries, err := linesPlot(s, lo, hi)
+	w, h := sizeOr(s.Width, 6*vg.Inch), sizeOr(s.Height, 4*vg.Inch)
+	p, entries, err := linesPlot(s, lo, hi, w)
 	if err != nil {
 		return nil, err
 	}
-	w, h := sizeOr(s.Width, 6*vg.Inch), sizeOr(s.Height, 4*vg.Inch)
 	return newComposite(w, h, title, []*gplot.Plot{p}, entries, 1), nil
 }
 
@@ -99,8 +100,9 @@ func bandAlpha(banded int) uint8 {
 }
 
 // linesPlot builds one axes block with Y range [lo, hi] and returns its legend
-// entries. s.Title, when set, is drawn as the block's own heading.
-func linesPlot(s LinesSpec, lo, hi float64) (*gplot.Plot, []legendEntry, error) {
+// entries. s.Title, when set, is drawn as the block's own heading; width is the
+// block's width, used to decide whether nominal X tick labels must turn.
+func linesPlot(s LinesSpec, lo, hi float64, width vg.Length) (*gplot.Plot, []legendEntry, error) {
 	p := gplot.New()
 	p.Title.Text, p.X.Label.Text, p.Y.Label.Text = s.Title, s.XLabel, s.YLabel
 	p.Title.TextStyle.Font.Size = 10
@@ -161,6 +163,10 @@ func linesPlot(s LinesSpec, lo, hi float64) (*gplot.Plot, []legendEntry, error) 
 	p.Y.Min, p.Y.Max = lo, hi
 	if len(s.XTicks) > 0 {
 		p.NominalX(s.XTicks...)
+		if tickLabelsCrowd(p.X.Tick.Label, s.XTicks, width) {
+			p.X.Tick.Label.Rotation = 0.6
+			p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = draw.XRight, draw.YCenter
+		}
 	}
 	return p, entries, nil
 }
@@ -215,4 +221,21 @@ func markerPoints(se Series) plotter.XYs {
 		}
 	}
 	return pts
+}
+
+// tickLabelsCrowd reports whether nominal tick labels in sty, centred on n evenly
+// spaced ticks across a block of the given width, would come closer than 6pt to
+// a neighbour: then they are drawn turned instead. The data area is taken as
+// the block less 50pt of Y axis.
+func tickLabelsCrowd(sty text.Style, labels []string, width vg.Length) bool {
+	if len(labels) < 2 {
+		return false
+	}
+	spacing := (width - vg.Points(50)) / vg.Length(len(labels)-1)
+	for i := 0; i+1 < len(labels); i++ {
+		if (sty.Width(labels[i])+sty.Width(labels[i+1]))/2+vg.Points(6) > spacing {
+			return true
+		}
+	}
+	return false
 }

@@ -3,6 +3,7 @@ package plot
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	gplot "gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
@@ -21,8 +22,8 @@ type PanelsSpec struct {
 	// on the left column only. YMin/YMax and HLines act as in LinesSpec, the
 	// Y range being the union over panels.
 	Panels []LinesSpec
-	Cols   int // panels per row; default ceil(sqrt(len(Panels)))
-	// PanelWidth, PanelHeight is the size of one panel (default 3.2 x 2.4 in);
+	Cols   int // panels per row; default len(Panels) up to 4, else ceil(sqrt(len(Panels)))
+	// PanelWidth, PanelHeight is the size of one panel (default 230 x 200 pt);
 	// the canvas is the grid of panels plus title and legend.
 	PanelWidth, PanelHeight vg.Length
 }
@@ -58,10 +59,11 @@ func panelsComposite(s PanelsSpec) (*composite, error) {
 	n := len(s.Panels)
 	cols := s.Cols
 	if cols <= 0 {
-		cols = int(math.Ceil(math.Sqrt(float64(n))))
+		cols = defaultCols(n)
 	}
 	cols = min(cols, n)
 	rows := (n + cols - 1) / cols
+	pw, ph := sizeOr(s.PanelWidth, vg.Points(230)), sizeOr(s.PanelHeight, vg.Points(200))
 	want := [2]float64{math.Inf(1), math.Inf(-1)}
 	var vals [][]float64
 	for _, p := range s.Panels {
@@ -74,20 +76,21 @@ func panelsComposite(s PanelsSpec) (*composite, error) {
 	var plots []*gplot.Plot
 	var entries []legendEntry
 	for i, ps := range s.Panels {
-		if i+cols < n { // a panel below shows the X label
-			ps.XLabel = ""
+		// Axis labels show once per column and row; the others become blank so
+		// that every panel reserves the same room and the data areas line up.
+		if i+cols < n && ps.XLabel != "" {
+			ps.XLabel = " "
 		}
-		if i%cols != 0 {
-			ps.YLabel = ""
+		if i%cols != 0 && ps.YLabel != "" {
+			ps.YLabel = " "
 		}
-		p, es, err := linesPlot(ps, lo, hi)
+		p, es, err := linesPlot(ps, lo, hi, pw)
 		if err != nil {
 			return nil, err
 		}
 		plots = append(plots, p)
 		entries = append(entries, es...)
 	}
-	pw, ph := sizeOr(s.PanelWidth, vg.Points(230)), sizeOr(s.PanelHeight, vg.Points(173))
 	w := pw*vg.Length(cols) + vg.Points(panelGap)*vg.Length(cols-1) + vg.Points(framePad+rightPad)
 	h := ph*vg.Length(rows) + vg.Points(panelGap)*vg.Length(rows-1) + vg.Points(2*framePad)
 	return newComposite(w, h, s.Title, plots, entries, cols), nil
@@ -150,3 +153,47 @@ func sizeOr(v, def vg.Length) vg.Length {
 
 // nopCanvas measures without drawing.
 type nopCanvas = recorder.Canvas
+
+// defaultCols puts up to four panels in one row and lays more out near square.
+func defaultCols(n int) int {
+	if n <= 4 {
+		return n
+	}
+	return int(math.Ceil(math.Sqrt(float64(n))))
+}
+
+// kindOrder ranks the task kinds that have fixed colours; other kinds follow.
+var kindOrder = map[string]int{"structural": 0, "lexical": 1, "semantic": 2, "control": 3}
+
+// PanelsByKind splits series into one panel per task kind (kinds[i] is the kind
+// of series[i]), ordered structural, lexical, semantic, control, then other kinds
+// in order of first appearance. Each panel copies base (labels, Y range,
+// reference lines, X ticks), takes the kind as its Title and holds that kind's
+// series in their given order.
+func PanelsByKind(base LinesSpec, series []Series, kinds []string) ([]LinesSpec, error) {
+	if len(kinds) != len(series) {
+		return nil, fmt.Errorf("plot: %s: PanelsByKind: %d kinds for %d series", base.Name, len(kinds), len(series))
+	}
+	var order []string
+	by := map[string][]Series{}
+	for i, k := range kinds {
+		if _, ok := by[k]; !ok {
+			order = append(order, k)
+		}
+		by[k] = append(by[k], series[i])
+	}
+	rank := func(k string) int {
+		if r, ok := kindOrder[k]; ok {
+			return r
+		}
+		return len(kindOrder)
+	}
+	slices.SortStableFunc(order, func(a, b string) int { return rank(a) - rank(b) })
+	out := make([]LinesSpec, len(order))
+	for i, k := range order {
+		p := base
+		p.Title, p.Series = k, by[k]
+		out[i] = p
+	}
+	return out, nil
+}
