@@ -42,9 +42,10 @@ type frame struct {
 	TitleStyle    text.Style
 	TitleTop      vg.Length // baseline region top of the first title line
 	Panels        []vg.Rectangle
-	Legend        vg.Rectangle // zero when there is no legend
-	LegendBelow   bool         // legend under the panels rather than to their right
-	LegendRows    []vg.Rectangle
+	Legend        vg.Rectangle   // zero when there is no legend
+	LegendBelow   bool           // legend under the panels rather than to their right
+	LegendRows    []vg.Rectangle // one per entry: key and text
+	LegendLines   [][]string     // each entry's label, wrapped when wider than the canvas
 	legendStyle   text.Style
 }
 
@@ -56,22 +57,46 @@ type frame struct {
 func layoutFrame(w, h vg.Length, title string, entries []legendEntry, n, cols int) frame {
 	f := frame{legendStyle: textStyle(legendSize, draw.XLeft, draw.YCenter)}
 	pad := vg.Points(framePad)
-	rowH := f.legendStyle.Height("Mg") * 1.3
+	lineH := f.legendStyle.Height("Mg")
+	rowH := lineH * 1.3
+	keyW := vg.Points(legendKey + legendGap)
+	colGap := vg.Points(3 * legendGap)
 	entryW := vg.Length(0)
 	for _, e := range entries {
-		entryW = max(entryW, vg.Points(legendKey+legendGap)+f.legendStyle.Width(e.label))
+		entryW = max(entryW, keyW+f.legendStyle.Width(e.label))
 	}
 	f.Width, f.Height = w, h
-	var legW, legH vg.Length
+	var legH vg.Length
+	var rowHeights []vg.Length // below: height of each legend row
+	ncol := 1
 	if len(entries) > 0 {
-		legW = entryW + 2*pad
-		if legW <= w*legendMaxShare {
+		if legW := entryW + 2*pad; legW <= w*legendMaxShare {
 			f.Width += legW
+			for _, e := range entries {
+				f.LegendLines = append(f.LegendLines, []string{e.label})
+			}
 		} else {
+			// Below, in as many columns as fit; a label wider than the canvas wraps.
 			f.LegendBelow = true
-			ncol := max(1, int((w-2*pad)/(entryW+vg.Points(legendGap*3))))
-			nrow := (len(entries) + ncol - 1) / ncol
-			legH = vg.Length(nrow)*rowH + 2*pad
+			avail := w - 2*pad
+			entryW = min(entryW, avail)
+			ncol = max(1, int((avail+colGap)/(entryW+colGap)))
+			for i, e := range entries {
+				lines := []string{e.label}
+				if keyW+f.legendStyle.Width(e.label) > avail {
+					lines = wrapWords(f.legendStyle, e.label, avail-keyW)
+				}
+				f.LegendLines = append(f.LegendLines, lines)
+				rh := rowH + vg.Length(len(lines)-1)*lineH
+				if i%ncol == 0 {
+					rowHeights = append(rowHeights, rh)
+				}
+				rowHeights[len(rowHeights)-1] = max(rowHeights[len(rowHeights)-1], rh)
+			}
+			for _, rh := range rowHeights {
+				legH += rh
+			}
+			legH += 2 * pad
 			f.Height += legH
 		}
 	}
@@ -90,13 +115,15 @@ func layoutFrame(w, h vg.Length, title string, entries []legendEntry, n, cols in
 		return f
 	}
 	if f.LegendBelow {
-		f.Legend = vg.Rectangle{Min: vg.Point{X: pad, Y: pad}, Max: vg.Point{X: f.Width - pad, Y: pad + legH - pad}}
-		ncol := max(1, int((w-2*pad)/(entryW+vg.Points(legendGap*3))))
+		f.Legend = vg.Rectangle{Min: vg.Point{X: pad, Y: pad}, Max: vg.Point{X: f.Width - pad, Y: legH - pad}}
+		y := f.Legend.Max.Y
 		for i := range entries {
 			c, r := i%ncol, i/ncol
-			x := f.Legend.Min.X + vg.Length(c)*(entryW+vg.Points(legendGap*3))
-			y := f.Legend.Max.Y - vg.Length(r+1)*rowH
-			f.LegendRows = append(f.LegendRows, vg.Rectangle{Min: vg.Point{X: x, Y: y}, Max: vg.Point{X: x + entryW, Y: y + rowH}})
+			if c == 0 && r > 0 {
+				y -= rowHeights[r-1]
+			}
+			x := f.Legend.Min.X + vg.Length(c)*(entryW+colGap)
+			f.LegendRows = append(f.LegendRows, vg.Rectangle{Min: vg.Point{X: x, Y: y - rowHeights[r]}, Max: vg.Point{X: x + entryW, Y: y}})
 		}
 		return f
 	}
@@ -175,16 +202,19 @@ func drawFrame(c draw.Canvas, f frame, plots []*gplot.Plot, entries []legendEntr
 	for i, p := range plots {
 		p.Draw(at(f.Panels[i]))
 	}
+	lineH := f.legendStyle.Height("Mg")
 	for i, e := range entries {
 		r := f.LegendRows[i].Add(c.Min)
-		mid := (r.Min.Y + r.Max.Y) / 2
-		kh := min(r.Size().Y*0.7, vg.Points(8))
+		mid := r.Max.Y - lineH*1.3/2 // the key sits level with the first line
+		kh := min(lineH*0.9, vg.Points(8))
 		key := draw.Canvas{Canvas: c.Canvas, Rectangle: vg.Rectangle{
 			Min: vg.Point{X: r.Min.X, Y: mid - kh/2}, Max: vg.Point{X: r.Min.X + vg.Points(legendKey), Y: mid + kh/2}}}
 		for _, t := range e.thumbs {
 			t.Thumbnail(&key)
 		}
-		c.FillText(f.legendStyle, vg.Point{X: r.Min.X + vg.Points(legendKey+legendGap), Y: mid}, e.label)
+		for k, l := range f.LegendLines[i] {
+			c.FillText(f.legendStyle, vg.Point{X: r.Min.X + vg.Points(legendKey+legendGap), Y: mid - vg.Length(k)*lineH}, l)
+		}
 	}
 }
 

@@ -122,20 +122,32 @@ func newComposite(w, h vg.Length, title string, plots []*gplot.Plot, entries []l
 }
 
 // overhang is how far p's right-most X tick label would reach past the right
-// edge of panel: gonum/plot centres tick labels on their ticks and does not
-// always make room for the last one.
+// edge of panel (0 when it does not).
 func overhang(p *gplot.Plot, panel vg.Rectangle) vg.Length {
+	return max(0, tickLabelRight(p, panel)-panel.Max.X)
+}
+
+// tickLabelRight is the right end of p's right-most X tick label when p is drawn
+// in panel. gonum/plot centres tick labels on their ticks and makes just enough
+// room for the last one, with no margin, so a canvas edge right there cuts its
+// glyphs (rightPad keeps that margin).
+func tickLabelRight(p *gplot.Plot, panel vg.Rectangle) vg.Length {
 	da := dataArea(p, panel)
-	var over vg.Length
+	right := da.Max.X
 	for _, t := range p.X.Tick.Marker.Ticks(p.X.Min, p.X.Max) {
 		if t.Label == "" || t.Value < p.X.Min || t.Value > p.X.Max {
 			continue
 		}
 		x := da.Min.X + vg.Length(p.X.Norm(t.Value))*da.Size().X
-		right := x + p.X.Tick.Label.Width(t.Label)/2
-		over = max(over, right-panel.Max.X)
+		w := p.X.Tick.Label.Width(t.Label)
+		switch {
+		case p.X.Tick.Label.Rotation != 0: // turned labels end at their tick
+			right = max(right, x)
+		default:
+			right = max(right, x+w/2)
+		}
 	}
-	return over
+	return right
 }
 
 func (c *composite) figure(name string) *Figure {
