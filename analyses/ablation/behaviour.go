@@ -133,16 +133,24 @@ func (r *Result) Figures() ([]*plot.Figure, error) {
 	}
 	var figs []*plot.Figure
 	for _, e := range r.Erasers {
-		v := make([][]float64, len(e.Cells))
+		v, lo, hi := make([][]float64, len(e.Cells)), make([][]float64, len(e.Cells)), make([][]float64, len(e.Cells))
+		level := 0.0
 		for a, row := range e.Cells {
 			for _, c := range row {
-				v[a] = append(v[a], c.Dependency.Estimate)
+				v[a], lo[a], hi[a] = append(v[a], c.Dependency.Estimate), append(lo[a], c.Dependency.Lo), append(hi[a], c.Dependency.Hi)
+				level = max(level, c.Dependency.Level)
 			}
 		}
+		ci := "no CI computed"
+		if level > 0 {
+			ci = fmt.Sprintf("%.0f%% bootstrap CI", 100*level)
+		} else {
+			lo, hi = nil, nil
+		}
 		f, err := plot.Heatmap(plot.HeatmapSpec{Name: "ablation_dependency_" + e.Kind,
-			Title:  fmt.Sprintf("%s: %s erasure of row task → AUROC drop of column task vs random", r.Model, e.Kind),
+			Title:  fmt.Sprintf("%s: %s erasure of row task → AUROC drop of column task vs random; brackets: %s", r.Model, e.Kind, ci),
 			XLabel: "target task (probe re-trained on erased states)", YLabel: "erased task",
-			RowLabels: names, ColLabels: names, Values: v, Annotate: true, Diverging: true, Center: 0, Min: -0.5, Max: 0.5})
+			RowLabels: names, ColLabels: names, Values: v, Lo: lo, Hi: hi, Annotate: true, Diverging: true, Center: 0, Min: -0.5, Max: 0.5})
 		if err != nil {
 			return nil, err
 		}
@@ -175,7 +183,7 @@ func (r *Result) behaviourFigure() (*plot.Figure, error) {
 		er.Values = append(er.Values, c.Erased)
 	}
 	return plot.Bars(plot.BarsSpec{Name: "ablation_behaviour",
-		Title:  fmt.Sprintf("%s: target pass rate when the source's subspace is erased (largest effects)", r.Model),
+		Title:  fmt.Sprintf("%s: target pass rate when the source's subspace is erased (largest effects; effect CIs in the table)", r.Model),
 		YLabel: "pass rate", Categories: cats, Groups: []plot.BarGroup{base, rnd, er}, YMin: 0, YMax: 1.1, Width: 760, Height: 400})
 }
 

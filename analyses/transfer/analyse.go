@@ -182,8 +182,26 @@ func nextPermutation(s []string) bool {
 	return true
 }
 
+// bounds splits a matrix of intervals into its lower and upper bounds for a
+// figure, and names them ("95% cluster-bootstrap CI").
+func bounds(m [][]stats.Interval) (lo, hi [][]float64, name string) {
+	level := 0.0
+	lo, hi = make([][]float64, len(m)), make([][]float64, len(m))
+	for i, row := range m {
+		for _, v := range row {
+			lo[i], hi[i] = append(lo[i], v.Lo), append(hi[i], v.Hi)
+			level = max(level, v.Level)
+		}
+	}
+	if level <= 0 {
+		return nil, nil, "no CI computed"
+	}
+	return lo, hi, fmt.Sprintf("%.0f%% cluster-bootstrap CI", 100*level)
+}
+
 // Figures implements study.Result: the clustered transfer heatmap with its
-// dendrogram, and the best-layer matrix.
+// dendrogram, and the best-layer matrix; each cell shows its interval when the
+// cells are large enough to hold it (the table has them all).
 func (r *Result) Figures() ([]*plot.Figure, error) {
 	names := make([]string, len(r.Tasks))
 	for i, t := range r.Tasks {
@@ -197,17 +215,19 @@ func (r *Result) Figures() ([]*plot.Figure, error) {
 			tree.Heights = append(tree.Heights, m.Height)
 		}
 	}
+	lo, hi, ci := bounds(r.Fixed.AUROC)
 	fixed, err := plot.Heatmap(plot.HeatmapSpec{Name: "transfer_heatmap",
-		Title:  fmt.Sprintf("%s: transfer AUROC, train (rows) → test (columns), layer %d, %s", r.Model, r.Config.Layer, r.Config.Position),
+		Title:  fmt.Sprintf("%s: transfer AUROC, train (rows) → test (columns), layer %d, %s; brackets: %s", r.Model, r.Config.Layer, r.Config.Position, ci),
 		XLabel: "test task", YLabel: "train task", RowLabels: names, ColLabels: names,
-		Values: estimates(r.Fixed.AUROC), Annotate: true, Diverging: true, Center: 0.5, Min: 0, Max: 1, Tree: tree})
+		Values: estimates(r.Fixed.AUROC), Lo: lo, Hi: hi, Annotate: true, Diverging: true, Center: 0.5, Min: 0, Max: 1, Tree: tree})
 	if err != nil {
 		return nil, err
 	}
+	lo, hi, ci = bounds(r.BestLayer.AUROC)
 	best, err := plot.Heatmap(plot.HeatmapSpec{Name: "transfer_heatmap_best_layer",
-		Title:  fmt.Sprintf("%s: transfer AUROC, each row at its train task's best layer (%s)", r.Model, r.Config.Position),
+		Title:  fmt.Sprintf("%s: transfer AUROC, each row at its train task's best layer (%s); brackets: %s", r.Model, r.Config.Position, ci),
 		XLabel: "test task", YLabel: "train task", RowLabels: names, ColLabels: names,
-		Values: estimates(r.BestLayer.AUROC), Annotate: true, Diverging: true, Center: 0.5, Min: 0, Max: 1})
+		Values: estimates(r.BestLayer.AUROC), Lo: lo, Hi: hi, Annotate: true, Diverging: true, Center: 0.5, Min: 0, Max: 1})
 	if err != nil {
 		return nil, err
 	}

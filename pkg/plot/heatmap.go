@@ -69,6 +69,10 @@ type HeatmapSpec struct {
 	Center         float64
 	Annotate       bool   // print each value in its cell
 	Format         string // value format for annotations and the colour bar, default "%.2f"
+	// Lo, Hi, when set (same shape as Values), are each cell's confidence
+	// interval, printed as "[lo, hi]" under the annotated value. Where the cells
+	// are too small to hold it, a note under the title says so instead.
+	Lo, Hi [][]float64
 	// Tree, when set, orders rows and columns by its leaves (square matrices only)
 	// and draws the dendrogram above the columns.
 	Tree          *Tree
@@ -83,6 +87,25 @@ func (s *HeatmapSpec) validate() error {
 	for i, row := range s.Values {
 		if len(row) != len(s.ColLabels) || len(row) == 0 {
 			return fmt.Errorf("plot: %s: HeatmapSpec.Values[%d] has %d columns, ColLabels %d", s.Name, i, len(row), len(s.ColLabels))
+		}
+	}
+	if (s.Lo == nil) != (s.Hi == nil) {
+		return fmt.Errorf("plot: %s: HeatmapSpec.Lo and Hi must both be set or both nil", s.Name)
+	}
+	for _, m := range []struct {
+		name string
+		v    [][]float64
+	}{{"Lo", s.Lo}, {"Hi", s.Hi}} {
+		if m.v == nil {
+			continue
+		}
+		if len(m.v) != r {
+			return fmt.Errorf("plot: %s: HeatmapSpec.%s has %d rows, Values %d", s.Name, m.name, len(m.v), r)
+		}
+		for i, row := range m.v {
+			if len(row) != len(s.Values[i]) {
+				return fmt.Errorf("plot: %s: HeatmapSpec.%s[%d] has %d columns, Values %d", s.Name, m.name, i, len(row), len(s.Values[i]))
+			}
 		}
 	}
 	if s.Tree != nil {
@@ -205,6 +228,88 @@ func maxWidth(sty text.Style, labels []string) vg.Length {
 	return m
 }
 
+// heatGeom is where a heatmap's parts go on its canvas.
+type heatGeom struct {
+	title                    text.Style
+	titleLines               []string
+	note                     bool      // a "see the table" line under the title
+	left, right, bottom, top vg.Length // the cell grid
+	dendro                   [2]vg.Length
+	cw, ch                   vg.Length // one cell
+}
+
+// heatNote is printed under the title when the intervals do not fit the cells.
+const heatNote = "intervals do not fit the cells: see the table"
+
+func heatLayout(c draw.Canvas, s *HeatmapSpec, note bool) heatGeom {
+	pad := vg.Points(6)
+	lab := textStyle(9, draw.XRight, draw.YCenter)
+	axis := textStyle(10, draw.XCenter, draw.YBottom)
+	colLab := textStyle(9, draw.XRight, draw.YCenter)
+	colLab.Rotation = math.Pi / 3
+	g := heatGeom{note: note}
+	g.top = c.Max.Y - pad
+	g.title, g.titleLines = fitTitle(s.Title, c.Max.X-c.Min.X-2*pad)
+	for _, l := range g.titleLines {
+		g.top -= g.title.Height(l)
+	}
+	if note {
+		g.top -= textStyle(8, draw.XCenter, draw.YTop).Height(heatNote)
+	}
+	if len(g.titleLines) > 0 || note {
+		g.top -= pad
+	}
+	g.left = c.Min.X + pad + maxWidth(lab, s.RowLabels) + pad
+	if s.YLabel != "" {
+		g.left += axis.Height(s.YLabel) + pad
+	}
+	barLab := textStyle(8, draw.XLeft, draw.YCenter)
+	g.right = c.Max.X - pad - vg.Points(14) - pad - vg.Points(3) -
+		maxWidth(barLab, []string{fmt.Sprintf(s.Format, s.Min), fmt.Sprintf(s.Format, s.Max), fmt.Sprintf(s.Format, (s.Min+s.Max)/2)}) - pad
+	g.bottom = c.Min.Y + pad + maxWidth(colLab, s.ColLabels)*vg.Length(math.Sin(math.Pi/3)) + pad
+	if s.XLabel != "" {
+		g.bottom += axis.Height(s.XLabel) + pad
+	}
+	if s.Tree != nil {
+		dendroH := (g.top - g.bottom) * 0.18
+		g.dendro = [2]vg.Length{g.top - dendroH, g.top}
+		g.top -= dendroH + pad
+	}
+	g.cw, g.ch = (g.right-g.left)/vg.Length(len(s.ColLabels)), (g.top-g.bottom)/vg.Length(len(s.Values))
+	return g
+}
+
+// annStyles are the value and interval text styles for cells of height ch.
+func annStyles(ch vg.Length) (val, ci text.Style) {
+	val = textStyle(vg.Length(math.Min(9, float64(ch)*0.45)), draw.XCenter, draw.YCenter)
+	ci = textStyle(vg.Length(math.Min(7, float64(ch)*0.3)), draw.XCenter, draw.YCenter)
+	return val, ci
+}
+
+// ciText formats a cell's interval, or "" when it has none.
+func ciText(s *HeatmapSpec, r, k int) string {
+	if s.Lo == nil || !isFinite(s.Lo[r][k]) || !isFinite(s.Hi[r][k]) {
+		return ""
+	}
+	return "[" + fmt.Sprintf(s.Format, s.Lo[r][k]) + ", " + fmt.Sprintf(s.Format, s.Hi[r][k]) + "]"
+}
+
+// cisFit reports whether every cell's interval text fits under its value.
+func cisFit(s *HeatmapSpec, g heatGeom) bool {
+	val, ci := annStyles(g.ch)
+	if val.Height("0")+ci.Height("0")+vg.Points(2) > g.ch*0.9 || ci.Font.Size < 5 {
+		return false
+	}
+	for r := range s.Values {
+		for k := range s.Values[r] {
+			if ci.Width(ciText(s, r, k)) > g.cw*0.92 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 func drawHeatmap(c draw.Canvas, s *HeatmapSpec, rows, cols []int, cmap palette.ColorMap) {
 	pad := vg.Points(6)
 	lab := textStyle(9, draw.XRight, draw.YCenter)
@@ -212,33 +317,24 @@ func drawHeatmap(c draw.Canvas, s *HeatmapSpec, rows, cols []int, cmap palette.C
 	colLab := textStyle(9, draw.XRight, draw.YCenter)
 	colLab.Rotation = math.Pi / 3
 
-	top := c.Max.Y - pad
-	title, lines := fitTitle(s.Title, c.Max.X-c.Min.X-2*pad)
-	for _, l := range lines {
-		c.FillText(title, vg.Point{X: (c.Min.X + c.Max.X) / 2, Y: top}, l)
-		top -= title.Height(l)
+	g := heatLayout(c, s, false)
+	showCI := s.Annotate && s.Lo != nil
+	if showCI && !cisFit(s, g) {
+		g, showCI = heatLayout(c, s, true), false
 	}
-	if len(lines) > 0 {
-		top -= pad
+	y := c.Max.Y - pad
+	for _, l := range g.titleLines {
+		c.FillText(g.title, vg.Point{X: (c.Min.X + c.Max.X) / 2, Y: y}, l)
+		y -= g.title.Height(l)
 	}
-	left := c.Min.X + pad + maxWidth(lab, s.RowLabels) + pad
-	if s.YLabel != "" {
-		left += axis.Height(s.YLabel) + pad
+	if g.note {
+		c.FillText(textStyle(8, draw.XCenter, draw.YTop), vg.Point{X: (c.Min.X + c.Max.X) / 2, Y: y}, heatNote)
 	}
-	barW := vg.Points(14)
-	right := c.Max.X - pad - barW - pad - textStyle(8, draw.XLeft, draw.YCenter).Width(fmt.Sprintf(s.Format, -s.Max)) - pad
-	bottom := c.Min.Y + pad + maxWidth(colLab, s.ColLabels)*vg.Length(math.Sin(math.Pi/3)) + pad
-	if s.XLabel != "" {
-		bottom += axis.Height(s.XLabel) + pad
-	}
+	left, right, bottom, top, cw, ch := g.left, g.right, g.bottom, g.top, g.cw, g.ch
 	if s.Tree != nil {
-		dendroH := (top - bottom) * 0.18
-		drawDendrogram(c, *s.Tree, cols, left, right, top-dendroH, top)
-		top -= dendroH + pad
+		drawDendrogram(c, *s.Tree, cols, left, right, g.dendro[0], g.dendro[1])
 	}
-	nr, nc := len(rows), len(cols)
-	cw, ch := (right-left)/vg.Length(nc), (top-bottom)/vg.Length(nr)
-	ann := textStyle(vg.Length(math.Min(9, float64(ch)*0.45)), draw.XCenter, draw.YCenter)
+	ann, ciSty := annStyles(ch)
 	for i, r := range rows {
 		y0 := top - vg.Length(i+1)*ch
 		c.FillText(lab, vg.Point{X: left - pad/2, Y: y0 + ch/2}, s.RowLabels[r])
@@ -248,10 +344,21 @@ func drawHeatmap(c draw.Canvas, s *HeatmapSpec, rows, cols []int, cmap palette.C
 			fill := cellColor(cmap, v)
 			rect := []vg.Point{{X: x0, Y: y0}, {X: x0 + cw, Y: y0}, {X: x0 + cw, Y: y0 + ch}, {X: x0, Y: y0 + ch}}
 			c.FillPolygon(fill, rect)
-			if s.Annotate && isFinite(v) {
-				ann.Color = contrastText(fill)
-				c.FillText(ann, vg.Point{X: x0 + cw/2, Y: y0 + ch/2}, fmt.Sprintf(s.Format, v))
+			if !s.Annotate || !isFinite(v) {
+				continue
 			}
+			ann.Color, ciSty.Color = contrastText(fill), contrastText(fill)
+			ci := ""
+			if showCI {
+				ci = ciText(s, r, k)
+			}
+			if ci == "" {
+				c.FillText(ann, vg.Point{X: x0 + cw/2, Y: y0 + ch/2}, fmt.Sprintf(s.Format, v))
+				continue
+			}
+			h := ann.Height("0") + ciSty.Height("0")
+			c.FillText(ann, vg.Point{X: x0 + cw/2, Y: y0 + ch/2 + h/2 - ann.Height("0")/2}, fmt.Sprintf(s.Format, v))
+			c.FillText(ciSty, vg.Point{X: x0 + cw/2, Y: y0 + ch/2 - h/2 + ciSty.Height("0")/2}, ci)
 		}
 	}
 	for j, k := range cols {
@@ -265,7 +372,7 @@ func drawHeatmap(c draw.Canvas, s *HeatmapSpec, rows, cols []int, cmap palette.C
 		yl.Rotation = math.Pi / 2
 		c.FillText(yl, vg.Point{X: c.Min.X + pad + axis.Height(s.YLabel), Y: (top + bottom) / 2}, s.YLabel)
 	}
-	drawColorBar(c, cmap, s.Format, right+pad, right+pad+barW, bottom, top)
+	drawColorBar(c, cmap, s.Format, right+pad, right+pad+vg.Points(14), bottom, top)
 }
 
 func cellColor(cmap palette.ColorMap, v float64) color.Color {
