@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 )
 
 // layoutTol is the slack allowed in layout comparisons, in points: far below one
@@ -306,5 +307,36 @@ func TestDeterministic(t *testing.T) {
 	p2, s2 := render()
 	if !bytes.Equal(p1, p2) || !bytes.Equal(s1, s2) {
 		t.Error("two renders of one spec differ")
+	}
+}
+
+// Interval text is printed only where every cell can hold it: a 4x4 matrix on the
+// default 7x6in canvas can, a 40x40 one cannot (and gets the note instead).
+func TestHeatmapCIsFit(t *testing.T) {
+	spec := func(n int) *HeatmapSpec {
+		s := &HeatmapSpec{Name: "h", Annotate: true}
+		for i := 0; i < n; i++ {
+			s.RowLabels, s.ColLabels = append(s.RowLabels, "task"), append(s.ColLabels, "task")
+			row, lo, hi := make([]float64, n), make([]float64, n), make([]float64, n)
+			for j := range row {
+				row[j], lo[j], hi[j] = 0.55, 0.45, 0.65
+			}
+			s.Values, s.Lo, s.Hi = append(s.Values, row), append(s.Lo, lo), append(s.Hi, hi)
+		}
+		if err := s.validate(); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	c := draw.Canvas{Canvas: &nopCanvas{}, Rectangle: vg.Rectangle{Max: vg.Point{X: 7 * vg.Inch, Y: 6 * vg.Inch}}}
+	if s := spec(4); !cisFit(s, heatLayout(c, s, false)) {
+		t.Error("4x4: intervals said not to fit")
+	}
+	if s := spec(40); cisFit(s, heatLayout(c, s, false)) {
+		t.Error("40x40: intervals said to fit")
+	}
+	s := spec(4)
+	if a, b := heatLayout(c, s, false), heatLayout(c, s, true); b.top >= a.top {
+		t.Errorf("the note takes no room: grid top %v with it, %v without", b.top, a.top)
 	}
 }

@@ -23,8 +23,9 @@ type PanelsSpec struct {
 	// Y range being the union over panels.
 	Panels []LinesSpec
 	Cols   int // panels per row; default len(Panels) up to 4, else ceil(sqrt(len(Panels)))
-	// PanelWidth, PanelHeight is the size of one panel (default 230 x 200 pt);
-	// the canvas is the grid of panels plus title and legend.
+	// PanelWidth, PanelHeight is the room for one panel (default 230 x 200 pt);
+	// the canvas is the grid of panels plus the legend, and the title takes
+	// its height from the top row.
 	PanelWidth, PanelHeight vg.Length
 }
 

@@ -66,7 +66,22 @@ func sampleFigures(t *testing.T) []*Figure {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return []*Figure{lines, bars, heat, div}
+	panels, err := Panels(PanelsSpec{Name: "panels", Title: "AUROC by depth; shaded: 95% CI",
+		Panels: []LinesSpec{
+			{Title: "structural", XLabel: "depth", YLabel: "AUROC", YMin: 0.3, YMax: 1, Series: []Series{
+				{Label: "lowercase", X: x, Y: []float64{0.5, 0.7, 0.9, 0.85, 0.8}, Lo: []float64{0.45, 0.65, 0.85, 0.8, 0.75}, Hi: []float64{0.55, 0.75, 0.95, 0.9, 0.85}}}},
+			{Title: "semantic", XLabel: "depth", YLabel: "AUROC", YMin: 0.3, YMax: 1, Series: []Series{
+				{Label: "sentiment", X: x, Y: []float64{0.3, 0.2, 0.25, 0.4, 0.5}, Lo: []float64{0.1, 0.05, 0.1, 0.3, 0.4}, Hi: []float64{0.5, 0.4, 0.4, 0.5, 0.6}}}},
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ci, err := Heatmap(HeatmapSpec{Name: "heat_ci", Annotate: true, RowLabels: []string{"a", "b"}, ColLabels: []string{"a", "b"},
+		Values: [][]float64{{0.9, 0.2}, {0.5, 1}}, Lo: [][]float64{{0.8, 0.1}, {0.4, math.NaN()}}, Hi: [][]float64{{0.95, 0.3}, {0.6, math.NaN()}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []*Figure{lines, bars, heat, div, panels, ci}
 }
 
 func TestFiguresRender(t *testing.T) {
@@ -122,6 +137,20 @@ func TestSpecErrors(t *testing.T) {
 			_, err := Heatmap(HeatmapSpec{Name: "f", RowLabels: []string{"a"}, ColLabels: []string{"x"}, Values: [][]float64{{1}}, Diverging: true, Center: 5, Min: 0, Max: 1})
 			return err
 		}, "Center 5"},
+		{"heatmap: half interval", func() error {
+			_, err := Heatmap(HeatmapSpec{Name: "f", RowLabels: []string{"a"}, ColLabels: []string{"x"}, Values: [][]float64{{1}}, Lo: [][]float64{{0}}})
+			return err
+		}, "Lo and Hi"},
+		{"heatmap: ragged interval", func() error {
+			_, err := Heatmap(HeatmapSpec{Name: "f", RowLabels: []string{"a"}, ColLabels: []string{"x"}, Values: [][]float64{{1}},
+				Lo: [][]float64{{0, 0}}, Hi: [][]float64{{1}}})
+			return err
+		}, "Lo[0] has 2 columns"},
+		{"panels: empty", func() error { _, err := Panels(PanelsSpec{Name: "f"}); return err }, "Panels is empty"},
+		{"panels: bad panel", func() error {
+			_, err := Panels(PanelsSpec{Name: "f", Panels: []LinesSpec{{Series: []Series{{Label: "s", X: []float64{1}}}}}})
+			return err
+		}, `f: Panels[0]: Series[0] ("s")`},
 		{"heatmap: bad tree", func() error {
 			_, err := Heatmap(HeatmapSpec{Name: "f", RowLabels: []string{"a", "b"}, ColLabels: []string{"a", "b"},
 				Values: [][]float64{{1, 2}, {3, 4}}, Tree: &Tree{Merges: [][2]int{{0, 0}}, Heights: []float64{1}}})
