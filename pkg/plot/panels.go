@@ -25,7 +25,7 @@ type PanelsSpec struct {
 	Cols   int // panels per row; default len(Panels) up to 4, else ceil(sqrt(len(Panels)))
 	// PanelWidth, PanelHeight is the room for one panel (default 230 x 200 pt);
 	// the canvas is the grid of panels plus the legend, and the title takes
-	// its height from the top row.
+	// its height from the panels' room.
 	PanelWidth, PanelHeight vg.Length
 }
 
