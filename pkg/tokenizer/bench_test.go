@@ -50,3 +50,27 @@ func BenchmarkDecodeSmolLM2(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(ids)*b.N)/b.Elapsed().Seconds(), "tokens/s")
 }
+
+// BenchmarkEncodeGemma3HFJSON encodes the bench text with the real Gemma 3
+// tokenizer.json (IFPROBE_HF_GEMMA3, see TestHFGemma3Real);
+// scripts/fixtures/tokenizer/bench_hf.sh runs it beside HF tokenizers.
+func BenchmarkEncodeGemma3HFJSON(b *testing.B) {
+	dir := os.Getenv("IFPROBE_HF_GEMMA3")
+	if dir == "" {
+		b.Skip("IFPROBE_HF_GEMMA3 is not set (see TestHFGemma3Real)")
+	}
+	m, err := Open(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	text := benchText(b)
+	b.SetBytes(int64(len(text)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	n := 0
+	for i := 0; i < b.N; i++ {
+		ids, _ := m.Encode(text, EncodeOptions{})
+		n += len(ids)
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "tokens/s")
+}

@@ -1,7 +1,6 @@
 package tokenizer
 
 import (
-	"container/heap"
 	"fmt"
 	"strings"
 
@@ -233,17 +232,21 @@ type symbol struct {
 
 // bigram is a candidate merge of symbols left and right.
 // mergeAll pops bigrams best first and merges each whose two symbols still hold what
-// the bigram was made from (fresh), then queues the new neighbours through add. Byte-level
-// BPE checks freshness on the text, SentencePiece on the lengths.
-func mergeAll(q *bigramQueue, syms []symbol, add func(l, r int), fresh func(l, r *symbol, bg bigram) bool) {
+// the bigram was made from (fresh), tells merged (when not nil), then queues the new
+// neighbours through add. Byte-level BPE checks freshness on the text, SentencePiece on
+// the lengths, tokenizer.json's byte-fallback BPE on the token ids.
+func mergeAll(q *bigramQueue, syms []symbol, add func(l, r int), fresh func(l, r *symbol, bg bigram) bool, merged func(bg bigram)) {
 	for q.Len() > 0 {
-		bg := heap.Pop(q).(bigram)
+		bg := q.pop()
 		l, r := &syms[bg.left], &syms[bg.right]
 		if l.text == "" || r.text == "" || !fresh(l, r, bg) {
 			continue // stale
 		}
 		l.text += r.text
 		r.text = ""
+		if merged != nil {
+			merged(bg)
+		}
 		l.next = r.next
 		if r.next >= 0 {
 			syms[r.next].prev = bg.left
@@ -256,8 +259,10 @@ func mergeAll(q *bigramQueue, syms []symbol, add func(l, r int), fresh func(l, r
 type bigram struct {
 	left, right int
 	text        string
-	rank        int     // byte-level BPE: lower merges first
-	score       float32 // SentencePiece: higher merges first
+	rank        int      // byte-level BPE: lower merges first
+	score       float32  // SentencePiece: higher merges first
+	pair        [2]int32 // tokenizer.json byte-fallback BPE: the ids merged ...
+	id          int32    // ... into this one
 }
 
 // bigramQueue orders candidates by rank (or score), then leftmost first.
@@ -268,7 +273,7 @@ type bigramQueue struct {
 
 func (q *bigramQueue) Len() int { return len(q.items) }
 func (q *bigramQueue) Less(i, j int) bool {
-	a, b := q.items[i], q.items[j]
+	a, b := &q.items[i], &q.items[j]
 	if q.spm {
 		if a.score != b.score {
 			return a.score > b.score
@@ -278,12 +283,41 @@ func (q *bigramQueue) Less(i, j int) bool {
 	}
 	return a.left < b.left
 }
-func (q *bigramQueue) Swap(i, j int) { q.items[i], q.items[j] = q.items[j], q.items[i] }
-func (q *bigramQueue) Push(x any)    { q.items = append(q.items, x.(bigram)) }
-func (q *bigramQueue) Pop() any {
-	x := q.items[len(q.items)-1]
-	q.items = q.items[:len(q.items)-1]
-	return x
+
+// push and pop are container/heap's, without boxing each bigram in an interface
+// (one allocation per candidate pair otherwise).
+func (q *bigramQueue) push(b bigram) {
+	q.items = append(q.items, b)
+	for j := len(q.items) - 1; j > 0; {
+		i := (j - 1) / 2
+		if i == j || !q.Less(j, i) {
+			break
+		}
+		q.items[i], q.items[j] = q.items[j], q.items[i]
+		j = i
+	}
+}
+
+func (q *bigramQueue) pop() bigram {
+	n := len(q.items) - 1
+	q.items[0], q.items[n] = q.items[n], q.items[0]
+	for i := 0; ; {
+		j := 2*i + 1
+		if j >= n {
+			break
+		}
+		if j2 := j + 1; j2 < n && q.Less(j2, j) {
+			j = j2
+		}
+		if !q.Less(j, i) {
+			break
+		}
+		q.items[i], q.items[j] = q.items[j], q.items[i]
+		i = j
+	}
+	b := q.items[n]
+	q.items = q.items[:n]
+	return b
 }
 
 // splitChars makes one symbol per UTF-8 character of w.
@@ -329,12 +363,12 @@ func (m *Model) mergeRanks(w string, out []int) []int {
 		if !ok {
 			return
 		}
-		heap.Push(q, bigram{left: l, right: r, text: syms[l].text + syms[r].text, rank: rank})
+		q.push(bigram{left: l, right: r, text: syms[l].text + syms[r].text, rank: rank})
 	}
 	for i := 1; i < len(syms); i++ {
 		add(i-1, i)
 	}
-	mergeAll(q, syms, add, func(l, r *symbol, bg bigram) bool { return l.text+r.text == bg.text })
+	mergeAll(q, syms, add, func(l, r *symbol, bg bigram) bool { return l.text+r.text == bg.text }, nil)
 	for i := 0; i != -1 && i < len(syms); i = syms[i].next {
 		s := syms[i].text
 		if id, ok := m.toID[s]; ok {
@@ -368,12 +402,12 @@ func (m *Model) encodeSPM(text string, out []int) []int {
 		if !ok {
 			return
 		}
-		heap.Push(q, bigram{left: l, right: r, text: t, score: m.scores[id]})
+		q.push(bigram{left: l, right: r, text: t, score: m.scores[id]})
 	}
 	for i := 1; i < len(syms); i++ {
 		add(i-1, i)
 	}
-	mergeAll(q, syms, add, func(l, r *symbol, bg bigram) bool { return len(l.text)+len(r.text) == len(bg.text) })
+	mergeAll(q, syms, add, func(l, r *symbol, bg bigram) bool { return len(l.text)+len(r.text) == len(bg.text) }, nil)
 	for i := 0; i != -1 && i < len(syms); i = syms[i].next {
 		s := syms[i].text
 		if id, ok := m.toID[s]; ok {

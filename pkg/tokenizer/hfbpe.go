@@ -79,8 +79,8 @@ type hfPipeline struct {
 	byteDecode bool
 	stripRune  rune
 	stripStart int
-	// ranks maps a pair of token ids to its merge rank.
-	ranks        map[[2]int32]int32
+	// ranks maps a pair of token ids to its merge.
+	ranks        map[[2]int32]hfMerge
 	byteFallback bool
 	fuseUnk      bool
 	unk          int
@@ -89,6 +89,9 @@ type hfPipeline struct {
 	raw, normalized *specialTrie
 	special         map[int]bool
 }
+
+// hfMerge is a merge: its rank (lower first) and the id it makes.
+type hfMerge struct{ rank, id int32 }
 
 // byteLevelFamily reports whether j is a GPT-2 style byte-level BPE (a
 // ByteLevel pre-tokenizer or decoder); the rest is the SentencePiece family.
@@ -207,16 +210,16 @@ func postProcessorSpecials(v *vocab, j *hfJSON) {
 
 // mergeRanksByID checks every merge as HF tokenizers does on load (both
 // pieces and their concatenation are tokens) and maps id pairs to ranks.
-func mergeRanksByID(m *Model, v *vocab) (map[[2]int32]int32, error) {
-	ranks := make(map[[2]int32]int32, len(v.mergePairs))
+func mergeRanksByID(m *Model, v *vocab) (map[[2]int32]hfMerge, error) {
+	ranks := make(map[[2]int32]hfMerge, len(v.mergePairs))
 	for i, pr := range v.mergePairs {
 		a, okA := m.toID[pr[0]]
 		b, okB := m.toID[pr[1]]
-		_, okAB := m.toID[pr[0]+pr[1]]
+		ab, okAB := m.toID[pr[0]+pr[1]]
 		if !okA || !okB || !okAB {
 			return nil, v.errorf(ErrInvalid, "model.merges[%d] [%q, %q]: a piece or their concatenation is not in the vocabulary", i, pr[0], pr[1])
 		}
-		ranks[[2]int32{int32(a), int32(b)}] = int32(i) // a repeated pair: the last rank wins, as in HF's map
+		ranks[[2]int32{int32(a), int32(b)}] = hfMerge{int32(i), int32(ab)} // a repeated pair: the last wins, as in HF's map
 	}
 	return ranks, nil
 }

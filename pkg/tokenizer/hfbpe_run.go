@@ -1,7 +1,6 @@
 package tokenizer
 
 import (
-	"container/heap"
 	"strings"
 	"unicode/utf8"
 
@@ -222,25 +221,27 @@ func (m *Model) mergeByteFallback(w string, out []int) []int {
 		}
 	}
 	syms := make([]symbol, 0, len(w))
-	push := func(text string) {
-		syms = append(syms, symbol{text: text, prev: len(syms) - 1, next: len(syms) + 1})
+	ids := make([]int32, 0, len(w))
+	push := func(id int) {
+		syms = append(syms, symbol{text: m.tokens[id], prev: len(syms) - 1, next: len(syms) + 1})
+		ids = append(ids, int32(id))
 	}
 	pendingUnk := false // HF holds an <unk> back until the next known character
 	for i := 0; i < len(w); {
 		_, n := utf8.DecodeRuneInString(w[i:])
 		c := w[i : i+n]
 		i += n
-		if _, ok := m.toID[c]; ok {
+		if id, ok := m.toID[c]; ok {
 			if pendingUnk {
-				push(m.tokens[p.unk])
+				push(p.unk)
 				pendingUnk = false
 			}
-			push(c)
+			push(id)
 			continue
 		}
 		if p.byteFallback && m.allBytes(c) {
 			for j := 0; j < len(c); j++ {
-				push(m.tokens[m.byteTok[c[j]]])
+				push(m.byteTok[c[j]])
 			}
 			continue
 		}
@@ -248,12 +249,12 @@ func (m *Model) mergeByteFallback(w string, out []int) []int {
 			continue // HF drops it
 		}
 		if pendingUnk && !p.fuseUnk {
-			push(m.tokens[p.unk])
+			push(p.unk)
 		}
 		pendingUnk = true
 	}
 	if pendingUnk {
-		push(m.tokens[p.unk])
+		push(p.unk)
 	}
 	if len(syms) == 0 {
 		return out
@@ -264,18 +265,21 @@ func (m *Model) mergeByteFallback(w string, out []int) []int {
 		if l < 0 || r < 0 {
 			return
 		}
-		rank, ok := p.ranks[[2]int32{int32(m.toID[syms[l].text]), int32(m.toID[syms[r].text])}]
+		pair := [2]int32{ids[l], ids[r]}
+		mg, ok := p.ranks[pair]
 		if !ok {
 			return
 		}
-		heap.Push(q, bigram{left: l, right: r, text: syms[l].text + syms[r].text, rank: int(rank)})
+		q.push(bigram{left: l, right: r, rank: int(mg.rank), pair: pair, id: mg.id})
 	}
 	for i := 1; i < len(syms); i++ {
 		add(i-1, i)
 	}
-	mergeAll(q, syms, add, func(l, r *symbol, bg bigram) bool { return len(l.text)+len(r.text) == len(bg.text) })
+	mergeAll(q, syms, add,
+		func(_, _ *symbol, bg bigram) bool { return ids[bg.left] == bg.pair[0] && ids[bg.right] == bg.pair[1] },
+		func(bg bigram) { ids[bg.left] = bg.id })
 	for i := 0; i != -1; i = syms[i].next {
-		out = append(out, m.toID[syms[i].text]) // every merge result is a token (checked on load)
+		out = append(out, int(ids[i]))
 	}
 	return out
 }
