@@ -3,6 +3,7 @@ package tokenizer
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -165,4 +166,95 @@ func TestHFGemma3Real(t *testing.T) {
 		}
 	}
 	t.Logf("%d texts without a literal '▁' compared with the GGUF tokenizer", compared)
+}
+
+// TestHFByteFallbackHostile: SentencePiece-family tokenizer.json files that are
+// inconsistent, or use parts not implemented here, fail with an error naming
+// the field and wrapping ErrInvalid or ErrUnsupported.
+func TestHFByteFallbackHostile(t *testing.T) {
+	const (
+		model = `"model": {"type": "BPE", "byte_fallback": true, "fuse_unk": true, "unk_token": "<unk>", "vocab": {"<unk>": 0, "a": 1, "b": 2, "ab": 3}, "merges": [["a", "b"]]}`
+		dec   = `"decoder": {"type": "Sequence", "decoders": [{"type": "Replace", "pattern": {"String": "▁"}, "content": " "}, {"type": "ByteFallback"}, {"type": "Fuse"}]}`
+		norm  = `"normalizer": {"type": "Replace", "pattern": {"String": " "}, "content": "▁"}`
+	)
+	dir := t.TempDir()
+	for i, tc := range []struct {
+		body, mention string
+		want          error
+	}{
+		{`{` + norm + `, ` + dec + `, ` + model + `}`, "", nil}, // 0: loads
+		{`{` + norm + `, ` + dec + `, "pre_tokenizer": {"type": "Split", "pattern": {"Regex": "\\s+"}, "behavior": "Isolated"}, ` + model + `}`, "Regex", ErrUnsupported},                     // 1
+		{`{` + norm + `, ` + dec + `, "pre_tokenizer": {"type": "Split", "pattern": {"String": " "}, "behavior": "Sideways"}, ` + model + `}`, "pre_tokenizer.behavior", ErrUnsupported},      // 2
+		{`{"normalizer": {"type": "Lowercase"}, ` + dec + `, ` + model + `}`, "Lowercase", ErrUnsupported},                                                                                    // 3
+		{`{` + norm + `, "decoder": null, ` + model + `}`, "decoder is null", ErrUnsupported},                                                                                                 // 4
+		{`{` + norm + `, "decoder": {"type": "WordPiece"}, ` + model + `}`, "WordPiece", ErrUnsupported},                                                                                      // 5
+		{`{` + norm + `, ` + dec + `, "added_tokens": [{"id": 0, "content": "<unk>", "lstrip": true}], ` + model + `}`, "lstrip", ErrUnsupported},                                             // 6
+		{`{` + norm + `, ` + dec + `, "model": {"type": "BPE", "vocab": {"a": 0, "b": 1}, "merges": [["a", "b"]]}}`, "model.merges[0]", ErrInvalid},                                           // 7: "ab" missing
+		{`{` + norm + `, ` + dec + `, "model": {"type": "BPE", "unk_token": "<unk>", "vocab": {"a": 0}}}`, "model.unk_token", ErrInvalid},                                                     // 8
+		{`{` + norm + `, ` + dec + `, "pre_tokenizer": {"type": "Metaspace", "replacement": "▁", "prepend_scheme": "sometimes"}, ` + model + `}`, "prepend_scheme", ErrUnsupported},           // 9
+		{`{"normalizer": {"type": "Replace", "pattern": {"String": ""}, "content": "x"}, ` + dec + `, ` + model + `}`, "normalizer.pattern", ErrUnsupported},                                  // 10
+		{`{` + norm + `, "decoder": {"type": "Sequence", "decoders": [{"type": "Fuse"}, {"type": "Strip", "content": " ", "start": 0, "stop": 1}]}, ` + model + `}`, "Strip", ErrUnsupported}, // 11
+	} {
+		p := filepath.Join(dir, "tokenizer.json")
+		if err := os.WriteFile(p, []byte(tc.body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		m, err := FromHFJSON(p)
+		if tc.want == nil {
+			if err != nil {
+				t.Errorf("%d: %v", i, err)
+			} else if ids, _ := m.Encode("ab  \u00e9", EncodeOptions{}); !slices.Equal(ids, []int{3, 0}) {
+				t.Errorf("%d: ids %v, want [3 0] (ab, then one <unk> for ▁▁é: no byte tokens, fuse_unk)", i, ids)
+			}
+			continue
+		}
+		if !errors.Is(err, tc.want) || !strings.Contains(err.Error(), tc.mention) {
+			t.Errorf("%d: want %v mentioning %q, got %v", i, tc.want, tc.mention, err)
+		}
+	}
+}
+
+// FuzzHFByteFallback: on the small tokenizers of testdata/hfspm, Encode never
+// panics and gives ids inside the vocabulary; the Gemma 3 shape round-trips any
+// bytes without a literal '▁' (invalid UTF-8 through byte tokens); the
+// streaming Decoder yields what Decode does.
+func FuzzHFByteFallback(f *testing.F) {
+	paths, _ := filepath.Glob("testdata/hfspm/*/tokenizer.json")
+	var models []*Model
+	for _, p := range paths {
+		m, err := FromHFJSON(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		models = append(models, m)
+	}
+	for _, s := range corpus(f) {
+		f.Add(s, false)
+	}
+	f.Add("\xff\xfe invalid \xc3 utf-8 \xe2\x82 <a><b> <bos>", true)
+	f.Fuzz(func(t *testing.T, s string, specialAsText bool) {
+		for i, m := range models {
+			ids, err := m.Encode(s, EncodeOptions{SpecialAsText: specialAsText})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, id := range ids {
+				if id < 0 || id >= m.VocabSize() {
+					t.Fatalf("%s: id %d outside the vocabulary", paths[i], id)
+				}
+			}
+			got := m.Decode(ids)
+			if filepath.Base(filepath.Dir(paths[i])) == "gemma3" && !strings.Contains(s, "▁") && got != s {
+				t.Fatalf("gemma3: round trip %q -> %v -> %q", s, ids, got)
+			}
+			d := m.NewDecoder()
+			var b strings.Builder
+			for _, id := range ids {
+				b.WriteString(d.Add(id))
+			}
+			if b.WriteString(d.Flush()); b.String() != got {
+				t.Fatalf("%s: streamed %q, Decode %q", paths[i], b.String(), got)
+			}
+		}
+	})
 }
