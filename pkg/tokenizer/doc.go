@@ -13,13 +13,14 @@
 // # Sources
 //
 // FromGGUF reads tokenizer.ggml.* metadata; FromHFJSON a Hugging Face
-// tokenizer.json (byte-level BPE; roles and add_bos_token from the
-// tokenizer_config.json beside it); FromSentencePiece a SentencePiece
+// tokenizer.json (byte-level BPE, or the SentencePiece family of Gemma 2/3,
+// Llama 2 and Mistral; roles and add_bos_token from the tokenizer_config.json
+// beside it, else from the post-processor); FromSentencePiece a SentencePiece
 // tokenizer.model (BPE, identity normalizer). Open picks by path.
 //
 // # Algorithms
 //
-// Two kinds, chosen by the GGUF key tokenizer.ggml.model:
+// Three kinds; in a GGUF file tokenizer.ggml.model chooses between the first two:
 //
 //   - "gpt2": byte-level BPE (GPT-2, Llama 3, Qwen2, SmolLM, StarCoder).
 //     Text is split by a pre-tokenizer named by tokenizer.ggml.pre (gpt-2,
@@ -35,6 +36,20 @@
 //     first, and characters without a token fall back to <0xNN> byte tokens.
 //     A space is prepended to the text unless tokenizer.ggml.add_space_prefix
 //     is false (Gemma 3: false).
+//   - ByteFallbackBPE: a tokenizer.json whose pre-tokenizer is not ByteLevel
+//     (Gemma 2/3, Llama 2, Mistral), run as HF tokenizers runs it. Added
+//     tokens are cut out of the raw text first (leftmost, then longest);
+//     each remaining segment goes through the normalizer (Replace, Prepend,
+//     NFC, NFKC, Sequence) and the pre-tokenizer (Split on a String with any
+//     behavior, Metaspace, Sequence); each word is split into characters,
+//     a character without a token becomes its <0xNN> byte tokens
+//     (byte_fallback) or <unk> (fused when fuse_unk), and merges apply by
+//     rank, lowest first, leftmost first. Gemma's Split(" ") comes after the
+//     normalizer has turned spaces into '▁', so a whole segment between added
+//     tokens is one word. Decoding runs the decoder (Replace, ByteFallback,
+//     Fuse, Strip, Metaspace) token by token. A normalizer, pre-tokenizer or
+//     decoder not listed (a Regex Split, Lowercase, ...) is ErrUnsupported,
+//     never approximated.
 //
 // # Special tokens
 //
