@@ -19,11 +19,13 @@ type Edit struct {
 	Basis *mat.Dense
 }
 
-// Behaviour reruns the model on held-out prompts of a task, with an optional edit,
-// and verifies the responses. It must use the same prompts, in the same order, on
-// every call for a task, so that runs pair.
+// Behaviour reruns the model on held-out prompts of the given tasks, all under one
+// optional edit, and verifies the responses: satisfied[task][i] for the task's i-th
+// prompt. It must use the same prompts, in the same order, on every call for a
+// task, so that runs pair. Taking every target at once lets the model generate the
+// tasks' prompts in shared batches (one batch per edit instead of one per task).
 type Behaviour interface {
-	Run(ctx context.Context, task string, edit *Edit) (satisfied []bool, err error)
+	Run(ctx context.Context, tasks []string, edit *Edit) (satisfied map[string][]bool, err error)
 }
 
 // Eraser kinds measured.

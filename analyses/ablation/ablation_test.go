@@ -36,7 +36,15 @@ func newToy(src *study.Synthetic, dir map[string]int, d int) *toyBehaviour {
 	return tb
 }
 
-func (tb *toyBehaviour) Run(_ context.Context, task string, e *Edit) ([]bool, error) {
+func (tb *toyBehaviour) Run(_ context.Context, tasks []string, e *Edit) (map[string][]bool, error) {
+	out := map[string][]bool{}
+	for _, t := range tasks {
+		out[t] = tb.run(t, e)
+	}
+	return out, nil
+}
+
+func (tb *toyBehaviour) run(task string, e *Edit) []bool {
 	u := tb.src.Direction(tb.dir[task])
 	var out []bool
 	for _, h := range tb.states[task] {
@@ -60,7 +68,7 @@ func (tb *toyBehaviour) Run(_ context.Context, task string, e *Edit) ([]bool, er
 		}
 		out = append(out, s > 0.5)
 	}
-	return out, nil
+	return out
 }
 
 // Planted: a and b share direction 0; c and d have their own. Erasing a must hurt b

@@ -21,13 +21,13 @@ func (r *Result) behaviour(ctx context.Context, cfg Config, bases []*mat.Dense) 
 	if len(sources) == 0 {
 		sources = r.topSources(inlp, cfg.BehaviourTop)
 	}
-	baseline := map[string][]bool{}
-	for _, t := range r.Tasks {
-		ok, err := cfg.Behaviour.Run(ctx, t.Name, nil)
-		if err != nil {
-			return fmt.Errorf("ablation: behaviour baseline %s: %w", t.Name, err)
-		}
-		baseline[t.Name] = ok
+	targets := make([]string, len(r.Tasks))
+	for i, t := range r.Tasks {
+		targets[i] = t.Name
+	}
+	baseline, err := runBehaviour(ctx, cfg.Behaviour, targets, nil)
+	if err != nil {
+		return fmt.Errorf("ablation: behaviour baseline: %w", err)
 	}
 	for _, name := range sources {
 		a := r.taskIndex(name)
@@ -43,8 +43,16 @@ func (r *Result) behaviour(ctx context.Context, cfg Config, bases []*mat.Dense) 
 		if err != nil {
 			return err
 		}
-		for _, t := range r.Tasks {
-			cell, err := r.behaviourCell(ctx, cfg, name, t.Name, r.Layers[a], basis, rnd.Basis(), baseline[t.Name])
+		erased, err := runBehaviour(ctx, cfg.Behaviour, targets, &Edit{Layer: r.Layers[a], Basis: basis})
+		if err != nil {
+			return fmt.Errorf("ablation: behaviour, %s erased: %w", name, err)
+		}
+		random, err := runBehaviour(ctx, cfg.Behaviour, targets, &Edit{Layer: r.Layers[a], Basis: rnd.Basis()})
+		if err != nil {
+			return fmt.Errorf("ablation: behaviour, random erasure for %s: %w", name, err)
+		}
+		for _, t := range targets {
+			cell, err := r.behaviourCell(cfg, name, t, r.Layers[a], rnd.Basis(), baseline[t], erased[t], random[t])
 			if err != nil {
 				return err
 			}
@@ -54,15 +62,23 @@ func (r *Result) behaviour(ctx context.Context, cfg Config, bases []*mat.Dense) 
 	return nil
 }
 
-func (r *Result) behaviourCell(ctx context.Context, cfg Config, source, target string, layer int, basis, random *mat.Dense, base []bool) (BehaviourCell, error) {
-	er, err := cfg.Behaviour.Run(ctx, target, &Edit{Layer: layer, Basis: basis})
+// runBehaviour calls b.Run and checks that it answered for every target.
+func runBehaviour(ctx context.Context, b Behaviour, targets []string, e *Edit) (map[string][]bool, error) {
+	out, err := b.Run(ctx, targets, e)
 	if err != nil {
-		return BehaviourCell{}, fmt.Errorf("ablation: behaviour %s→%s: %w", source, target, err)
+		return nil, err
 	}
-	rn, err := cfg.Behaviour.Run(ctx, target, &Edit{Layer: layer, Basis: random})
-	if err != nil {
-		return BehaviourCell{}, fmt.Errorf("ablation: behaviour %s→%s (random): %w", source, target, err)
+	for _, t := range targets {
+		if len(out[t]) == 0 {
+			return nil, fmt.Errorf("no responses for task %q", t)
+		}
 	}
+	return out, nil
+}
+
+// behaviourCell compares target's pass rates with no edit (base), with source's
+// erasure (er) and with a random erasure of the same rank (rn), prompt by prompt.
+func (r *Result) behaviourCell(cfg Config, source, target string, layer int, random *mat.Dense, base, er, rn []bool) (BehaviourCell, error) {
 	if len(er) != len(base) || len(rn) != len(base) {
 		return BehaviourCell{}, fmt.Errorf("ablation: behaviour %s: runs returned %d, %d and %d prompts; they must pair", target, len(base), len(er), len(rn))
 	}
@@ -84,6 +100,7 @@ func (r *Result) behaviourCell(ctx context.Context, cfg Config, source, target s
 	c := BehaviourCell{Source: source, Target: target, Layer: layer, N: len(base), Baseline: rate(base)(all), Erased: rate(er)(all), Random: rate(rn)(all)}
 	r0, _ := random.Dims()
 	c.Rank = r0
+	var err error
 	if _, c.Effect, err = stats.PairedBootstrap(len(base), rate(rn), rate(er), cfg.Bootstrap); err != nil {
 		nan := math.NaN()
 		c.Effect = stats.Interval{Estimate: c.Random - c.Erased, Lo: nan, Hi: nan}

@@ -40,11 +40,16 @@ func newBehaviour(m *lm.LM, items []dataset.Item, perTask, maxTokens, batch int)
 	return b
 }
 
-// Run implements ablation.Behaviour.
-func (b *behaviour) Run(ctx context.Context, task string, edit *ablation.Edit) ([]bool, error) {
-	items := b.items[task]
-	if len(items) == 0 {
-		return nil, fmt.Errorf("reproduce: behaviour: no items of task %q", task)
+// Run implements ablation.Behaviour: the prompts of all tasks, in task order, are
+// generated in batches of b.batch under the one edit, and each answer is verified
+// against its own task.
+func (b *behaviour) Run(ctx context.Context, taskNames []string, edit *ablation.Edit) (map[string][]bool, error) {
+	var items []dataset.Item
+	for _, t := range taskNames {
+		if len(b.items[t]) == 0 {
+			return nil, fmt.Errorf("reproduce: behaviour: no items of task %q", t)
+		}
+		items = append(items, b.items[t]...)
 	}
 	var ivs []model.Intervention
 	if edit != nil {
@@ -54,37 +59,51 @@ func (b *behaviour) Run(ctx context.Context, task string, edit *ablation.Edit) (
 		}
 		ivs = []model.Intervention{iv}
 	}
-	var out []bool
+	out := map[string][]bool{}
 	for lo := 0; lo < len(items); lo += b.batch {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
 		batch := items[lo:min(lo+b.batch, len(items))]
-		prompts := make([][]int, len(batch))
-		for i, it := range batch {
-			ids, err := b.m.EncodeChat(ctx, []chat.Message{{Role: "user", Content: it.Prompt}})
-			if err != nil {
-				return nil, err
-			}
-			prompts[i] = ids
-		}
-		seqs, _, err := b.m.Model.Generate(prompts, model.GenerateOptions{MaxTokens: b.maxTokens, Stop: b.m.Stop(), Interventions: ivs})
+		ok, err := b.answer(ctx, batch, ivs)
 		if err != nil {
-			return nil, fmt.Errorf("reproduce: behaviour %s: %w", task, err)
+			return nil, err
 		}
-		for i, s := range seqs {
-			toks := s.Tokens
-			if s.Stop == model.StopToken && len(toks) > 0 {
-				toks = toks[:len(toks)-1]
-			}
-			v, err := tasks.Verify(task, b.m.Tokenizer.Decode(toks), batch[i].Params)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, v.Satisfied)
+		for i, it := range batch {
+			out[it.Task] = append(out[it.Task], ok[i])
 		}
 	}
 	return out, nil
+}
+
+// answer generates the responses to batch under ivs and verifies each against its
+// item's task and parameters.
+func (b *behaviour) answer(ctx context.Context, batch []dataset.Item, ivs []model.Intervention) ([]bool, error) {
+	prompts := make([][]int, len(batch))
+	for i, it := range batch {
+		ids, err := b.m.EncodeChat(ctx, []chat.Message{{Role: "user", Content: it.Prompt}})
+		if err != nil {
+			return nil, err
+		}
+		prompts[i] = ids
+	}
+	seqs, _, err := b.m.Model.Generate(prompts, model.GenerateOptions{MaxTokens: b.maxTokens, Stop: b.m.Stop(), Interventions: ivs})
+	if err != nil {
+		return nil, fmt.Errorf("reproduce: behaviour: %w", err)
+	}
+	ok := make([]bool, len(seqs))
+	for i, s := range seqs {
+		toks := s.Tokens
+		if s.Stop == model.StopToken && len(toks) > 0 {
+			toks = toks[:len(toks)-1]
+		}
+		v, err := tasks.Verify(batch[i].Task, b.m.Tokenizer.Decode(toks), batch[i].Params)
+		if err != nil {
+			return nil, err
+		}
+		ok[i] = v.Satisfied
+	}
+	return ok, nil
 }
 
 // projectOut turns an edit into a ProjectOut intervention at resid_post of its layer,

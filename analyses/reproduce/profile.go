@@ -33,11 +33,14 @@ type Profile struct {
 }
 
 // Profiles are the built-in sizes. quick finishes on a 2-core CPU in about the
-// time BENCHMARKS.md gives; paper has the sizes the study needs.
+// time BENCHMARKS.md gives; paper has the sizes the study needs. Batch is 32 for
+// both: decoding is bound by reading the weights once per step, so a step of 32
+// rows costs little more than one of 8 (SmolLM2 on XLA CPU: 51 against 22
+// tokens/s; on an H200, 2,222 against 990; BENCHMARKS.md).
 var Profiles = map[string]Profile{
-	"quick": {Name: "quick", Position: "eos", PerTask: 40, Controls: false, MaxTokens: 96, Space: smallModelSpace, Batch: 16, Fractions: []float64{0.25, 0.5, 0.75, 1},
+	"quick": {Name: "quick", Position: "eos", PerTask: 40, Controls: false, MaxTokens: 96, Space: smallModelSpace, Batch: 32, Fractions: []float64{0.25, 0.5, 0.75, 1},
 		Folds: 5, BootstrapReps: 500, BehaviourSources: 2, BehaviourPrompts: 4},
-	"paper": {Name: "paper", Position: "eos", PerTask: 250, Controls: true, MaxTokens: 256, Batch: 16, Fractions: []float64{0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1},
+	"paper": {Name: "paper", Position: "eos", PerTask: 250, Controls: true, MaxTokens: 256, Batch: 32, Fractions: []float64{0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1},
 		Folds: 5, CGrid: []float64{0.01, 0.1, 1, 10}, BootstrapReps: 1000, BehaviourSources: 9, BehaviourPrompts: 40},
 	// ci is the smallest run that exercises every stage; its numbers mean nothing.
 	"ci": {Name: "ci", Position: "eos", PerTask: 10, MaxTokens: 16, Space: smallModelSpace, Batch: 6, Fractions: []float64{0.5, 1},
