@@ -7,12 +7,26 @@ import (
 )
 
 // TestConcurrentEncode: a Model (and its word cache) is safe for concurrent
-// use and gives the same ids as serial use (run with -race).
+// use and gives the same ids as serial use (run with -race), byte-level BPE
+// from GGUF and byte-fallback BPE from tokenizer.json alike.
 func TestConcurrentEncode(t *testing.T) {
-	m, err := OpenGGUF("testdata/llamacpp/ggml-vocab-gpt-2.gguf")
-	if err != nil {
-		t.Fatal(err)
-	}
+	t.Run("gguf-gpt-2", func(t *testing.T) {
+		m, err := OpenGGUF("testdata/llamacpp/ggml-vocab-gpt-2.gguf")
+		if err != nil {
+			t.Fatal(err)
+		}
+		concurrentEncode(t, m)
+	})
+	t.Run("hfjson-gemma3", func(t *testing.T) {
+		m, err := FromHFJSON("testdata/hfspm/gemma3/tokenizer.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		concurrentEncode(t, m)
+	})
+}
+
+func concurrentEncode(t *testing.T, m *Model) {
 	texts := corpus(t)
 	want := make([]string, len(texts))
 	for i, s := range texts {
