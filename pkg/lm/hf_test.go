@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ifprobe/ifprobe/internal/testfiles"
+
 	"github.com/ifprobe/ifprobe/pkg/chat"
 	"github.com/ifprobe/ifprobe/pkg/compute"
 	"github.com/ifprobe/ifprobe/pkg/model"
@@ -183,7 +185,7 @@ func TestLoadHFDir(t *testing.T) {
 		t.Errorf("rendered %q with tokenizer_config.json's template", text)
 	}
 	// Without either, the raw text is the prompt.
-	editJSON(t, filepath.Join(dir, "tokenizer_config.json"), func(c map[string]any) { delete(c, "chat_template") })
+	testfiles.EditJSON(t, filepath.Join(dir, "tokenizer_config.json"), func(c map[string]any) { delete(c, "chat_template") })
 	if m, err = Load(dir, Options{Backend: b}); err != nil {
 		t.Fatal(err)
 	}
@@ -216,25 +218,6 @@ func TestLoadHFDirErrors(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, TemplateFile), []byte("{% for %}"), 0o644)
 	if _, err := Load(dir, Options{Backend: b}); err == nil || !strings.Contains(err.Error(), filepath.Join(dir, TemplateFile)) {
 		t.Errorf("bad template: %v", err)
-	}
-}
-
-func editJSON(t *testing.T, path string, edit func(map[string]any)) {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(data, &m); err != nil {
-		t.Fatal(err)
-	}
-	edit(m)
-	if data, err = json.Marshal(m); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
 	}
 }
 

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ifprobe/ifprobe/internal/testfiles"
+
 	"github.com/ifprobe/ifprobe/pkg/compute"
 	"github.com/ifprobe/ifprobe/pkg/registry"
 	"github.com/ifprobe/ifprobe/pkg/safetensors"
@@ -236,10 +238,10 @@ func TestLoadHFErrors(t *testing.T) {
 			rewriteCheckpoint(t, dir, safetensors.BF16, func(v map[string][]float32, s map[string][]int) { delete(v, "lm_head.weight") })
 		}, []string{"DIR", "lm_head.weight", "missing"}},
 		{"config field of the wrong type", "gemma2", func(t *testing.T, dir string) { // 3
-			editJSON(t, filepath.Join(dir, "config.json"), func(c map[string]any) { c["hidden_size"] = "wide" })
+			testfiles.EditJSON(t, filepath.Join(dir, "config.json"), func(c map[string]any) { c["hidden_size"] = "wide" })
 		}, []string{"DIR/config.json", "hidden_size"}},
 		{"config field out of range", "llama", func(t *testing.T, dir string) { // 4
-			editJSON(t, filepath.Join(dir, "config.json"), func(c map[string]any) { c["num_attention_heads"] = 0 })
+			testfiles.EditJSON(t, filepath.Join(dir, "config.json"), func(c map[string]any) { c["num_attention_heads"] = 0 })
 		}, []string{"DIR/config.json", "NHeads"}},
 		{"truncated config", "qwen2", func(t *testing.T, dir string) { // 5
 			p := filepath.Join(dir, "config.json")
@@ -247,7 +249,7 @@ func TestLoadHFErrors(t *testing.T) {
 			os.WriteFile(p, data[:len(data)/2], 0o644)
 		}, []string{"DIR/config.json", "unexpected end of JSON"}},
 		{"unknown layer type", "gemma2", func(t *testing.T, dir string) { // 6
-			editJSON(t, filepath.Join(dir, "config.json"), func(c map[string]any) { c["layer_types"] = []string{"sliding_attention", "linear_attention"} })
+			testfiles.EditJSON(t, filepath.Join(dir, "config.json"), func(c map[string]any) { c["layer_types"] = []string{"sliding_attention", "linear_attention"} })
 		}, []string{"DIR/config.json", "layer_types[1]", "linear_attention"}},
 		{"unsupported dtype", "qwen2", func(t *testing.T, dir string) { // 7
 			path := filepath.Join(dir, safetensors.SingleFile)
@@ -275,7 +277,7 @@ func TestLoadHFErrors(t *testing.T) {
 			}
 		}, []string{"DIR/model.safetensors", "model.norm.weight", "dtype F64"}},
 		{"stop token outside the vocabulary", "gemma3", func(t *testing.T, dir string) { // 8
-			editJSON(t, filepath.Join(dir, "generation_config.json"), func(c map[string]any) { c["eos_token_id"] = []int{1, 64} })
+			testfiles.EditJSON(t, filepath.Join(dir, "generation_config.json"), func(c map[string]any) { c["eos_token_id"] = []int{1, 64} })
 		}, []string{"DIR/generation_config.json", "eos_token_id 64"}},
 	}
 	for i, c := range cases {
@@ -295,25 +297,6 @@ func TestLoadHFErrors(t *testing.T) {
 	}
 	if _, err := LoadHF(b, t.TempDir()); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("empty directory: %v, want os.ErrNotExist", err)
-	}
-}
-
-func editJSON(t *testing.T, path string, edit func(map[string]any)) {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(data, &m); err != nil {
-		t.Fatal(err)
-	}
-	edit(m)
-	if data, err = json.Marshal(m); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
 	}
 }
 
@@ -340,7 +323,7 @@ func TestLoadHFDTypes(t *testing.T) {
 		v["model.layers.0.self_attn.rotary_emb.inv_freq"] = []float32{1, 2} // unused, as old checkpoints have
 		s["model.layers.0.self_attn.rotary_emb.inv_freq"] = []int{2}
 	})
-	editJSON(t, filepath.Join(f16, "generation_config.json"), func(c map[string]any) { c["eos_token_id"] = []int{7, 1, 7} })
+	testfiles.EditJSON(t, filepath.Join(f16, "generation_config.json"), func(c map[string]any) { c["eos_token_id"] = []int{7, 1, 7} })
 	ids := readHFTinyReference(t, "gemma2").Prompts[2].IDs
 	var logits [2][]float32
 	for i, dir := range []string{f32, f16} {
@@ -529,7 +512,7 @@ func TestLoadHFMultimodalPrefixes(t *testing.T) {
 			v["model.vision_tower.patch_embedding.weight"] = make([]float32, 6)
 			s["model.vision_tower.patch_embedding.weight"] = []int{2, 3}
 		})
-		editJSON(t, filepath.Join(dir, "config.json"), func(c map[string]any) {
+		testfiles.EditJSON(t, filepath.Join(dir, "config.json"), func(c map[string]any) {
 			text := maps.Clone(c)
 			clear(c)
 			c["model_type"], c["architectures"], c["text_config"] = "gemma3", []string{"Gemma3ForConditionalGeneration"}, text
