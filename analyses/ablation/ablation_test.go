@@ -3,6 +3,7 @@ package ablation
 import (
 	"context"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -123,5 +124,20 @@ func TestPlantedDependencies(t *testing.T) {
 	}
 	if err := study.Save(t.TempDir(), r); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// topSources ranks sources by mean off-diagonal dependency but never picks one the
+// eraser removed nothing of: behaviour has no edit to rerun for it.
+func TestTopSourcesSkipsEmptyErasures(t *testing.T) {
+	r := &Result{Tasks: []study.Task{{Name: "a"}, {Name: "b"}, {Name: "c"}}}
+	dep := func(v float64) Cell { return Cell{Dependency: stats.Interval{Estimate: v}} }
+	e := Eraser{Ranks: []int{0, 2, 1}, Cells: [][]Cell{
+		{dep(0.9), dep(0.8), dep(0.8)}, // the largest dependency, but rank 0
+		{dep(0.1), dep(0.5), dep(0.1)},
+		{dep(0.2), dep(0.2), dep(0.5)},
+	}}
+	if got := r.topSources(e, 2); !slices.Equal(got, []string{"c", "b"}) {
+		t.Errorf("topSources = %v, want [c b]", got)
 	}
 }

@@ -117,7 +117,10 @@ func (r *Result) taskIndex(name string) int {
 	return -1
 }
 
-// topSources are the k sources with the largest mean off-diagonal dependency.
+// topSources are the k sources with the largest mean off-diagonal dependency among
+// those the eraser removed at least one direction of (a rank-0 source has no edit
+// to rerun the model with, and choosing it would spend the behavioural budget on
+// nothing).
 func (r *Result) topSources(e Eraser, k int) []string {
 	type sc struct {
 		name string
@@ -125,6 +128,9 @@ func (r *Result) topSources(e Eraser, k int) []string {
 	}
 	var s []sc
 	for a, row := range e.Cells {
+		if a < len(e.Ranks) && e.Ranks[a] == 0 {
+			continue
+		}
 		var v []float64
 		for b, c := range row {
 			if a != b {
