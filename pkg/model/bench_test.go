@@ -4,12 +4,18 @@ import (
 	"testing"
 )
 
-// Throughput of the default model (SmolLM2-135M) on the test backend (SimpleGo).
-// BENCHMARKS.md "Model throughput" compares them with llama.cpp on the same file:
+// Throughput of the default model (SmolLM2-135M) on the backend chosen by
+// $IFPROBE_BACKEND (compute.Default otherwise). BENCHMARKS.md "Model throughput"
+// compares them with HF transformers and llama.cpp on the same file, the same
+// token ids and the same workloads, all in one run of
+// scripts/fixtures/model/bench.sh:
 //
-//	go test -run '^$' -bench 'SmolLM2' -benchtime 3x ./pkg/model/
-//	scripts/fixtures/model/bench_llamacpp.sh
+//	IFPROBE_BACKEND=xla:cpu go test -run '^$' -bench 'SmolLM2' -benchtime 3x ./pkg/model/
 
+// benchPrompts returns b synthetic prompts of n token ids. The peers
+// (scripts/fixtures/model/bench_hf.py and bench_llamacpp.mjs) use the same
+// recipe, 200 + (i*131 + j*17) % 40000 for row i, position j: change all three
+// together.
 func benchPrompts(b, n int) [][]int {
 	out := make([][]int, b)
 	for i := range out {
