@@ -9,6 +9,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ifprobe/ifprobe/pkg/compute"
+	"github.com/ifprobe/ifprobe/pkg/lm"
+	"github.com/ifprobe/ifprobe/pkg/model"
 )
 
 func init() { register(newBenchCmd) }
@@ -27,17 +29,28 @@ func newBenchCmd() *cobra.Command {
 		minTime time.Duration
 		asJSON  bool
 		backend string
+		mo      benchModelOptions
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
-		Short: "Measure f32 matmul GFLOP/s on every backend this machine can open",
+		Short: "Measure f32 matmul GFLOP/s on every backend, or a model's tokens/s",
 		Long: `Bench times an f32 [n,n]x[n,n] matrix product for each size on every backend
 ifprobe can open here (XLA CUDA, XLA CPU, SimpleGo), after one untimed run that
 compiles the graph, and checks one row of each result against a float64 product.
-The model-level benchmarks are Go benchmarks: see BENCHMARKS.md.`,
-		Example: "  ifprobe bench\n  ifprobe bench --sizes 256,1024 --time 3s --json\n  ifprobe bench --backend go",
-		Args:    cobra.NoArgs,
+
+With --model it instead times the model on the chosen backend (--backend, else as
+'ifprobe doctor' chooses): prefill of --batch prompts of --prompt tokens, and
+greedy decode of --gen tokens per row, never stopping early, on synthetic token
+ids, the median of --reps runs after an untimed one. These are the workloads of
+BENCHMARKS.md's throughput tables; the dataset stage of 'ifprobe reproduce'
+decodes at the --batch of its profile (32).`,
+		Example: "  ifprobe bench\n  ifprobe bench --sizes 256,1024 --time 3s --json\n  ifprobe bench --backend go\n" +
+			"  ifprobe bench --model smollm2-135m-instruct --batch 1,8,32",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if mo.model != "" {
+				return runBenchModel(cmd, mo, backend, asJSON)
+			}
 			if minTime <= 0 {
 				return Usagef("--time must be positive, got %s", minTime)
 			}
@@ -95,5 +108,62 @@ The model-level benchmarks are Go benchmarks: see BENCHMARKS.md.`,
 	cmd.Flags().DurationVar(&minTime, "time", time.Second, "minimum timed duration per backend and size")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().StringVar(&backend, "backend", "", "measure only this backend (go, xla, xla:cpu, xla:cuda, xla:/path/plugin.so)")
+	cmd.Flags().StringVar(&mo.model, "model", "", "time this model (registry name, GGUF file or Hugging Face directory) instead of matmul")
+	cmd.Flags().IntSliceVar(&mo.batches, "batch", []int{1, 8, 32}, "with --model: batch sizes")
+	cmd.Flags().IntVar(&mo.prompt, "prompt", 64, "with --model: prompt tokens per row")
+	cmd.Flags().IntVar(&mo.gen, "gen", 32, "with --model: generated tokens per row (the first comes from the prefill)")
+	cmd.Flags().IntVar(&mo.reps, "reps", 3, "with --model: timed runs per measurement (median)")
 	return cmd
+}
+
+// benchModelOptions are the --model flags of bench.
+type benchModelOptions struct {
+	model             string
+	batches           []int
+	prompt, gen, reps int
+}
+
+// benchModelRow is one line of `ifprobe bench --model`.
+type benchModelRow struct {
+	Model   string `json:"model"`
+	Backend string `json:"backend"`
+	model.Throughput
+}
+
+func runBenchModel(cmd *cobra.Command, o benchModelOptions, backend string, asJSON bool) error {
+	for _, b := range o.batches {
+		if b < 1 || b > 1024 {
+			return Usagef("--batch: %d is out of [1, 1024]", b)
+		}
+	}
+	if o.prompt < 1 || o.prompt > 8192 || o.gen < 2 || o.gen > 8192 || o.reps < 1 || o.reps > 100 {
+		return Usagef("--prompt must be in [1, 8192], --gen in [2, 8192], --reps in [1, 100]")
+	}
+	b, info, err := compute.Open(backend)
+	if err != nil {
+		return Usagef("bench: --backend: %v", err)
+	}
+	m, err := lm.Load(o.model, lm.Options{Backend: b})
+	if err != nil {
+		return modelError(err)
+	}
+	var rows []benchModelRow
+	for _, batch := range o.batches {
+		t, err := m.Model.MeasureThroughput(batch, o.prompt, o.gen, o.reps)
+		if err != nil {
+			return fmt.Errorf("bench: %s, batch %d: %w", m.Name, batch, err)
+		}
+		rows = append(rows, benchModelRow{Model: m.Name, Backend: string(info.Kind), Throughput: t})
+	}
+	if asJSON {
+		enc := json.NewEncoder(cmd.OutOrStdout())
+		enc.SetIndent("", "  ")
+		return enc.Encode(rows)
+	}
+	tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "MODEL\tBACKEND\tBATCH\tPREFILL TOK/S\tDECODE TOK/S")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%.1f\t%.1f\n", r.Model, r.Backend, r.Batch, r.Prefill, r.Decode)
+	}
+	return tw.Flush()
 }

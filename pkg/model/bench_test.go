@@ -12,20 +12,9 @@ import (
 //
 //	IFPROBE_BACKEND=xla:cpu go test -run '^$' -bench 'SmolLM2' -benchtime 3x ./pkg/model/
 
-// benchPrompts returns b synthetic prompts of n token ids. The peers
-// (scripts/fixtures/model/bench_hf.py and bench_llamacpp.mjs) use the same
-// recipe, 200 + (i*131 + j*17) % 40000 for row i, position j: change all three
-// together.
-func benchPrompts(b, n int) [][]int {
-	out := make([][]int, b)
-	for i := range out {
-		out[i] = make([]int, n)
-		for j := range out[i] {
-			out[i][j] = 200 + (i*131+j*17)%40000
-		}
-	}
-	return out
-}
+// benchPrompts are SyntheticPrompts on SmolLM2's vocabulary (the peers'
+// recipe).
+func benchPrompts(b, n int) [][]int { return SyntheticPrompts(b, n, 49152) }
 
 func benchmarkPrefill(b *testing.B, batch, tokens int) {
 	m := benchModel(b)
