@@ -86,3 +86,14 @@ func ExampleModel_Generate() {
 	// Output:
 	// 0 1 2 3 4 max_tokens
 }
+
+// SyntheticPrompts are the token ids the throughput measurements run on, the same
+// for every implementation compared in BENCHMARKS.md.
+func ExampleSyntheticPrompts() {
+	for _, row := range model.SyntheticPrompts(2, 4, 49152) {
+		fmt.Println(row)
+	}
+	// Output:
+	// [200 217 234 251]
+	// [331 348 365 382]
+}
