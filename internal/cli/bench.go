@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"text/tabwriter"
 	"time"
@@ -88,9 +87,7 @@ decodes at the --batch of its profile (32).`,
 				}
 			}
 			if asJSON {
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				return enc.Encode(rows)
+				return writeJSON(cmd.OutOrStdout(), rows)
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "BACKEND\tN\tGFLOP/S\tRUNS\tTIME")
@@ -156,9 +153,7 @@ func runBenchModel(cmd *cobra.Command, o benchModelOptions, backend string, asJS
 		rows = append(rows, benchModelRow{Model: m.Name, Backend: string(info.Kind), Throughput: t})
 	}
 	if asJSON {
-		enc := json.NewEncoder(cmd.OutOrStdout())
-		enc.SetIndent("", "  ")
-		return enc.Encode(rows)
+		return writeJSON(cmd.OutOrStdout(), rows)
 	}
 	tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "MODEL\tBACKEND\tBATCH\tPREFILL TOK/S\tDECODE TOK/S")

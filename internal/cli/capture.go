@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -178,9 +177,7 @@ func runCapture(cmd *cobra.Command, o captureOptions) error {
 	}
 	out := cmd.OutOrStdout()
 	if o.asJSON {
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(sum)
+		return writeJSON(out, sum)
 	}
 	fmt.Fprintf(out, "%d prompts (%d already stored, %d captured now, %d tokens generated) in %s: %d keys in %s\n",
 		sum.Prompts, sum.Skipped, sum.Captured, sum.GeneratedTokens, st.Elapsed.Round(1e6), len(sum.Keys), o.out)

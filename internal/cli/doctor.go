@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -67,9 +66,7 @@ fix for each (usually: run ./install.sh).`,
 }
 
 func writeDoctorJSON(w io.Writer, r doctor.Report) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	return writeJSON(w, r)
 }
 
 func writeDoctorText(w io.Writer, r doctor.Report) error {

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -161,10 +160,7 @@ func runGenerate(cmd *cobra.Command, o generateOptions, prompt string) error {
 		res.Timings.GenTokensPerS = float64(stats.GeneratedTokens) / s
 	}
 	if o.asJSON {
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		return enc.Encode(res)
+		return writeJSON(out, res)
 	}
 	fmt.Fprintln(out, dec.Flush())
 	_, err = fmt.Fprintf(cmd.ErrOrStderr(), "[%d prompt tokens, %d generated, stop: %s; %.1f prompt tok/s, %.1f gen tok/s, %s]\n",

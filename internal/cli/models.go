@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -47,7 +46,7 @@ func newModelsListCmd() *cobra.Command {
 				rows = append(rows, modelRow{Entry: e, Installed: err == nil, Path: p})
 			}
 			if asJSON {
-				return modelsJSON(cmd.OutOrStdout(), rows)
+				return writeJSON(cmd.OutOrStdout(), rows)
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "NAME\tARCH\tINSTRUCT\tSIZE\tDEFAULT\tINSTALLED\tLICENSE")
@@ -121,7 +120,7 @@ tokenizer_config.json of a Hugging Face directory) and prints what it says.`,
 				return err
 			}
 			if asJSON {
-				return modelsJSON(cmd.OutOrStdout(), in)
+				return writeJSON(cmd.OutOrStdout(), in)
 			}
 			printInfo(cmd.OutOrStdout(), in, templateLines)
 			return nil
@@ -178,12 +177,6 @@ func printInfo(w io.Writer, in registry.Info, templateLines int) {
 		}
 		fmt.Fprintln(w, "  "+l)
 	}
-}
-
-func modelsJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }
 
 func modelsYesNo(b bool) string {

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -97,9 +96,7 @@ its error are printed), 4 when Jupyter or the kernel is not installed.`,
 				return &MissingError{err}
 			}
 			if asJSON {
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				if jerr := enc.Encode(results); jerr != nil {
+				if jerr := writeJSON(cmd.OutOrStdout(), results); jerr != nil {
 					return jerr
 				}
 			} else {

@@ -5,8 +5,10 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"sort"
 
@@ -121,4 +123,13 @@ func Main(args []string) ExitCode {
 	default:
 		return ExitError
 	}
+}
+
+// writeJSON writes v as indented JSON (HTML characters left as they are: prompts
+// and responses hold '<' and '&'), the output of every --json flag.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
 }

@@ -45,10 +45,7 @@ prints every field, including the verifier's mode and all instruction phrasings.
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if asJSON {
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				enc.SetEscapeHTML(false)
-				return enc.Encode(tasks.All())
+				return writeJSON(cmd.OutOrStdout(), tasks.All())
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "NAME\tKIND\tPARAMETERS\tCONSTRAINT")

@@ -23,6 +23,11 @@ func benchmarkEncode(b *testing.B, model string) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	benchmarkEncodeText(b, m)
+}
+
+// benchmarkEncodeText times m.Encode on testdata/bench.txt.
+func benchmarkEncodeText(b *testing.B, m *Model) {
 	text := benchText(b)
 	b.SetBytes(int64(len(text)))
 	b.ReportAllocs()
@@ -63,14 +68,5 @@ func BenchmarkEncodeGemma3HFJSON(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	text := benchText(b)
-	b.SetBytes(int64(len(text)))
-	b.ReportAllocs()
-	b.ResetTimer()
-	n := 0
-	for i := 0; i < b.N; i++ {
-		ids, _ := m.Encode(text, EncodeOptions{})
-		n += len(ids)
-	}
-	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "tokens/s")
+	benchmarkEncodeText(b, m)
 }
