@@ -5,9 +5,10 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/ifprobe/ifprobe/analyses/study"
 	"github.com/ifprobe/ifprobe/pkg/erase"
+	"github.com/ifprobe/ifprobe/pkg/hook"
 	"github.com/ifprobe/ifprobe/pkg/probe"
+	"github.com/ifprobe/ifprobe/pkg/probeset"
 	"github.com/ifprobe/ifprobe/pkg/stats"
 	"gonum.org/v1/gonum/mat"
 )
@@ -37,7 +38,7 @@ const (
 // Config configures Run. Zero fields take the documented defaults.
 type Config struct {
 	// Position of the activations; default "prompt_last" when present.
-	Position string `json:"position"`
+	Position hook.Position `json:"position"`
 	// Layer used for every source when no grid is given (or UseLayer is set);
 	// otherwise each source is erased at its best layer in the grid.
 	Layer    int  `json:"layer"`
@@ -106,18 +107,18 @@ type BehaviourCell struct {
 type Result struct {
 	Model     string          `json:"model"`
 	Config    Config          `json:"config"`
-	Tasks     []study.Task    `json:"tasks"`
+	Tasks     []probeset.Task `json:"tasks"`
 	Layers    []int           `json:"layers"` // erasure layer per source
 	Erasers   []Eraser        `json:"erasers"`
 	Behaviour []BehaviourCell `json:"behaviour,omitempty"`
 }
 
-// Name implements study.Result.
+// Name implements analyses.Result.
 func (r *Result) Name() string { return "ablation" }
 
-func (c Config) withDefaults(src study.Source) Config {
-	if c.Position == "" {
-		c.Position = study.DefaultPosition(src.Positions())
+func (c Config) withDefaults(src probeset.Source) Config {
+	if c.Position.IsZero() {
+		c.Position = probeset.DefaultPosition(src.Positions())
 	}
 	if c.BehaviourTop == 0 {
 		c.BehaviourTop = 3
@@ -136,7 +137,7 @@ func (c Config) withDefaults(src study.Source) Config {
 
 // Run computes the finding. grid, when not nil, gives each source's best layer at
 // cfg.Position.
-func Run(ctx context.Context, src study.Source, grid *study.Grid, cfg Config) (*Result, error) {
+func Run(ctx context.Context, src probeset.Source, grid *probeset.Grid, cfg Config) (*Result, error) {
 	cfg = cfg.withDefaults(src)
 	ts := src.Tasks()
 	r := &Result{Model: src.Model(), Config: cfg, Tasks: ts}
@@ -174,7 +175,7 @@ func Run(ctx context.Context, src study.Source, grid *study.Grid, cfg Config) (*
 
 // sourceRow erases source a at its layer and scores every target; it returns the
 // INLP basis.
-func (r *Result) sourceRow(src study.Source, a int, cfg Config, leace, inlp *Eraser) (*mat.Dense, error) {
+func (r *Result) sourceRow(src probeset.Source, a int, cfg Config, leace, inlp *Eraser) (*mat.Dense, error) {
 	layer, ts := r.Layers[a], r.Tasks
 	dsA, err := src.Dataset(ts[a].Name, layer, cfg.Position)
 	if err != nil {
@@ -189,7 +190,7 @@ func (r *Result) sourceRow(src study.Source, a int, cfg Config, leace, inlp *Era
 		return nil, fmt.Errorf("ablation: INLP on %s at layer %d: %w", ts[a].Name, layer, err)
 	}
 	_, d := dsA.X.Dims()
-	targets, err := study.Datasets(src, ts, layer, cfg.Position)
+	targets, err := probeset.Datasets(src, ts, layer, cfg.Position)
 	if err != nil {
 		return nil, err
 	}
@@ -239,14 +240,14 @@ func (r *Result) targetCells(targets []probe.Dataset, er erase.Eraser, rnd []era
 	cells := make([]Cell, len(targets))
 	for b, ds := range targets {
 		orig, erased, random := evs[per*b], evs[per*b+1], evs[per*b+2:per*(b+1)]
-		mem := study.Members(ds.Groups)
+		mem := stats.Members(ds.Groups)
 		meanAUROC := func(evs []*probe.Evaluation) stats.Statistic {
 			return stats.GroupedStatistic(mem, func(rows []int) float64 {
 				v := make([]float64, len(evs))
 				for i, ev := range evs {
-					v[i] = study.AUROCOn(ev.OOF, ds.Y, rows)
+					v[i] = stats.AUROCOn(ev.OOF, ds.Y, rows)
 				}
-				return study.Mean(v)
+				return stats.Mean(v)
 			})
 		}
 		rn, dep, err := stats.PairedBootstrap(len(mem), meanAUROC(random), meanAUROC([]*probe.Evaluation{erased}), cfg.Bootstrap)
@@ -289,7 +290,7 @@ func (e *Eraser) summarise(minEffect float64) {
 	if nSig > 0 {
 		e.Asymmetric = float64(nAsym) / float64(nSig)
 	}
-	e.MeanAsymmetry = stats.Float(study.Mean(asym))
+	e.MeanAsymmetry = stats.Float(stats.Mean(asym))
 }
 
 // significant reports a dependency whose CI lies above zero and whose estimate

@@ -7,8 +7,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ifprobe/ifprobe/analyses/study"
+	"github.com/ifprobe/ifprobe/analyses"
+	"github.com/ifprobe/ifprobe/pkg/planted"
 	"github.com/ifprobe/ifprobe/pkg/probe"
+	"github.com/ifprobe/ifprobe/pkg/probeset"
 	"github.com/ifprobe/ifprobe/pkg/stats"
 )
 
@@ -16,12 +18,12 @@ import (
 // h = u_dir(t) + noise, and the response satisfies t when ⟨h', u_dir(t)⟩ > 0.5 where
 // h' is h after the edit. Erasing the subspace that carries u_dir(t) makes t fail.
 type toyBehaviour struct {
-	src    *study.Synthetic
+	src    *planted.Study
 	dir    map[string]int
 	states map[string][][]float64
 }
 
-func newToy(src *study.Synthetic, dir map[string]int, d int) *toyBehaviour {
+func newToy(src *planted.Study, dir map[string]int, d int) *toyBehaviour {
 	tb := &toyBehaviour{src: src, dir: dir, states: map[string][][]float64{}}
 	rng := rand.New(rand.NewPCG(9, 9))
 	for t, k := range dir {
@@ -75,14 +77,14 @@ func (tb *toyBehaviour) run(task string, e *Edit) []bool {
 // Planted: a and b share direction 0; c and d have their own. Erasing a must hurt b
 // (and vice versa) representationally and behaviourally; no other pair may depend.
 func TestPlantedDependencies(t *testing.T) {
-	tasks := []study.Task{{Name: "a", Kind: "structural"}, {Name: "b", Kind: "lexical"}, {Name: "c", Kind: "semantic"}, {Name: "d", Kind: "semantic"}}
+	tasks := []probeset.Task{{Name: "a", Kind: "structural"}, {Name: "b", Kind: "lexical"}, {Name: "c", Kind: "semantic"}, {Name: "d", Kind: "semantic"}}
 	dir := map[string]int{"a": 0, "b": 0, "c": 1, "d": 2}
-	comps := map[string][]study.Component{}
+	comps := map[string][]planted.Component{}
 	for n, k := range dir {
-		comps[n] = []study.Component{{Direction: k, Weight: 3}}
+		comps[n] = []planted.Component{{Direction: k, Weight: 3}}
 	}
 	const d = 32
-	src, err := study.NewSynthetic(study.SyntheticConfig{Tasks: tasks, Components: comps, NumLayers: 2, N: 160, D: d, Seed: 21})
+	src, err := planted.New(planted.Config{Tasks: tasks, Components: comps, NumLayers: 2, N: 160, D: d, Seed: 21})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +124,7 @@ func TestPlantedDependencies(t *testing.T) {
 	if err != nil || len(figs) != 3 {
 		t.Fatalf("figures: %v, %d", err, len(figs))
 	}
-	if err := study.Save(t.TempDir(), r); err != nil {
+	if err := analyses.Save(t.TempDir(), r); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -130,7 +132,7 @@ func TestPlantedDependencies(t *testing.T) {
 // topSources ranks sources by mean off-diagonal dependency but never picks one the
 // eraser removed nothing of: behaviour has no edit to rerun for it.
 func TestTopSourcesSkipsEmptyErasures(t *testing.T) {
-	r := &Result{Tasks: []study.Task{{Name: "a"}, {Name: "b"}, {Name: "c"}}}
+	r := &Result{Tasks: []probeset.Task{{Name: "a"}, {Name: "b"}, {Name: "c"}}}
 	dep := func(v float64) Cell { return Cell{Dependency: stats.Interval{Estimate: v}} }
 	e := Eraser{Ranks: []int{0, 2, 1}, Cells: [][]Cell{
 		{dep(0.9), dep(0.8), dep(0.8)}, // the largest dependency, but rank 0

@@ -6,7 +6,7 @@ import (
 	"math"
 	"sort"
 
-	"github.com/ifprobe/ifprobe/analyses/study"
+	"github.com/ifprobe/ifprobe/analyses"
 	"github.com/ifprobe/ifprobe/pkg/erase"
 	"github.com/ifprobe/ifprobe/pkg/plot"
 	"github.com/ifprobe/ifprobe/pkg/stats"
@@ -137,7 +137,7 @@ func (r *Result) topSources(e Eraser, k int) []string {
 				v = append(v, c.Dependency.Estimate)
 			}
 		}
-		s = append(s, sc{r.Tasks[a].Name, study.Mean(v)})
+		s = append(s, sc{r.Tasks[a].Name, stats.Mean(v)})
 	}
 	sort.SliceStable(s, func(i, j int) bool { return s[i].v > s[j].v })
 	var out []string
@@ -147,7 +147,7 @@ func (r *Result) topSources(e Eraser, k int) []string {
 	return out
 }
 
-// Figures implements study.Result: one dependency heatmap per eraser, and the
+// Figures implements analyses.Result: one dependency heatmap per eraser, and the
 // behavioural effects against their random controls.
 func (r *Result) Figures() ([]*plot.Figure, error) {
 	names := make([]string, len(r.Tasks))
@@ -210,7 +210,7 @@ func (r *Result) behaviourFigure() (*plot.Figure, error) {
 		YLabel: "pass rate", Categories: cats, Groups: []plot.BarGroup{base, rnd, er}, YMin: 0, YMax: 1.1, Width: 760, Height: 400})
 }
 
-// Table implements study.Result: one row per eraser, source and target.
+// Table implements analyses.Result: one row per eraser, source and target.
 func (r *Result) Table() [][]string {
 	rows := [][]string{{"eraser", "source", "target", "layer", "rank", "original_auroc", "erased_auroc", "random_auroc", "dependency", "dependency_lo", "dependency_hi", "behaviour_effect", "behaviour_lo", "behaviour_hi"}}
 	beh := map[[2]string]BehaviourCell{}
@@ -222,17 +222,17 @@ func (r *Result) Table() [][]string {
 			for b, c := range row {
 				be, bl, bh := "", "", ""
 				if bc, ok := beh[[2]string{r.Tasks[a].Name, r.Tasks[b].Name}]; ok && e.Kind == INLP {
-					be, bl, bh = study.F(bc.Effect.Estimate), study.F(bc.Effect.Lo), study.F(bc.Effect.Hi)
+					be, bl, bh = analyses.F(bc.Effect.Estimate), analyses.F(bc.Effect.Lo), analyses.F(bc.Effect.Hi)
 				}
 				rows = append(rows, []string{e.Kind, r.Tasks[a].Name, r.Tasks[b].Name, fmt.Sprint(r.Layers[a]), fmt.Sprint(e.Ranks[a]),
-					study.F(float64(c.Original)), study.F(float64(c.Erased)), study.F(float64(c.Random)), study.F(c.Dependency.Estimate), study.F(c.Dependency.Lo), study.F(c.Dependency.Hi), be, bl, bh})
+					analyses.F(float64(c.Original)), analyses.F(float64(c.Erased)), analyses.F(float64(c.Random)), analyses.F(c.Dependency.Estimate), analyses.F(c.Dependency.Lo), analyses.F(c.Dependency.Hi), be, bl, bh})
 			}
 		}
 	}
 	return rows
 }
 
-// Verdict implements study.Result.
+// Verdict implements analyses.Result.
 func (r *Result) Verdict() string {
 	var parts []string
 	sparse := true

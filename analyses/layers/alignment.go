@@ -5,9 +5,10 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/ifprobe/ifprobe/analyses/study"
+	"github.com/ifprobe/ifprobe/pkg/hook"
 	"github.com/ifprobe/ifprobe/pkg/plot"
 	"github.com/ifprobe/ifprobe/pkg/probe"
+	"github.com/ifprobe/ifprobe/pkg/probeset"
 	"github.com/ifprobe/ifprobe/pkg/stats"
 	"gonum.org/v1/gonum/mat"
 )
@@ -26,7 +27,7 @@ type Alignment struct {
 }
 
 // Align computes the cross-layer alignment on src at position.
-func Align(ctx context.Context, src study.Source, position string, params probe.Params) (*Alignment, error) {
+func Align(ctx context.Context, src probeset.Source, position hook.Position, params probe.Params) (*Alignment, error) {
 	a := &Alignment{Layers: src.Layers()}
 	views := make([]*mat.Dense, len(a.Layers))
 	for li, l := range a.Layers {
@@ -68,7 +69,7 @@ func square(n int) [][]float64 {
 
 // probeView fits one probe per task at layer and returns all tasks' examples
 // mapped to every task's decision value: [Σ n_task, tasks].
-func probeView(src study.Source, layer int, position string, params probe.Params) (*mat.Dense, error) {
+func probeView(src probeset.Source, layer int, position hook.Position, params probe.Params) (*mat.Dense, error) {
 	ts := src.Tasks()
 	var dss []probe.Dataset
 	var probes []*probe.Probe

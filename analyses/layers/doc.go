@@ -3,7 +3,7 @@
 //
 // The paper reports that structural constraints (length, case, format) become
 // decodable in early layers and semantic ones (tone, topic) later. For every task,
-// Run reads the probe AUROC at each layer (from a study.Grid), finds the onset layer
+// Run reads the probe AUROC at each layer (from a probeset.Grid), finds the onset layer
 // (the first layer whose AUROC reaches Threshold) and the peak layer, each with a 95%
 // cluster-bootstrap interval over base requests, and tests the ordering with the
 // bootstrap of the difference in mean normalised onset between semantic and

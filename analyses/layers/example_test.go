@@ -5,8 +5,10 @@ import (
 	"fmt"
 
 	"github.com/ifprobe/ifprobe/analyses/layers"
-	"github.com/ifprobe/ifprobe/analyses/study"
+	"github.com/ifprobe/ifprobe/pkg/hook"
+	"github.com/ifprobe/ifprobe/pkg/planted"
 	"github.com/ifprobe/ifprobe/pkg/probe"
+	"github.com/ifprobe/ifprobe/pkg/probeset"
 	"github.com/ifprobe/ifprobe/pkg/stats"
 )
 
@@ -14,17 +16,17 @@ import (
 // and a semantic one at layer 4.
 func ExampleRun() {
 	onset := map[string]int{"lowercase": 1, "topic": 4}
-	src, _ := study.NewSynthetic(study.SyntheticConfig{
-		Tasks:     []study.Task{{Name: "lowercase", Kind: "structural"}, {Name: "topic", Kind: "semantic"}},
+	src, _ := planted.New(planted.Config{
+		Tasks:     []probeset.Task{{Name: "lowercase", Kind: "structural"}, {Name: "topic", Kind: "semantic"}},
 		NumLayers: 6, N: 120, D: 8, Seed: 1,
-		Scale: func(task string, layer int, _ string) float64 {
+		Scale: func(task string, layer int, _ hook.Position) float64 {
 			if layer >= onset[task] {
 				return 1
 			}
 			return 0
 		},
 	})
-	grid, _ := study.EvaluateGrid(context.Background(), src, study.GridConfig{CV: probe.CVParams{Probe: probe.DefaultParams(), SkipCI: true}})
+	grid, _ := probeset.EvaluateGrid(context.Background(), src, probeset.GridConfig{CV: probe.CVParams{Probe: probe.DefaultParams(), SkipCI: true}})
 	r, err := layers.Run(context.Background(), grid, layers.Config{Bootstrap: stats.BootstrapParams{Reps: 100}})
 	if err != nil {
 		fmt.Println(err)

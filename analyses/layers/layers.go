@@ -7,9 +7,11 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/ifprobe/ifprobe/analyses/study"
+	"github.com/ifprobe/ifprobe/analyses"
+	"github.com/ifprobe/ifprobe/pkg/hook"
 	"github.com/ifprobe/ifprobe/pkg/plot"
 	"github.com/ifprobe/ifprobe/pkg/probe"
+	"github.com/ifprobe/ifprobe/pkg/probeset"
 	"github.com/ifprobe/ifprobe/pkg/stats"
 )
 
@@ -17,14 +19,14 @@ import (
 type Config struct {
 	// Position whose probes are read; default "prompt_last" if the grid has it,
 	// else its first position.
-	Position string `json:"position"`
+	Position hook.Position `json:"position"`
 	// Threshold is the AUROC that marks onset; default 0.7.
 	Threshold float64 `json:"threshold"`
 	// Bootstrap configures the intervals (default 1000 resamples, 95%, seed 0).
 	Bootstrap stats.BootstrapParams `json:"bootstrap"`
 	// Source, when set, adds the cross-layer alignment of probe subspaces, which
 	// needs the activations and not only the grid.
-	Source study.Source `json:"-"`
+	Source probeset.Source `json:"-"`
 }
 
 // TaskLayers is one task's AUROC by layer and its onset and peak.
@@ -59,12 +61,12 @@ type Result struct {
 	Alignment *Alignment `json:"alignment,omitempty"`
 }
 
-// Name implements study.Result.
+// Name implements analyses.Result.
 func (r *Result) Name() string { return "layers" }
 
-func (c Config) withDefaults(g *study.Grid) Config {
-	if c.Position == "" {
-		c.Position = study.DefaultPosition(g.Positions)
+func (c Config) withDefaults(g *probeset.Grid) Config {
+	if c.Position.IsZero() {
+		c.Position = probeset.DefaultPosition(g.Positions)
 	}
 	if c.Threshold == 0 {
 		c.Threshold = 0.7
@@ -74,7 +76,7 @@ func (c Config) withDefaults(g *study.Grid) Config {
 
 // Run computes the finding from a grid of probe evaluations. With cfg.Source it also
 // computes the cross-layer alignment of probe subspaces (Align).
-func Run(ctx context.Context, g *study.Grid, cfg Config) (*Result, error) {
+func Run(ctx context.Context, g *probeset.Grid, cfg Config) (*Result, error) {
 	cfg = cfg.withDefaults(g)
 	if !slices.Contains(g.Positions, cfg.Position) {
 		return nil, fmt.Errorf("layers: position %q not in grid (positions %v)", cfg.Position, g.Positions)
@@ -98,7 +100,7 @@ func Run(ctx context.Context, g *study.Grid, cfg Config) (*Result, error) {
 		byKind[tl.Kind] = append(byKind[tl.Kind], tl.OnsetDepth.Estimate)
 	}
 	for k, v := range byKind {
-		r.KindOnset[k] = stats.Float(study.Mean(v))
+		r.KindOnset[k] = stats.Float(stats.Mean(v))
 	}
 	r.SemanticMinusStructural = kindContrast(r, perTask, members, cfg.Bootstrap)
 	if cfg.Source != nil {
@@ -113,22 +115,22 @@ func Run(ctx context.Context, g *study.Grid, cfg Config) (*Result, error) {
 
 // taskLayers reads one task's curve and bootstraps its onset and peak depth. It
 // returns the onset statistic over row resamples for the kind contrast.
-func taskLayers(g *study.Grid, t study.Task, cfg Config) (TaskLayers, func([]int) float64, [][]int, error) {
+func taskLayers(g *probeset.Grid, t probeset.Task, cfg Config) (TaskLayers, func([]int) float64, [][]int, error) {
 	tl := TaskLayers{Task: t.Name, Kind: t.Kind}
-	var cells []*study.Cell
+	var cells []*probeset.Cell
 	for _, l := range g.Layers {
 		c, ok := g.Cell(t.Name, l, cfg.Position)
 		if !ok {
 			return tl, nil, nil, fmt.Errorf("layers: grid lacks %s at layer %d, %s", t.Name, l, cfg.Position)
 		}
 		cells = append(cells, c)
-		tl.Depth = append(tl.Depth, study.Depth(l, g.NumLayers))
+		tl.Depth = append(tl.Depth, probeset.Depth(l, g.NumLayers))
 		tl.AUROC = append(tl.AUROC, c.AUROC)
 	}
 	beyond := 1 + 1/float64(g.NumLayers)
 	onsetOf := func(rows []int) float64 {
 		for i, c := range cells {
-			if study.AUROCOn(c.OOF, c.Y, rows) >= cfg.Threshold {
+			if stats.AUROCOn(c.OOF, c.Y, rows) >= cfg.Threshold {
 				return tl.Depth[i]
 			}
 		}
@@ -137,7 +139,7 @@ func taskLayers(g *study.Grid, t study.Task, cfg Config) (TaskLayers, func([]int
 	peakOf := func(rows []int) float64 {
 		best, depth := math.Inf(-1), math.NaN()
 		for i, c := range cells {
-			if a := study.AUROCOn(c.OOF, c.Y, rows); a > best {
+			if a := stats.AUROCOn(c.OOF, c.Y, rows); a > best {
 				best, depth = a, tl.Depth[i]
 			}
 		}
@@ -150,7 +152,7 @@ func taskLayers(g *study.Grid, t study.Task, cfg Config) (TaskLayers, func([]int
 			break
 		}
 	}
-	mem := study.Members(cells[0].Groups)
+	mem := stats.Members(cells[0].Groups)
 	var err error
 	if tl.OnsetDepth, err = stats.Bootstrap(len(mem), stats.GroupedStatistic(mem, onsetOf), cfg.Bootstrap); err != nil {
 		return tl, nil, nil, fmt.Errorf("layers: %s onset: %w", t.Name, err)
@@ -189,16 +191,16 @@ func kindContrast(r *Result, onset map[string]func([]int) float64, members map[s
 		for i, n := range names {
 			v[i] = onset[n](rows[i])
 		}
-		return study.Mean(v[:nSem]) - study.Mean(v[nSem:])
+		return stats.Mean(v[:nSem]) - stats.Mean(v[nSem:])
 	}
-	iv, err := study.MultiBootstrap(mem, stat, bp)
+	iv, err := stats.MultiBootstrap(mem, stat, bp)
 	if err != nil {
 		return stats.Interval{Estimate: nan, Lo: nan, Hi: nan}
 	}
 	return iv
 }
 
-// Figures implements study.Result: AUROC by normalised depth per task with its
+// Figures implements analyses.Result: AUROC by normalised depth per task with its
 // confidence band and onset marker, one panel per task kind (nine bands in one
 // plot overlap into an unreadable mass; three or four per panel stay legible).
 func (r *Result) Figures() ([]*plot.Figure, error) {
@@ -214,7 +216,7 @@ func (r *Result) Figures() ([]*plot.Figure, error) {
 			level = max(level, a.Level)
 		}
 		if tl.Onset >= 0 {
-			s.Markers = []float64{study.Depth(tl.Onset, r.NumLayers)}
+			s.Markers = []float64{probeset.Depth(tl.Onset, r.NumLayers)}
 		}
 		series = append(series, s)
 		kinds = append(kinds, tl.Kind)
@@ -251,7 +253,7 @@ func ciCaption(level float64) string {
 	return fmt.Sprintf("%.0f%% cluster-bootstrap CI", 100*level)
 }
 
-// Table implements study.Result.
+// Table implements analyses.Result.
 func (r *Result) Table() [][]string {
 	rows := [][]string{{"task", "kind", "onset_layer", "onset_depth", "onset_lo", "onset_hi", "peak_layer", "peak_depth", "peak_auroc", "peak_lo", "peak_hi"}}
 	for _, tl := range r.Tasks {
@@ -259,13 +261,13 @@ func (r *Result) Table() [][]string {
 		if i := slices.Index(r.Layers, tl.Peak); i >= 0 {
 			peak = tl.AUROC[i]
 		}
-		rows = append(rows, []string{tl.Task, tl.Kind, fmt.Sprint(tl.Onset), study.F(tl.OnsetDepth.Estimate), study.F(tl.OnsetDepth.Lo), study.F(tl.OnsetDepth.Hi),
-			fmt.Sprint(tl.Peak), study.F(tl.PeakDepth.Estimate), study.F(peak.Estimate), study.F(peak.Lo), study.F(peak.Hi)})
+		rows = append(rows, []string{tl.Task, tl.Kind, fmt.Sprint(tl.Onset), analyses.F(tl.OnsetDepth.Estimate), analyses.F(tl.OnsetDepth.Lo), analyses.F(tl.OnsetDepth.Hi),
+			fmt.Sprint(tl.Peak), analyses.F(tl.PeakDepth.Estimate), analyses.F(peak.Estimate), analyses.F(peak.Lo), analyses.F(peak.Hi)})
 	}
 	return rows
 }
 
-// Verdict implements study.Result.
+// Verdict implements analyses.Result.
 func (r *Result) Verdict() string {
 	d := r.SemanticMinusStructural
 	var kinds []string

@@ -6,17 +6,20 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ifprobe/ifprobe/analyses/study"
+	"github.com/ifprobe/ifprobe/analyses"
+	"github.com/ifprobe/ifprobe/pkg/hook"
+	"github.com/ifprobe/ifprobe/pkg/planted"
 	"github.com/ifprobe/ifprobe/pkg/probe"
+	"github.com/ifprobe/ifprobe/pkg/probeset"
 	"github.com/ifprobe/ifprobe/pkg/stats"
 )
 
 // plantedGrid makes a grid where each task's signal switches on at onset[task].
-func plantedGrid(t *testing.T, onset map[string]int, tasks []study.Task) *study.Grid {
+func plantedGrid(t *testing.T, onset map[string]int, tasks []probeset.Task) *probeset.Grid {
 	t.Helper()
-	src, err := study.NewSynthetic(study.SyntheticConfig{
+	src, err := planted.New(planted.Config{
 		Tasks: tasks, NumLayers: 8, N: 100, D: 16, Seed: 7,
-		Scale: func(task string, layer int, _ string) float64 {
+		Scale: func(task string, layer int, _ hook.Position) float64 {
 			if layer >= onset[task] {
 				return 1
 			}
@@ -26,14 +29,14 @@ func plantedGrid(t *testing.T, onset map[string]int, tasks []study.Task) *study.
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := study.EvaluateGrid(context.Background(), src, study.GridConfig{CV: probe.CVParams{Folds: 4, Probe: probe.DefaultParams(), SkipCI: true}})
+	g, err := probeset.EvaluateGrid(context.Background(), src, probeset.GridConfig{CV: probe.CVParams{Folds: 4, Probe: probe.DefaultParams(), SkipCI: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return g
 }
 
-var fourTasks = []study.Task{{Name: "s1", Kind: "structural"}, {Name: "s2", Kind: "structural"}, {Name: "m1", Kind: "semantic"}, {Name: "m2", Kind: "semantic"}}
+var fourTasks = []probeset.Task{{Name: "s1", Kind: "structural"}, {Name: "s2", Kind: "structural"}, {Name: "m1", Kind: "semantic"}, {Name: "m2", Kind: "semantic"}}
 
 func TestPlantedOnsets(t *testing.T) {
 	onset := map[string]int{"s1": 1, "s2": 2, "m1": 5, "m2": 6}
@@ -62,11 +65,11 @@ func TestPlantedOnsets(t *testing.T) {
 		t.Fatalf("figures: %v (%d)", err, len(figs))
 	}
 	dir := t.TempDir()
-	if err := study.Save(dir, r); err != nil {
+	if err := analyses.Save(dir, r); err != nil {
 		t.Fatal(err)
 	}
 	var back Result
-	if err := study.Load(dir, &back); err != nil || back.Tasks[2].Onset != r.Tasks[2].Onset {
+	if err := analyses.Load(dir, &back); err != nil || back.Tasks[2].Onset != r.Tasks[2].Onset {
 		t.Fatalf("load: %v", err)
 	}
 }
@@ -87,11 +90,11 @@ func TestEqualOnsetsNotSupported(t *testing.T) {
 // Tasks whose signal lives in the same direction at every layer give aligned probe
 // readouts: CKA near 1 between signal layers; the diagonal is exactly 1.
 func TestAlignment(t *testing.T) {
-	src, err := study.NewSynthetic(study.SyntheticConfig{Tasks: fourTasks, NumLayers: 3, N: 80, D: 12, Seed: 4})
+	src, err := planted.New(planted.Config{Tasks: fourTasks, NumLayers: 3, N: 80, D: 12, Seed: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := Align(context.Background(), src, "prompt_last", probe.DefaultParams())
+	a, err := Align(context.Background(), src, hook.PromptLast, probe.DefaultParams())
 	if err != nil {
 		t.Fatal(err)
 	}

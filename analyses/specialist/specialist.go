@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/ifprobe/ifprobe/analyses/study"
+	"github.com/ifprobe/ifprobe/analyses"
+	"github.com/ifprobe/ifprobe/pkg/hook"
 	"github.com/ifprobe/ifprobe/pkg/plot"
 	"github.com/ifprobe/ifprobe/pkg/probe"
+	"github.com/ifprobe/ifprobe/pkg/probeset"
 	"github.com/ifprobe/ifprobe/pkg/stats"
 )
 
@@ -15,7 +17,7 @@ import (
 type Config struct {
 	// Position of the activations; default "prompt_last" when the source has it,
 	// else its first position.
-	Position string `json:"position"`
+	Position hook.Position `json:"position"`
 	// Layers to compare at; default all of the source's.
 	Layers []int `json:"layers,omitempty"`
 	// CV configures folds, C and bootstrap (default 5 grouped folds, C = 1).
@@ -49,13 +51,13 @@ type Result struct {
 	MeanDiff  stats.Interval    `json:"mean_diff"` // mean over tasks at their best layers
 }
 
-// Name implements study.Result.
+// Name implements analyses.Result.
 func (r *Result) Name() string { return "specialist" }
 
 // Run computes the finding on src.
-func Run(ctx context.Context, src study.Source, cfg Config) (*Result, error) {
-	if cfg.Position == "" {
-		cfg.Position = study.DefaultPosition(src.Positions())
+func Run(ctx context.Context, src probeset.Source, cfg Config) (*Result, error) {
+	if cfg.Position.IsZero() {
+		cfg.Position = probeset.DefaultPosition(src.Positions())
 	}
 	if len(cfg.Layers) == 0 {
 		cfg.Layers = src.Layers()
@@ -67,7 +69,7 @@ func Run(ctx context.Context, src study.Source, cfg Config) (*Result, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		dss, err := study.Datasets(src, ts, l, cfg.Position)
+		dss, err := probeset.Datasets(src, ts, l, cfg.Position)
 		if err != nil {
 			return nil, err
 		}
@@ -85,7 +87,7 @@ func Run(ctx context.Context, src study.Source, cfg Config) (*Result, error) {
 }
 
 // summarise picks each task's best layer and bootstraps the mean difference.
-func (r *Result) summarise(ts []study.Task, data map[int][]probe.Dataset) error {
+func (r *Result) summarise(ts []probeset.Task, data map[int][]probe.Dataset) error {
 	var members [][][]int
 	var diffs []func([]int) float64
 	for i, t := range ts {
@@ -95,9 +97,9 @@ func (r *Result) summarise(ts []study.Task, data map[int][]probe.Dataset) error 
 			r.bestLayer(i, func(tc probe.TaskComparison) float64 { return tc.General.Estimate })
 		spec, gen := r.ByLayer[bs].Tasks[i], r.ByLayer[bg].Tasks[i]
 		ds := data[r.ByLayer[bs].Layer][i] // same rows, labels and groups at every layer
-		mem := study.Members(ds.Groups)
+		mem := stats.Members(ds.Groups)
 		at := func(oof []float64) stats.Statistic {
-			return stats.GroupedStatistic(mem, func(rows []int) float64 { return study.AUROCOn(oof, ds.Y, rows) })
+			return stats.GroupedStatistic(mem, func(rows []int) float64 { return stats.AUROCOn(oof, ds.Y, rows) })
 		}
 		_, d, err := stats.PairedBootstrap(len(mem), at(spec.SpecialistOOF), at(gen.GeneralOOF), r.Config.CV.Bootstrap)
 		if err != nil {
@@ -108,16 +110,16 @@ func (r *Result) summarise(ts []study.Task, data map[int][]probe.Dataset) error 
 			GeneralLayer: r.ByLayer[bg].Layer, Specialist: spec.Specialist, General: gen.General, Diff: d})
 		members = append(members, mem)
 		diffs = append(diffs, func(rows []int) float64 {
-			return study.AUROCOn(spec.SpecialistOOF, ds.Y, rows) - study.AUROCOn(gen.GeneralOOF, ds.Y, rows)
+			return stats.AUROCOn(spec.SpecialistOOF, ds.Y, rows) - stats.AUROCOn(gen.GeneralOOF, ds.Y, rows)
 		})
 	}
 	var err error
-	r.MeanDiff, err = study.MultiBootstrap(members, func(rows [][]int) float64 {
+	r.MeanDiff, err = stats.MultiBootstrap(members, func(rows [][]int) float64 {
 		v := make([]float64, len(diffs))
 		for i, f := range diffs {
 			v[i] = f(rows[i])
 		}
-		return study.Mean(v)
+		return stats.Mean(v)
 	}, r.Config.CV.Bootstrap)
 	if err != nil {
 		return fmt.Errorf("specialist: mean difference: %w", err)
@@ -136,7 +138,7 @@ func (r *Result) bestLayer(i int, score func(probe.TaskComparison) float64) int 
 	return best
 }
 
-// Figures implements study.Result: grouped bars at each task's best layer, and
+// Figures implements analyses.Result: grouped bars at each task's best layer, and
 // both probe kinds' AUROC by depth (see depthFigure).
 func (r *Result) Figures() ([]*plot.Figure, error) {
 	var cats []string
@@ -176,7 +178,7 @@ func (r *Result) depthFigure(spec, gen plot.BarGroup) (*plot.Figure, error) {
 	}
 	level := 0.0
 	for li, lc := range r.ByLayer {
-		depth[li] = study.Depth(lc.Layer, r.NumLayers)
+		depth[li] = probeset.Depth(lc.Layer, r.NumLayers)
 		var s, g []float64
 		for i, tc := range lc.Tasks {
 			s, g = append(s, tc.Specialist.Estimate), append(g, tc.General.Estimate)
@@ -189,7 +191,7 @@ func (r *Result) depthFigure(spec, gen plot.BarGroup) (*plot.Figure, error) {
 				level = max(level, iv.Level)
 			}
 		}
-		mean[0].Y, mean[1].Y = append(mean[0].Y, study.Mean(s)), append(mean[1].Y, study.Mean(g))
+		mean[0].Y, mean[1].Y = append(mean[0].Y, stats.Mean(s)), append(mean[1].Y, stats.Mean(g))
 	}
 	base := plot.LinesSpec{XLabel: "normalised depth (layer+1)/L", YLabel: "AUROC (out-of-fold)", HLines: []float64{0.5}, YMin: 0.3, YMax: 1.02}
 	panels := []plot.LinesSpec{base}
@@ -207,19 +209,19 @@ func (r *Result) depthFigure(spec, gen plot.BarGroup) (*plot.Figure, error) {
 		Title: fmt.Sprintf("%s: specialist vs general probe AUROC by depth (%s); shaded: %s", r.Model, r.Config.Position, band)})
 }
 
-// Table implements study.Result.
+// Table implements analyses.Result.
 func (r *Result) Table() [][]string {
 	rows := [][]string{{"task", "kind", "best_layer", "general_layer", "specialist", "specialist_lo", "specialist_hi", "general", "general_lo", "general_hi", "diff", "diff_lo", "diff_hi"}}
 	for _, t := range r.Tasks {
 		rows = append(rows, []string{t.Task, t.Kind, fmt.Sprint(t.BestLayer), fmt.Sprint(t.GeneralLayer),
-			study.F(t.Specialist.Estimate), study.F(t.Specialist.Lo), study.F(t.Specialist.Hi),
-			study.F(t.General.Estimate), study.F(t.General.Lo), study.F(t.General.Hi),
-			study.F(t.Diff.Estimate), study.F(t.Diff.Lo), study.F(t.Diff.Hi)})
+			analyses.F(t.Specialist.Estimate), analyses.F(t.Specialist.Lo), analyses.F(t.Specialist.Hi),
+			analyses.F(t.General.Estimate), analyses.F(t.General.Lo), analyses.F(t.General.Hi),
+			analyses.F(t.Diff.Estimate), analyses.F(t.Diff.Lo), analyses.F(t.Diff.Hi)})
 	}
 	return rows
 }
 
-// Verdict implements study.Result.
+// Verdict implements analyses.Result.
 func (r *Result) Verdict() string {
 	wins, losses := 0, 0
 	for _, t := range r.Tasks {

@@ -5,15 +5,17 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ifprobe/ifprobe/analyses/study"
+	"github.com/ifprobe/ifprobe/analyses"
+	"github.com/ifprobe/ifprobe/pkg/planted"
 	"github.com/ifprobe/ifprobe/pkg/probe"
+	"github.com/ifprobe/ifprobe/pkg/probeset"
 	"github.com/ifprobe/ifprobe/pkg/stats"
 )
 
-func run(t *testing.T, comps map[string][]study.Component) *Result {
+func run(t *testing.T, comps map[string][]planted.Component) *Result {
 	t.Helper()
-	src, err := study.NewSynthetic(study.SyntheticConfig{
-		Tasks:     []study.Task{{Name: "a", Kind: "structural"}, {Name: "b", Kind: "lexical"}, {Name: "c", Kind: "semantic"}},
+	src, err := planted.New(planted.Config{
+		Tasks:     []probeset.Task{{Name: "a", Kind: "structural"}, {Name: "b", Kind: "lexical"}, {Name: "c", Kind: "semantic"}},
 		NumLayers: 3, N: 120, D: 12, Seed: 5, Components: comps,
 	})
 	if err != nil {
@@ -39,7 +41,7 @@ func TestPlantedSpecialists(t *testing.T) {
 	if err != nil || len(figs) != 2 {
 		t.Fatalf("figures: %v", err)
 	}
-	if err := study.Save(t.TempDir(), r); err != nil {
+	if err := analyses.Save(t.TempDir(), r); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -47,8 +49,8 @@ func TestPlantedSpecialists(t *testing.T) {
 // One direction shared by all tasks: the general probe is as good, so the claim
 // must not be declared to hold.
 func TestSharedDirectionNoSpecialistAdvantage(t *testing.T) {
-	shared := []study.Component{{Direction: 0, Weight: 3}}
-	r := run(t, map[string][]study.Component{"a": shared, "b": shared, "c": shared})
+	shared := []planted.Component{{Direction: 0, Weight: 3}}
+	r := run(t, map[string][]planted.Component{"a": shared, "b": shared, "c": shared})
 	if strings.Contains(r.Verdict(), "Holds") {
 		t.Fatalf("shared direction but verdict holds: %s", r.Verdict())
 	}

@@ -6,11 +6,11 @@ import (
 	"math"
 	"slices"
 	"sort"
-	"strconv"
-	"strings"
 
-	"github.com/ifprobe/ifprobe/analyses/study"
+	"github.com/ifprobe/ifprobe/analyses"
+	"github.com/ifprobe/ifprobe/pkg/hook"
 	"github.com/ifprobe/ifprobe/pkg/plot"
+	"github.com/ifprobe/ifprobe/pkg/probeset"
 	"github.com/ifprobe/ifprobe/pkg/stats"
 )
 
@@ -30,7 +30,7 @@ type TaskCurve struct {
 	Kind      string           `json:"kind"`
 	Layer     int              `json:"layer"`
 	AUROC     []stats.Interval `json:"auroc"` // one per Result.Positions entry
-	Peak      string           `json:"peak"`  // position with the highest AUROC
+	Peak      hook.Position    `json:"peak"`  // position with the highest AUROC
 	PromptEnd stats.Interval   `json:"prompt_end"`
 	Rise      stats.Interval   `json:"rise"` // AUROC(late) − AUROC(prompt_last)
 	Pattern   string           `json:"pattern"`
@@ -45,52 +45,35 @@ const (
 
 // Result is the temporal finding on one model.
 type Result struct {
-	Model     string      `json:"model"`
-	Config    Config      `json:"config"`
-	Positions []string    `json:"positions"` // in generation order
-	Late      string      `json:"late"`
-	Tasks     []TaskCurve `json:"tasks"`
+	Model     string          `json:"model"`
+	Config    Config          `json:"config"`
+	Positions []hook.Position `json:"positions"` // in generation order
+	Late      hook.Position   `json:"late"`
+	Tasks     []TaskCurve     `json:"tasks"`
 	// MeanRise is the mean rise over tasks with a multi-sample bootstrap interval.
 	MeanRise stats.Interval `json:"mean_rise"`
 }
 
-// Name implements study.Result.
+// Name implements analyses.Result.
 func (r *Result) Name() string { return "temporal" }
-
-// order places a position on the generation time line; ok is false for positions
-// that have no place on it (absolute steps, "all").
-func order(p string) (float64, bool) {
-	switch {
-	case p == "prompt_last":
-		return -2, true
-	case p == "response_first":
-		return -1, true
-	case p == "eos":
-		return 2, true
-	case strings.HasPrefix(p, "frac:"):
-		f, err := strconv.ParseFloat(strings.TrimPrefix(p, "frac:"), 64)
-		return f, err == nil
-	}
-	return 0, false
-}
 
 // Positions returns the grid's positions that lie on the generation time line, in
 // order.
-func Positions(g *study.Grid) []string {
-	var ps []string
+func Positions(g *probeset.Grid) []hook.Position {
+	var ps []hook.Position
 	for _, p := range g.Positions {
-		if _, ok := order(p); ok {
+		if _, ok := p.Timeline(); ok {
 			ps = append(ps, p)
 		}
 	}
-	sort.SliceStable(ps, func(i, j int) bool { a, _ := order(ps[i]); b, _ := order(ps[j]); return a < b })
+	sort.SliceStable(ps, func(i, j int) bool { a, _ := ps[i].Timeline(); b, _ := ps[j].Timeline(); return a < b })
 	return ps
 }
 
 // Run computes the finding from a grid of probe evaluations.
-func Run(ctx context.Context, g *study.Grid, cfg Config) (*Result, error) {
+func Run(ctx context.Context, g *probeset.Grid, cfg Config) (*Result, error) {
 	ps := Positions(g)
-	if !slices.Contains(ps, "prompt_last") || len(ps) < 2 {
+	if !slices.Contains(ps, hook.PromptLast) || len(ps) < 2 {
 		return nil, fmt.Errorf("temporal: grid needs prompt_last and a later position (has %v)", g.Positions)
 	}
 	r := &Result{Model: g.Model, Config: cfg, Positions: ps, Late: ps[len(ps)-1]}
@@ -107,12 +90,12 @@ func Run(ctx context.Context, g *study.Grid, cfg Config) (*Result, error) {
 		r.Tasks = append(r.Tasks, tc)
 		rises, members = append(rises, rise), append(members, mem)
 	}
-	mean, err := study.MultiBootstrap(members, func(rows [][]int) float64 {
+	mean, err := stats.MultiBootstrap(members, func(rows [][]int) float64 {
 		v := make([]float64, len(rises))
 		for i, f := range rises {
 			v[i] = f(rows[i])
 		}
-		return study.Mean(v)
+		return stats.Mean(v)
 	}, cfg.Bootstrap)
 	if err != nil {
 		return nil, fmt.Errorf("temporal: mean rise: %w", err)
@@ -122,7 +105,7 @@ func Run(ctx context.Context, g *study.Grid, cfg Config) (*Result, error) {
 }
 
 // bestLayerAnyPosition is the layer with the highest AUROC at any position.
-func bestLayerAnyPosition(g *study.Grid, task string, ps []string) int {
+func bestLayerAnyPosition(g *probeset.Grid, task string, ps []hook.Position) int {
 	best, bestAUC := g.Layers[0], math.Inf(-1)
 	for _, l := range g.Layers {
 		for _, p := range ps {
@@ -134,7 +117,7 @@ func bestLayerAnyPosition(g *study.Grid, task string, ps []string) int {
 	return best
 }
 
-func taskCurve(g *study.Grid, t study.Task, r *Result, cfg Config) (TaskCurve, func([]int) float64, [][]int, error) {
+func taskCurve(g *probeset.Grid, t probeset.Task, r *Result, cfg Config) (TaskCurve, func([]int) float64, [][]int, error) {
 	layer := cfg.Layer
 	if !cfg.UseLayer {
 		layer = bestLayerAnyPosition(g, t.Name, r.Positions)
@@ -148,7 +131,7 @@ func taskCurve(g *study.Grid, t study.Task, r *Result, cfg Config) (TaskCurve, f
 			best, tc.Peak = a.Estimate, p
 		}
 	}
-	first, ok1 := g.Cell(t.Name, layer, "prompt_last")
+	first, ok1 := g.Cell(t.Name, layer, hook.PromptLast)
 	last, ok2 := g.Cell(t.Name, layer, r.Late)
 	if !ok1 || !ok2 {
 		return tc, nil, nil, fmt.Errorf("temporal: grid lacks %s at layer %d", t.Name, layer)
@@ -156,9 +139,9 @@ func taskCurve(g *study.Grid, t study.Task, r *Result, cfg Config) (TaskCurve, f
 	if !slices.Equal(first.Y, last.Y) || !slices.Equal(first.Groups, last.Groups) {
 		return tc, nil, nil, fmt.Errorf("temporal: %s: prompt_last and %s hold different examples; cannot pair them", t.Name, r.Late)
 	}
-	mem := study.Members(first.Groups)
-	at := func(c *study.Cell) stats.Statistic {
-		return func(rows []int) float64 { return study.AUROCOn(c.OOF, c.Y, rows) }
+	mem := stats.Members(first.Groups)
+	at := func(c *probeset.Cell) stats.Statistic {
+		return func(rows []int) float64 { return stats.AUROCOn(c.OOF, c.Y, rows) }
 	}
 	var err error
 	if tc.PromptEnd, err = stats.Bootstrap(len(mem), stats.GroupedStatistic(mem, at(first)), cfg.Bootstrap); err != nil {
@@ -179,7 +162,7 @@ func taskCurve(g *study.Grid, t study.Task, r *Result, cfg Config) (TaskCurve, f
 	return tc, rise, mem, nil
 }
 
-// Figures implements study.Result: AUROC against generation position per task
+// Figures implements analyses.Result: AUROC against generation position per task
 // with its confidence band, one panel per task kind so the bands stay legible.
 func (r *Result) Figures() ([]*plot.Figure, error) {
 	x := make([]float64, len(r.Positions))
@@ -201,7 +184,7 @@ func (r *Result) Figures() ([]*plot.Figure, error) {
 		kinds = append(kinds, tc.Kind)
 	}
 	base := plot.LinesSpec{Name: "temporal_auroc_by_position", XLabel: "position (prompt end, then fraction of the response)",
-		YLabel: "AUROC (out-of-fold)", XTicks: r.Positions, HLines: []float64{0.5}, YMin: 0, YMax: 1.02}
+		YLabel: "AUROC (out-of-fold)", XTicks: names(r.Positions), HLines: []float64{0.5}, YMin: 0, YMax: 1.02}
 	panels, err := plot.PanelsByKind(base, series, kinds)
 	if err != nil {
 		return nil, err
@@ -218,30 +201,30 @@ func (r *Result) Figures() ([]*plot.Figure, error) {
 	return []*plot.Figure{fig}, nil
 }
 
-// Table implements study.Result.
+// Table implements analyses.Result.
 func (r *Result) Table() [][]string {
 	head := []string{"task", "kind", "layer", "pattern", "peak", "prompt_end", "prompt_end_lo", "prompt_end_hi", "rise", "rise_lo", "rise_hi"}
-	head = append(head, r.Positions...)
+	head = append(head, names(r.Positions)...)
 	rows := [][]string{head}
 	for _, tc := range r.Tasks {
-		row := []string{tc.Task, tc.Kind, fmt.Sprint(tc.Layer), tc.Pattern, tc.Peak,
-			study.F(tc.PromptEnd.Estimate), study.F(tc.PromptEnd.Lo), study.F(tc.PromptEnd.Hi),
-			study.F(tc.Rise.Estimate), study.F(tc.Rise.Lo), study.F(tc.Rise.Hi)}
+		row := []string{tc.Task, tc.Kind, fmt.Sprint(tc.Layer), tc.Pattern, tc.Peak.String(),
+			analyses.F(tc.PromptEnd.Estimate), analyses.F(tc.PromptEnd.Lo), analyses.F(tc.PromptEnd.Hi),
+			analyses.F(tc.Rise.Estimate), analyses.F(tc.Rise.Lo), analyses.F(tc.Rise.Hi)}
 		for _, a := range tc.AUROC {
-			row = append(row, study.F(a.Estimate))
+			row = append(row, analyses.F(a.Estimate))
 		}
 		rows = append(rows, row)
 	}
 	return rows
 }
 
-// Verdict implements study.Result.
+// Verdict implements analyses.Result.
 func (r *Result) Verdict() string {
 	count := map[string]int{}
 	late := 0
 	for _, tc := range r.Tasks {
 		count[tc.Pattern]++
-		if o, _ := order(tc.Peak); o >= 0.6 {
+		if o, _ := tc.Peak.Timeline(); o >= 0.6 {
 			late++
 		}
 	}
@@ -261,4 +244,13 @@ func (r *Result) Verdict() string {
 		holds = "Not supported on this model: the 95% CI of the mean rise includes zero."
 	}
 	return "Paper: satisfaction is weakly decodable at the end of the prompt and grows while the response is written (monitoring, not planning). " + measured + " " + holds
+}
+
+// names returns the positions' names.
+func names(ps []hook.Position) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.String()
+	}
+	return out
 }

@@ -2,25 +2,29 @@ package temporal
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
-	"github.com/ifprobe/ifprobe/analyses/study"
+	"github.com/ifprobe/ifprobe/analyses"
+	"github.com/ifprobe/ifprobe/pkg/hook"
+	"github.com/ifprobe/ifprobe/pkg/planted"
 	"github.com/ifprobe/ifprobe/pkg/probe"
+	"github.com/ifprobe/ifprobe/pkg/probeset"
 	"github.com/ifprobe/ifprobe/pkg/stats"
 )
 
-var positions = []string{"eos", "frac:0.5", "prompt_last", "response_first", "frac:1.0"} // deliberately unordered
+var positions = []hook.Position{hook.EOS, hook.Frac(0.5), hook.PromptLast, hook.ResponseFirst, hook.Frac(1)} // deliberately unordered
 
 // rising plants a signal absent at the prompt end that grows through the response;
 // flat plants a signal already present at the prompt end.
-func grid(t *testing.T) *study.Grid {
+func grid(t *testing.T) *probeset.Grid {
 	t.Helper()
-	strength := map[string]float64{"prompt_last": 0, "response_first": 0.2, "frac:0.5": 0.6, "frac:1.0": 1, "eos": 1}
-	src, err := study.NewSynthetic(study.SyntheticConfig{
-		Tasks:     []study.Task{{Name: "rising", Kind: "structural"}, {Name: "rising2", Kind: "lexical"}, {Name: "flat", Kind: "semantic"}},
+	strength := map[hook.Position]float64{hook.PromptLast: 0, hook.ResponseFirst: 0.2, hook.Frac(0.5): 0.6, hook.Frac(1): 1, hook.EOS: 1}
+	src, err := planted.New(planted.Config{
+		Tasks:     []probeset.Task{{Name: "rising", Kind: "structural"}, {Name: "rising2", Kind: "lexical"}, {Name: "flat", Kind: "semantic"}},
 		NumLayers: 3, N: 120, D: 12, Seed: 3, Positions: positions,
-		Scale: func(task string, _ int, pos string) float64 {
+		Scale: func(task string, _ int, pos hook.Position) float64 {
 			if task == "flat" {
 				return 1
 			}
@@ -30,7 +34,7 @@ func grid(t *testing.T) *study.Grid {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := study.EvaluateGrid(context.Background(), src, study.GridConfig{CV: probe.CVParams{Folds: 4, Probe: probe.DefaultParams(), SkipCI: true}})
+	g, err := probeset.EvaluateGrid(context.Background(), src, probeset.GridConfig{CV: probe.CVParams{Folds: 4, Probe: probe.DefaultParams(), SkipCI: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +46,7 @@ func TestPlantedRise(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"prompt_last", "response_first", "frac:0.5", "frac:1.0", "eos"}; strings.Join(r.Positions, ",") != strings.Join(want, ",") {
+	if want := []hook.Position{hook.PromptLast, hook.ResponseFirst, hook.Frac(0.5), hook.Frac(1), hook.EOS}; !slices.Equal(r.Positions, want) {
 		t.Fatalf("positions %v, want %v", r.Positions, want)
 	}
 	want := map[string]string{"rising": Monitoring, "rising2": Monitoring, "flat": Planning}
@@ -57,7 +61,7 @@ func TestPlantedRise(t *testing.T) {
 	if _, err := r.Figures(); err != nil {
 		t.Fatal(err)
 	}
-	if err := study.Save(t.TempDir(), r); err != nil {
+	if err := analyses.Save(t.TempDir(), r); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -5,7 +5,7 @@ import (
 	"math"
 	"sort"
 
-	"github.com/ifprobe/ifprobe/analyses/study"
+	"github.com/ifprobe/ifprobe/analyses"
 	"github.com/ifprobe/ifprobe/pkg/plot"
 	"github.com/ifprobe/ifprobe/pkg/probe"
 	"github.com/ifprobe/ifprobe/pkg/stats"
@@ -33,12 +33,12 @@ func (r *Result) analyse(dss []probe.Dataset) error {
 	for i := range diag {
 		diag[i] = est[i][i]
 	}
-	r.Diagonal = stats.Float(study.Mean(diag))
+	r.Diagonal = stats.Float(stats.Mean(diag))
 	r.PermutationP = stats.Float(permutationP(est, kinds))
 	// Bootstrap: resample every test task's base requests, recompute every entry.
 	members := make([][][]int, n)
 	for b := range dss {
-		members[b] = study.Members(dss[b].Groups)
+		members[b] = stats.Members(dss[b].Groups)
 	}
 	resampled := func(rows [][]int) [][]float64 {
 		m := make([][]float64, n)
@@ -52,18 +52,18 @@ func (r *Result) analyse(dss []probe.Dataset) error {
 						sub = append(sub, row)
 					}
 				}
-				m[a][b] = study.AUROCOn(oof, dss[b].Y, sub)
+				m[a][b] = stats.AUROCOn(oof, dss[b].Y, sub)
 			}
 		}
 		return m
 	}
 	// With too few tasks of a kind (or one task) a contrast is undefined: NaN, not
 	// an error, so the matrix itself is still reported.
-	r.Contrast = orNaN(study.MultiBootstrap(members, func(rows [][]int) float64 {
+	r.Contrast = orNaN(stats.MultiBootstrap(members, func(rows [][]int) float64 {
 		w, a := kindMeans(resampled(rows), kinds)
 		return w - a
 	}, r.Config.Bootstrap))
-	r.OffDiagonal = orNaN(study.MultiBootstrap(members, func(rows [][]int) float64 {
+	r.OffDiagonal = orNaN(stats.MultiBootstrap(members, func(rows [][]int) float64 {
 		return offDiagonalMean(resampled(rows))
 	}, r.Config.Bootstrap))
 	return nil
@@ -121,7 +121,7 @@ func kindMeans(m [][]float64, kinds []string) (within, across float64) {
 			}
 		}
 	}
-	return study.Mean(w), study.Mean(a)
+	return stats.Mean(w), stats.Mean(a)
 }
 
 func offDiagonalMean(m [][]float64) float64 {
@@ -133,7 +133,7 @@ func offDiagonalMean(m [][]float64) float64 {
 			}
 		}
 	}
-	return study.Mean(v)
+	return stats.Mean(v)
 }
 
 // permutationP is the exact one-sided p-value of the within − across contrast: the
@@ -199,7 +199,7 @@ func bounds(m [][]stats.Interval) (lo, hi [][]float64, name string) {
 	return lo, hi, fmt.Sprintf("%.0f%% cluster-bootstrap CI", 100*level)
 }
 
-// Figures implements study.Result: the clustered transfer heatmap with its
+// Figures implements analyses.Result: the clustered transfer heatmap with its
 // dendrogram, and the best-layer matrix; each cell shows its interval when the
 // cells are large enough to hold it (the table has them all).
 func (r *Result) Figures() ([]*plot.Figure, error) {
@@ -234,20 +234,20 @@ func (r *Result) Figures() ([]*plot.Figure, error) {
 	return []*plot.Figure{fixed, best}, nil
 }
 
-// Table implements study.Result: one row per (train, test) pair.
+// Table implements analyses.Result: one row per (train, test) pair.
 func (r *Result) Table() [][]string {
 	rows := [][]string{{"train_task", "test_task", "train_kind", "test_kind", "layer", "auroc", "auroc_lo", "auroc_hi", "best_layer", "best_layer_auroc"}}
 	for a, ta := range r.Tasks {
 		for b, tb := range r.Tasks {
 			f, bl := r.Fixed.AUROC[a][b], r.BestLayer.AUROC[a][b]
 			rows = append(rows, []string{ta.Name, tb.Name, ta.Kind, tb.Kind, fmt.Sprint(r.Config.Layer),
-				study.F(f.Estimate), study.F(f.Lo), study.F(f.Hi), fmt.Sprint(r.BestLayer.Layers[a]), study.F(bl.Estimate)})
+				analyses.F(f.Estimate), analyses.F(f.Lo), analyses.F(f.Hi), fmt.Sprint(r.BestLayer.Layers[a]), analyses.F(bl.Estimate)})
 		}
 	}
 	return rows
 }
 
-// Verdict implements study.Result.
+// Verdict implements analyses.Result.
 func (r *Result) Verdict() string {
 	c, od := r.Contrast, r.OffDiagonal
 	measured := fmt.Sprintf("At layer %d: mean within-task AUROC %.3f vs mean cross-task %.3f [%.3f, %.3f]; within-kind − across-kind transfer = %.3f [%.3f, %.3f], permutation p = %.3f.",

@@ -7,8 +7,9 @@ import (
 	"math/rand/v2"
 	"slices"
 
-	"github.com/ifprobe/ifprobe/analyses/study"
+	"github.com/ifprobe/ifprobe/pkg/hook"
 	"github.com/ifprobe/ifprobe/pkg/probe"
+	"github.com/ifprobe/ifprobe/pkg/probeset"
 	"github.com/ifprobe/ifprobe/pkg/stats"
 	"gonum.org/v1/gonum/mat"
 )
@@ -16,7 +17,7 @@ import (
 // Config configures Run. Zero fields take the documented defaults.
 type Config struct {
 	// Position of the activations; default "prompt_last" when present.
-	Position string `json:"position"`
+	Position hook.Position `json:"position"`
 	// Layer of the main matrix; unless UseLayer, the layer with the highest mean
 	// within-task (diagonal) AUROC.
 	Layer    int  `json:"layer"`
@@ -38,11 +39,11 @@ type Matrix struct {
 
 // Result is the transfer finding on one model.
 type Result struct {
-	Model     string       `json:"model"`
-	Config    Config       `json:"config"`
-	Tasks     []study.Task `json:"tasks"`
-	Fixed     Matrix       `json:"fixed"`      // every row at Config.Layer
-	BestLayer Matrix       `json:"best_layer"` // row A at A's best layer
+	Model     string          `json:"model"`
+	Config    Config          `json:"config"`
+	Tasks     []probeset.Task `json:"tasks"`
+	Fixed     Matrix          `json:"fixed"`      // every row at Config.Layer
+	BestLayer Matrix          `json:"best_layer"` // row A at A's best layer
 	// Dendrogram clusters tasks from Fixed; Order is its leaf order.
 	Dendrogram *stats.Dendrogram `json:"dendrogram"`
 	Order      []int             `json:"order"`
@@ -58,13 +59,13 @@ type Result struct {
 	Diagonal     stats.Float    `json:"diagonal"`     // mean diagonal AUROC
 }
 
-// Name implements study.Result.
+// Name implements analyses.Result.
 func (r *Result) Name() string { return "transfer" }
 
 // Run computes the finding on src.
-func Run(ctx context.Context, src study.Source, cfg Config) (*Result, error) {
-	if cfg.Position == "" {
-		cfg.Position = study.DefaultPosition(src.Positions())
+func Run(ctx context.Context, src probeset.Source, cfg Config) (*Result, error) {
+	if cfg.Position.IsZero() {
+		cfg.Position = probeset.DefaultPosition(src.Positions())
 	}
 	if cfg.Folds == 0 {
 		cfg.Folds = 5
@@ -80,7 +81,7 @@ func Run(ctx context.Context, src study.Source, cfg Config) (*Result, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		dss, err := study.Datasets(src, ts, l, cfg.Position)
+		dss, err := probeset.Datasets(src, ts, l, cfg.Position)
 		if err != nil {
 			return nil, err
 		}
@@ -219,13 +220,13 @@ func oofAUROC(oof []float64, ds probe.Dataset, bp stats.BootstrapParams) stats.I
 	for i, r := range rows {
 		groups[i] = ds.Groups[r]
 	}
-	mem := study.Members(groups)
+	mem := stats.Members(groups)
 	stat := func(idx []int) float64 {
 		sub := make([]int, len(idx))
 		for i, j := range idx {
 			sub[i] = rows[j]
 		}
-		return study.AUROCOn(oof, ds.Y, sub)
+		return stats.AUROCOn(oof, ds.Y, sub)
 	}
 	iv, err := stats.Bootstrap(len(mem), stats.GroupedStatistic(mem, stat), bp)
 	if err != nil {
@@ -249,7 +250,7 @@ func bestMeanDiagonal(byLayer map[int]*Matrix, layers []int) int {
 		for i := range byLayer[l].AUROC {
 			d = append(d, byLayer[l].AUROC[i][i].Estimate)
 		}
-		if v := study.Mean(d); v > bestV {
+		if v := stats.Mean(d); v > bestV {
 			best, bestV = l, v
 		}
 	}

@@ -5,8 +5,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ifprobe/ifprobe/analyses/study"
+	"github.com/ifprobe/ifprobe/analyses"
+	"github.com/ifprobe/ifprobe/pkg/planted"
 	"github.com/ifprobe/ifprobe/pkg/probe"
+	"github.com/ifprobe/ifprobe/pkg/probeset"
 	"github.com/ifprobe/ifprobe/pkg/stats"
 )
 
@@ -14,17 +16,17 @@ import (
 // share direction 1. Transfer must be high within a cluster, at chance across, the
 // dendrogram must split the clusters, and the within-kind contrast must hold.
 func TestPlantedClusters(t *testing.T) {
-	tasks := []study.Task{{Name: "s1", Kind: "structural"}, {Name: "m1", Kind: "semantic"}, {Name: "s2", Kind: "structural"},
+	tasks := []probeset.Task{{Name: "s1", Kind: "structural"}, {Name: "m1", Kind: "semantic"}, {Name: "s2", Kind: "structural"},
 		{Name: "m2", Kind: "semantic"}, {Name: "s3", Kind: "structural"}, {Name: "m3", Kind: "semantic"}}
-	comps := map[string][]study.Component{}
+	comps := map[string][]planted.Component{}
 	for _, tk := range tasks {
 		dir := 0
 		if tk.Kind == "semantic" {
 			dir = 1
 		}
-		comps[tk.Name] = []study.Component{{Direction: dir, Weight: 3}}
+		comps[tk.Name] = []planted.Component{{Direction: dir, Weight: 3}}
 	}
-	src, err := study.NewSynthetic(study.SyntheticConfig{Tasks: tasks, Components: comps, NumLayers: 2, N: 100, D: 10, Seed: 11})
+	src, err := planted.New(planted.Config{Tasks: tasks, Components: comps, NumLayers: 2, N: 100, D: 10, Seed: 11})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +66,7 @@ func TestPlantedClusters(t *testing.T) {
 	if len(r.Table()) != 1+len(tasks)*len(tasks) {
 		t.Errorf("table rows %d", len(r.Table()))
 	}
-	if err := study.Save(t.TempDir(), r); err != nil {
+	if err := analyses.Save(t.TempDir(), r); err != nil {
 		t.Fatal(err)
 	}
 }

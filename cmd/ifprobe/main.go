@@ -7,7 +7,7 @@ package main
 import (
 	"os"
 
-	"github.com/ifprobe/ifprobe/internal/cli"
+	"github.com/ifprobe/ifprobe/cmd/ifprobe/internal/cli"
 )
 
 func main() { os.Exit(int(cli.Main(os.Args[1:]))) }

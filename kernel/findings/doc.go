@@ -33,7 +33,7 @@
 //     the others reuse its files.
 //  5. When that fails: under Policy.Strict (CI=true) an error; otherwise the
 //     notebook says why and computes the planted study into Policy.Planted
-//     (reproduce.Planted), whose profile is reproduce.PlantedProfile.
+//     (pipeline.Planted), whose profile is pipeline.PlantedProfile.
 //
 // DefaultPolicy reads the environment: $IFPROBE_ROOT (set by the kernel to the
 // checkout), $IFPROBE_PROFILE=ci (the small ci profile into the notebook cache, what

@@ -10,9 +10,9 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/ifprobe/ifprobe/analyses/reproduce"
-	"github.com/ifprobe/ifprobe/analyses/study"
+	"github.com/ifprobe/ifprobe/analyses"
 	"github.com/ifprobe/ifprobe/kernel/nb"
+	"github.com/ifprobe/ifprobe/pipeline"
 	"github.com/ifprobe/ifprobe/pkg/registry"
 )
 
@@ -23,22 +23,22 @@ const DefaultModel = "smollm2-135m-instruct"
 // Location is where a notebook's numbers come from.
 type Location struct {
 	Dir     string // the model's study: grid.json and <analysis>/result.json
-	Profile string // the profile that wrote it: quick, ci, ... or reproduce.PlantedProfile
+	Profile string // the profile that wrote it: quick, ci, ... or pipeline.PlantedProfile
 }
 
 // Planted reports whether the numbers come from the planted study, not the model.
-func (l Location) Planted() bool { return l.Profile == reproduce.PlantedProfile }
+func (l Location) Planted() bool { return l.Profile == pipeline.PlantedProfile }
 
 // Policy says where a finding notebook looks for its study, what it reproduces when
 // there is none, and whether it may fall back to the planted study. The order of
 // the look-ups is in the package documentation.
 type Policy struct {
 	Model string // registry name of the model; DefaultModel in the notebooks
-	// Saved is the output directory (reproduce.Config.Out) of an earlier quick
+	// Saved is the output directory (pipeline.Config.Out) of an earlier quick
 	// reproduction, looked in first; "" looks nowhere.
 	Saved   string
-	Profile string // reproduce.Profiles name run when nothing is saved
-	Out     string // where that reproduction writes (reproduce.Config.Out)
+	Profile string // pipeline.Profiles name run when nothing is saved
+	Out     string // where that reproduction writes (pipeline.Config.Out)
 	// Planted is where the planted study is kept; "" means no planted study (a
 	// failed reproduction is then an error).
 	Planted string
@@ -46,10 +46,10 @@ type Policy struct {
 }
 
 // analyses are the five findings, named as reproduce names their directories.
-var analyses = []string{"specialist", "transfer", "ablation", "layers", "temporal"}
+var analysisNames = []string{"specialist", "transfer", "ablation", "layers", "temporal"}
 
 // Directory names inside the notebook cache (nb.CacheDir). The planted study's
-// carries a version: bump it when reproduce.Planted computes something else.
+// carries a version: bump it when pipeline.Planted computes something else.
 const (
 	cacheQuick   = "reproduce-quick"
 	cacheCI      = "reproduce-ci"
@@ -82,9 +82,9 @@ func DefaultPolicy() Policy {
 // ablation, layers or temporal) is, reproducing the study or computing the planted
 // study first when nothing is saved; see the package documentation for the order.
 func (p Policy) Locate(ctx context.Context, analysis string) (Location, error) {
-	if !slices.Contains(analyses, analysis) {
+	if !slices.Contains(analysisNames, analysis) {
 		// Checked first: a misspelt name would otherwise start a reproduction.
-		return Location{}, fmt.Errorf("findings: unknown analysis %q (valid: %s)", analysis, strings.Join(analyses, ", "))
+		return Location{}, fmt.Errorf("findings: unknown analysis %q (valid: %s)", analysis, strings.Join(analysisNames, ", "))
 	}
 	if p.Saved != "" && hasResult(filepath.Join(p.Saved, p.Model), analysis) {
 		return Location{filepath.Join(p.Saved, p.Model), savedProfile(p.Saved, "quick")}, nil
@@ -94,7 +94,7 @@ func (p Policy) Locate(ctx context.Context, analysis string) (Location, error) {
 		return Location{dir, p.Profile}, nil
 	}
 	if p.Planted != "" && hasResult(p.Planted, analysis) {
-		return Location{p.Planted, reproduce.PlantedProfile}, nil
+		return Location{p.Planted, pipeline.PlantedProfile}, nil
 	}
 	err := p.reproduce(ctx, analysis)
 	if err == nil {
@@ -119,12 +119,12 @@ func (p Policy) fallBack(ctx context.Context, err error) (Location, error) {
 		"So this notebook shows the **planted study** instead: synthetic hidden states in which the "+
 		"paper's findings hold *by construction* (see the note at the top). Every number below comes from it.", p.Model, err))
 	bar := nb.NewProgress("planted study: probes (%)", 100)
-	err = reproduce.Planted(ctx, p.Planted, func(done, total int) { bar.Set(done * 100 / total) })
+	err = pipeline.Planted(ctx, p.Planted, func(done, total int) { bar.Set(done * 100 / total) })
 	bar.Done()
 	if err != nil {
 		return Location{}, fmt.Errorf("findings: %w", err)
 	}
-	return Location{p.Planted, reproduce.PlantedProfile}, nil
+	return Location{p.Planted, pipeline.PlantedProfile}, nil
 }
 
 // hasResult reports whether dir holds the saved result of analysis.
@@ -139,7 +139,7 @@ func (p Policy) reproduce(ctx context.Context, analysis string) error {
 	if _, err := registry.Path(p.Model); err != nil {
 		return fmt.Errorf("the model %s is not installed (run ./install.sh or `ifprobe models install %s`): %w", p.Model, p.Model, err)
 	}
-	prof, err := reproduce.ProfileByName(p.Profile)
+	prof, err := pipeline.ProfileByName(p.Profile)
 	if err != nil {
 		return err
 	}
@@ -147,7 +147,7 @@ func (p Policy) reproduce(ctx context.Context, analysis string) error {
 		"(it resumes from disk if interrupted; later cells and notebooks reuse it).", p.Model, p.Profile, p.Out))
 	var mu sync.Mutex
 	bars := map[string]*nb.Progress{}
-	rep, err := reproduce.Run(ctx, reproduce.Config{
+	rep, err := pipeline.Run(ctx, pipeline.Config{
 		Models: []string{p.Model}, Profile: prof, Out: p.Out, Seed: 0, Log: os.Stdout,
 		Progress: func(model, stage string, done, total int) {
 			mu.Lock()
@@ -195,12 +195,12 @@ func Locate(analysis string) (Location, error) {
 
 // Load reads the saved result of analysis into r (a pointer to the analysis'
 // Result, e.g. *specialist.Result) and returns where it came from.
-func Load(analysis string, r study.Result) (Location, error) {
+func Load(analysis string, r analyses.Result) (Location, error) {
 	loc, err := Locate(analysis)
 	if err != nil {
 		return Location{}, err
 	}
-	if err := study.Load(filepath.Join(loc.Dir, analysis), r); err != nil {
+	if err := analyses.Load(filepath.Join(loc.Dir, analysis), r); err != nil {
 		return loc, fmt.Errorf("findings: %w", err)
 	}
 	return loc, nil
@@ -229,7 +229,7 @@ func Setup(analysis string) error {
 }
 
 // ShowFigures shows every figure of a result inline.
-func ShowFigures(r study.Result) error {
+func ShowFigures(r analyses.Result) error {
 	figs, err := r.Figures()
 	if err != nil {
 		return fmt.Errorf("findings: %s figures: %w", r.Name(), err)
@@ -243,7 +243,7 @@ func ShowFigures(r study.Result) error {
 }
 
 // ShowTable shows a result's table (its first row is the header) as HTML.
-func ShowTable(r study.Result) error {
+func ShowTable(r analyses.Result) error {
 	t := r.Table()
 	if len(t) == 0 {
 		return fmt.Errorf("findings: %s has an empty table", r.Name())

@@ -10,8 +10,8 @@ import (
 	"testing"
 
 	"github.com/ifprobe/ifprobe/analyses/layers"
-	"github.com/ifprobe/ifprobe/analyses/reproduce"
 	"github.com/ifprobe/ifprobe/kernel/nb"
+	"github.com/ifprobe/ifprobe/pipeline"
 	"github.com/ifprobe/ifprobe/pkg/registry"
 )
 
@@ -101,7 +101,7 @@ func TestLocateOrder(t *testing.T) {
 	}{
 		{"specialist", Location{filepath.Join(p.Saved, "m"), "paper"}}, // 0
 		{"transfer", Location{filepath.Join(p.Out, "m"), "ci"}},        // 1
-		{"layers", Location{p.Planted, reproduce.PlantedProfile}},      // 2
+		{"layers", Location{p.Planted, pipeline.PlantedProfile}},       // 2
 	} {
 		out := captureStdout(t, func() {
 			got, err := p.Locate(ctx, c.analysis)
@@ -159,7 +159,7 @@ func TestFallbackToPlanted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (Location{filepath.Join(cache, "planted-study-v2"), reproduce.PlantedProfile}); loc != want || !loc.Planted() {
+	if want := (Location{filepath.Join(cache, "planted-study-v2"), pipeline.PlantedProfile}); loc != want || !loc.Planted() {
 		t.Errorf("Locate = %+v, want %+v", loc, want)
 	}
 	for _, want := range []string{"**The study of `" + DefaultModel + "` could not be reproduced here:**", "not installed", "So this notebook shows the **planted study** instead"} {

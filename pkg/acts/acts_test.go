@@ -9,12 +9,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"strings"
 	"syscall"
 	"testing"
 
+	"github.com/ifprobe/ifprobe/pkg/hook"
 	"github.com/ifprobe/ifprobe/pkg/safetensors"
 )
 
@@ -41,14 +41,14 @@ func TestWriteRead(t *testing.T) {
 			if !slices.Equal(m.Layers, []int{0, 1, 2}) {
 				t.Errorf("layers %v, want [0 1 2]", m.Layers)
 			}
-			if got := s.Keys(); len(got) != 8 || got[0] != (Key{"blocks.0.resid_post", "prompt_last"}) || got[7] != (Key{"final_norm", "step:4"}) {
+			if got := s.Keys(); len(got) != 8 || got[0] != (key("blocks.0.resid_post", "prompt_last")) || got[7] != (key("final_norm", "step:4")) {
 				t.Errorf("keys %v", got)
 			}
 			keys := s.Keys()
 			filters := [][]Filter{nil, {Task("json_format")}, {Split("test"), Label(0)}, {IDs("ex-0007", "ex-0021")}}
 			wantN := []int{23, 8, 3, 2} // by construction in synth: task i%3, split "test" when i%5==0, label i%2
 			for fi, f := range filters {
-				a, err := s.Get("blocks.2.resid_post", "step:4", f...)
+				a, err := s.Get(pt("blocks.2.resid_post"), pos("step:4"), f...)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -66,25 +66,25 @@ func TestWriteRead(t *testing.T) {
 					checkRow(t, a.Row(r), x[a.Key], dt)
 				}
 			}
-			st, err := s.Stack("resid_post", "prompt_last", Task("word_count"))
+			st, err := s.Stack(hook.KindResidPost, pos("prompt_last"), Task("word_count"))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !slices.Equal(st.Layers, []int{0, 1, 2}) || st.Hooks[1] != "blocks.1.resid_post" || st.N != 7 {
+			if !slices.Equal(st.Layers, []int{0, 1, 2}) || st.Hooks[1] != hook.ResidPost(1) || st.N != 7 {
 				t.Fatalf("stack: layers %v hooks %v N %d", st.Layers, st.Hooks, st.N)
 			}
-			for l, hook := range st.Hooks {
+			for l, h := range st.Hooks {
 				for r, id := range st.IDs() {
 					var i int
 					fmt.Sscanf(id, "ex-%d", &i)
 					_, x := synth(i, keys, d)
-					checkRow(t, st.Layer(l)[r*d:(r+1)*d], x[Key{hook, "prompt_last"}], dt)
+					checkRow(t, st.Layer(l)[r*d:(r+1)*d], x[hook.Key{Point: h, Position: pos("prompt_last")}], dt)
 				}
 			}
-			if _, err := s.Get("blocks.9.resid_post", "prompt_last"); !errors.Is(err, ErrNoKey) {
+			if _, err := s.Get(pt("blocks.9.resid_post"), pos("prompt_last")); !errors.Is(err, ErrNoKey) {
 				t.Errorf("unknown key: err = %v, want ErrNoKey", err)
 			}
-			if _, err := s.Stack("mlp_out", "prompt_last"); !errors.Is(err, ErrNoKey) {
+			if _, err := s.Stack(hook.KindMLPOut, pos("prompt_last")); !errors.Is(err, ErrNoKey) {
 				t.Errorf("unknown kind: err = %v, want ErrNoKey", err)
 			}
 		})
@@ -306,12 +306,12 @@ func TestCreateMismatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, change := range []func(*Config){
-		func(c *Config) { c.Model.SHA256 = "00" },                        // 0
-		func(c *Config) { c.DModel = 9 },                                 // 1
-		func(c *Config) { c.DType = safetensors.F32 },                    // 2
-		func(c *Config) { c.Hooks = c.Hooks[:2] },                        // 3
-		func(c *Config) { c.Positions = []string{"eos", "prompt_last"} }, // 4
-		func(c *Config) { c.ShardRows = 8 },                              // 5
+		func(c *Config) { c.Model.SHA256 = "00" },                    // 0
+		func(c *Config) { c.DModel = 9 },                             // 1
+		func(c *Config) { c.DType = safetensors.F32 },                // 2
+		func(c *Config) { c.Hooks = c.Hooks[:2] },                    // 3
+		func(c *Config) { c.Positions = poss("eos", "prompt_last") }, // 4
+		func(c *Config) { c.ShardRows = 8 },                          // 5
 	} {
 		c := synthConfig(8, 4, safetensors.F16)
 		change(&c)
@@ -341,14 +341,12 @@ func TestConfigErrors(t *testing.T) {
 		change func(*Config)
 		want   string
 	}{
-		{func(c *Config) { c.Hooks = nil }, "at least one hook"},                         // 0
-		{func(c *Config) { c.Hooks = []string{"a@b"} }, `hook "a@b"`},                    // 1
-		{func(c *Config) { c.Positions = []string{"eos", "eos"} }, `"eos" listed twice`}, // 2
-		{func(c *Config) { c.DModel = 0 }, "d_model 0"},                                  // 3
-		{func(c *Config) { c.DType = safetensors.BF16 }, `dtype "BF16"`},                 // 4
-		{func(c *Config) { c.Model.Name = "" }, "Model.Name"},                            // 5
-		{func(c *Config) { c.ShardRows = -1 }, "ShardRows -1"},                           // 6
-		{func(c *Config) { c.Positions = []string{"tab\there"} }, "non-printable"},       // 7
+		{func(c *Config) { c.Hooks = nil }, "at least one hook"},                     // 0
+		{func(c *Config) { c.Positions = poss("eos", "eos") }, `eos listed twice`}, // 2
+		{func(c *Config) { c.DModel = 0 }, "d_model 0"},                              // 3
+		{func(c *Config) { c.DType = safetensors.BF16 }, `dtype "BF16"`},             // 4
+		{func(c *Config) { c.Model.Name = "" }, "Model.Name"},                        // 5
+		{func(c *Config) { c.ShardRows = -1 }, "ShardRows -1"},                       // 6
 	} {
 		c := synthConfig(8, 4, safetensors.F16)
 		tc.change(&c)
@@ -373,7 +371,7 @@ func TestAddErrors(t *testing.T) {
 	if err := w.Add(ex, x); err != nil {
 		t.Fatal(err)
 	}
-	bad := func(mod func(map[Key][]float32)) map[Key][]float32 {
+	bad := func(mod func(map[hook.Key][]float32)) map[hook.Key][]float32 {
 		_, y := synth(1, keys, 8)
 		mod(y)
 		return y
@@ -381,16 +379,16 @@ func TestAddErrors(t *testing.T) {
 	ex1, _ := synth(1, keys, 8)
 	for i, tc := range []struct {
 		ex   Example
-		x    map[Key][]float32
+		x    map[hook.Key][]float32
 		want string
 		err  error
 	}{
 		{ex, x, `"ex-0000"`, ErrDuplicateID}, // 0
 		{Example{}, x, "example id", nil},    // 1
-		{ex1, bad(func(y map[Key][]float32) { delete(y, keys[3]) }), "missing key " + keys[3].String(), nil},                          // 2
-		{ex1, bad(func(y map[Key][]float32) { y[keys[0]] = y[keys[0]][:7] }), "7 values, d_model is 8", nil},                          // 3
-		{ex1, bad(func(y map[Key][]float32) { y[keys[2]][5] = 70000 }), "[5] = 70000 is not finite in F16", nil},                      // 4
-		{ex1, bad(func(y map[Key][]float32) { delete(y, keys[0]); y[Key{"x", "y"}] = nil }), "key x@y is not in the store", ErrNoKey}, // 5
+		{ex1, bad(func(y map[hook.Key][]float32) { delete(y, keys[3]) }), "missing key " + keys[3].String(), nil},                                                            // 2
+		{ex1, bad(func(y map[hook.Key][]float32) { y[keys[0]] = y[keys[0]][:7] }), "7 values, d_model is 8", nil},                                                            // 3
+		{ex1, bad(func(y map[hook.Key][]float32) { y[keys[2]][5] = 70000 }), "[5] = 70000 is not finite in F16", nil},                                                        // 4
+		{ex1, bad(func(y map[hook.Key][]float32) { delete(y, keys[0]); y[key("blocks.7.mlp_out", "eos")] = nil }), "key blocks.7.mlp_out@eos is not in the store", ErrNoKey}, // 5
 	} {
 		err := w.Add(tc.ex, tc.x)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || (tc.err != nil && !errors.Is(err, tc.err)) {
@@ -457,44 +455,14 @@ func TestCorruption(t *testing.T) {
 	}
 	// A truncated shard: reading fails cleanly and Create refuses to append.
 	os.Truncate(path, 50)
-	if _, err := s.Get("final_norm", "eos"); !errors.Is(err, ErrNoKey) {
+	if _, err := s.Get(pt("final_norm"), pos("eos")); !errors.Is(err, ErrNoKey) {
 		t.Errorf("unknown position: %v", err)
 	}
-	if _, err := s.Get("final_norm", "step:4"); !errors.Is(err, ErrCorrupt) {
+	if _, err := s.Get(pt("final_norm"), pos("step:4")); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("truncated shard: Get = %v, want ErrCorrupt", err)
 	}
 	if _, err := Create(dir, synthConfig(8, 4, safetensors.F16)); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("truncated shard: Create = %v, want ErrCorrupt", err)
-	}
-}
-
-func TestParseKeyAndLayer(t *testing.T) {
-	for i, tc := range []struct {
-		s   string
-		key Key
-		ok  bool
-		l   int
-		lok bool
-	}{
-		{"blocks.12.resid_post@prompt_last", Key{"blocks.12.resid_post", "prompt_last"}, true, 12, true}, // 0
-		{"final_norm@frac:0.5", Key{"final_norm", "frac:0.5"}, true, 0, false},                           // 1
-		{"blocks.01.resid_post@eos", Key{"blocks.01.resid_post", "eos"}, true, 0, false},                 // 2: not canonical
-		{"no-separator", Key{"no-separator", ""}, false, 0, false},                                       // 3
-		{"a@b@c", Key{"a", "b@c"}, false, 0, false},                                                      // 4
-	} {
-		k, err := ParseKey(tc.s)
-		if k != tc.key || (err == nil) != tc.ok {
-			t.Errorf("%d: ParseKey(%q) = %v, %v", i, tc.s, k, err)
-		}
-		if tc.ok && k.String() != tc.s {
-			t.Errorf("%d: round trip %q", i, k.String())
-		}
-		if l, ok := Layer(k.Hook); l != tc.l || ok != tc.lok {
-			t.Errorf("%d: Layer(%q) = %d, %v", i, k.Hook, l, ok)
-		}
-	}
-	if reflect.DeepEqual(hookKind("blocks.3.attn_out"), "attn_out") != true {
-		t.Error("hookKind")
 	}
 }
 
@@ -528,11 +496,11 @@ func FuzzStore(f *testing.F) {
 		}
 		_ = s.String()
 		for _, k := range s.Keys() {
-			if a, err := s.Get(k.Hook, k.Position); err == nil && len(a.Data) != a.N*a.D {
+			if a, err := s.Get(k.Point, k.Position); err == nil && len(a.Data) != a.N*a.D {
 				t.Fatalf("%s: %d values for %d×%d", k, len(a.Data), a.N, a.D)
 			}
 		}
-		s.Stack("resid_post", "prompt_last")
+		s.Stack(hook.KindResidPost, pos("prompt_last"))
 		s.Verify()
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/ifprobe/ifprobe/pkg/acts"
+	"github.com/ifprobe/ifprobe/pkg/hook"
 	"github.com/ifprobe/ifprobe/pkg/safetensors"
 )
 
@@ -19,8 +20,8 @@ func Example() {
 	w, err := acts.Create(dir, acts.Config{
 		Model:     acts.Model{Name: "demo"},
 		DModel:    3,
-		Hooks:     []string{"blocks.0.resid_post", "blocks.1.resid_post"},
-		Positions: []string{"prompt_last"},
+		Hooks:     []hook.Point{hook.ResidPost(0), hook.ResidPost(1)},
+		Positions: []hook.Position{hook.PromptLast},
 		DType:     safetensors.F32,
 		ShardRows: 2,
 	})
@@ -28,9 +29,9 @@ func Example() {
 		log.Fatal(err)
 	}
 	for i, task := range []string{"lowercase", "json", "lowercase"} {
-		x := map[acts.Key][]float32{
-			{Hook: "blocks.0.resid_post", Position: "prompt_last"}: {float32(i), 0, 1},
-			{Hook: "blocks.1.resid_post", Position: "prompt_last"}: {float32(i), 10, 11},
+		x := map[hook.Key][]float32{
+			{Point: hook.ResidPost(0), Position: hook.PromptLast}: {float32(i), 0, 1},
+			{Point: hook.ResidPost(1), Position: hook.PromptLast}: {float32(i), 10, 11},
 		}
 		ex := acts.Example{ID: fmt.Sprintf("p%d", i), Task: task, Label: i % 2, Split: "train"}
 		if err := w.Add(ex, x); err != nil {
@@ -45,7 +46,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	a, err := s.Get("blocks.1.resid_post", "prompt_last", acts.Task("lowercase"))
+	a, err := s.Get(hook.ResidPost(1), hook.PromptLast, acts.Task("lowercase"))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -53,7 +54,7 @@ func Example() {
 	for i := 0; i < a.N; i++ {
 		fmt.Printf("%.1f\n", a.Row(i))
 	}
-	st, err := s.Stack("resid_post", "prompt_last")
+	st, err := s.Stack(hook.KindResidPost, hook.PromptLast)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -96,7 +97,7 @@ func ExampleWriter_Has() {
 	}
 	defer os.RemoveAll(dir)
 	cfg := acts.Config{Model: acts.Model{Name: "demo"}, DModel: 2,
-		Hooks: []string{"blocks.0.resid_post"}, Positions: []string{"eos"}, ShardRows: 2}
+		Hooks: []hook.Point{hook.ResidPost(0)}, Positions: []hook.Position{hook.EOS}, ShardRows: 2}
 	run := func(ids []string) {
 		w, err := acts.Create(dir, cfg)
 		if err != nil {
@@ -108,7 +109,7 @@ func ExampleWriter_Has() {
 			if w.Has(id) {
 				continue
 			}
-			x := map[acts.Key][]float32{{Hook: "blocks.0.resid_post", Position: "eos"}: {1, 2}}
+			x := map[hook.Key][]float32{{Point: hook.ResidPost(0), Position: hook.EOS}: {1, 2}}
 			if err := w.Add(acts.Example{ID: id, Task: "demo"}, x); err != nil {
 				log.Fatal(err)
 			}

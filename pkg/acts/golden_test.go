@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/ifprobe/ifprobe/pkg/hook"
 	"github.com/ifprobe/ifprobe/pkg/safetensors"
 )
 
@@ -36,8 +37,8 @@ func TestGoldenStore(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		k, _ := ParseKey(goldenKey)
-		a, err := s.Get(k.Hook, k.Position)
+		k, _ := hook.ParseKey(goldenKey)
+		a, err := s.Get(k.Point, k.Position)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ifprobe/ifprobe/pkg/hook"
 	"github.com/ifprobe/ifprobe/pkg/safetensors"
 )
 
@@ -38,8 +39,8 @@ func synthConfig(d, rows int, dt safetensors.DType) Config {
 	return Config{
 		Model:     Model{Name: "synthetic", Revision: "test", SHA256: strings.Repeat("ab", 32)},
 		DModel:    d,
-		Hooks:     []string{"blocks.0.resid_post", "blocks.2.resid_post", "blocks.1.resid_post", "final_norm"},
-		Positions: []string{"prompt_last", "step:4"},
+		Hooks:     pts("blocks.0.resid_post", "blocks.2.resid_post", "blocks.1.resid_post", "final_norm"),
+		Positions: poss("prompt_last", "step:4"),
 		DType:     dt,
 		ShardRows: rows,
 	}
@@ -49,7 +50,7 @@ var synthTasks = []string{"lowercase", "json_format", "word_count"}
 
 // synth returns example i and its activations, a pure function of (i, key, d): values
 // drawn from a PCG seeded with i, and x[0] = i so that a row can be traced to its id.
-func synth(i int, keys []Key, d int) (Example, map[Key][]float32) {
+func synth(i int, keys []hook.Key, d int) (Example, map[hook.Key][]float32) {
 	rng := rand.New(rand.NewPCG(uint64(i), 2026))
 	ex := Example{ID: fmt.Sprintf("ex-%04d", i), Task: synthTasks[i%3], Label: i % 2,
 		BaseID: fmt.Sprintf("base-%03d", i/2), Split: "train", Fold: i % 5,
@@ -57,7 +58,7 @@ func synth(i int, keys []Key, d int) (Example, map[Key][]float32) {
 	if i%5 == 0 {
 		ex.Split = "test"
 	}
-	x := map[Key][]float32{}
+	x := map[hook.Key][]float32{}
 	for _, k := range keys {
 		v := make([]float32, d)
 		for j := range v {
@@ -140,7 +141,7 @@ func memConfig() Config {
 	cfg := synthConfig(576, 256, safetensors.F16)
 	cfg.Hooks = nil
 	for l := 0; l < 30; l++ {
-		cfg.Hooks = append(cfg.Hooks, fmt.Sprintf("blocks.%d.resid_post", l))
+		cfg.Hooks = append(cfg.Hooks, hook.ResidPost(l))
 	}
 	return cfg
 }
@@ -201,3 +202,32 @@ func vmHWM() int {
 	}
 	return -1
 }
+
+// pts, poss, pt, pos and key build typed names for the tests.
+func pts(names ...string) []hook.Point {
+	out := make([]hook.Point, len(names))
+	for i, n := range names {
+		out[i] = pt(n)
+	}
+	return out
+}
+
+func poss(names ...string) []hook.Position {
+	out := make([]hook.Position, len(names))
+	for i, n := range names {
+		out[i] = pos(n)
+	}
+	return out
+}
+
+func pt(name string) hook.Point {
+	p, err := hook.ParsePoint(name)
+	if err != nil {
+		panic(err)
+	}
+	return p
+}
+
+func pos(name string) hook.Position { return hook.MustPosition(name) }
+
+func key(p, q string) hook.Key { return hook.Key{Point: pt(p), Position: pos(q)} }

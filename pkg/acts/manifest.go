@@ -14,6 +14,7 @@ import (
 
 	"github.com/ifprobe/ifprobe/internal/limitread"
 
+	"github.com/ifprobe/ifprobe/pkg/hook"
 	"github.com/ifprobe/ifprobe/pkg/safetensors"
 )
 
@@ -82,31 +83,31 @@ type Manifest struct {
 	Model     Model             `json:"model"`
 	DModel    int               `json:"d_model"`
 	DType     safetensors.DType `json:"dtype"`
-	Hooks     []string          `json:"hooks"`
-	Layers    []int             `json:"layers"`    // layers of the "blocks.{L}." hooks, ascending
-	Positions []string          `json:"positions"` //
-	Keys      []string          `json:"keys"`      // tensor names in every shard, hook-major
+	Hooks     []hook.Point      `json:"hooks"`
+	Layers    []int             `json:"layers"` // layers of the block hooks, ascending
+	Positions []hook.Position   `json:"positions"`
+	Keys      []hook.Key        `json:"keys"` // tensor names in every shard, hook-major
 	ShardRows int               `json:"shard_rows"`
 	Shards    []Shard           `json:"shards"`
 	Examples  []Example         `json:"examples"`
 }
 
 // keysOf lists hook@position for every hook and position, hook-major.
-func keysOf(hooks, positions []string) []Key {
-	keys := make([]Key, 0, len(hooks)*len(positions))
+func keysOf(hooks []hook.Point, positions []hook.Position) []hook.Key {
+	keys := make([]hook.Key, 0, len(hooks)*len(positions))
 	for _, h := range hooks {
 		for _, p := range positions {
-			keys = append(keys, Key{h, p})
+			keys = append(keys, hook.Key{Point: h, Position: p})
 		}
 	}
 	return keys
 }
 
-func layersOf(hooks []string) []int {
+func layersOf(hooks []hook.Point) []int {
 	layers := []int{}
 	for _, h := range hooks {
-		if l, ok := Layer(h); ok && !slices.Contains(layers, l) {
-			layers = append(layers, l)
+		if h.Kind.Block() && !slices.Contains(layers, h.Layer) {
+			layers = append(layers, h.Layer)
 		}
 	}
 	slices.Sort(layers)
@@ -225,11 +226,7 @@ func (m *Manifest) validate() error {
 	if err := checkNames(m.Hooks, m.Positions); err != nil {
 		return fmt.Errorf("%w: %w", err, ErrCorrupt)
 	}
-	var keys []string
-	for _, k := range keysOf(m.Hooks, m.Positions) {
-		keys = append(keys, k.String())
-	}
-	if !reflect.DeepEqual(keys, m.Keys) || !reflect.DeepEqual(layersOf(m.Hooks), m.Layers) {
+	if !slices.Equal(keysOf(m.Hooks, m.Positions), m.Keys) || !reflect.DeepEqual(layersOf(m.Hooks), m.Layers) {
 		return corrupt("keys or layers disagree with hooks × positions")
 	}
 	if m.ShardRows < 1 || m.ShardRows > maxShardRows {
@@ -275,22 +272,26 @@ func (m *Manifest) validate() error {
 	return nil
 }
 
-// checkNames validates hooks and positions: valid names, no duplicates, at least one.
-func checkNames(hooks, positions []string) error {
+// checkNames validates hooks and positions: at least one of each, no duplicates.
+// (The names themselves are valid by construction: hook.Point and hook.Position
+// parse them when a manifest is read.)
+func checkNames(hooks []hook.Point, positions []hook.Position) error {
 	if len(hooks) == 0 || len(positions) == 0 {
 		return fmt.Errorf("acts: need at least one hook and one position")
 	}
-	for what, list := range map[string][]string{"hook": hooks, "position": positions} {
-		seen := map[string]bool{}
-		for _, s := range list {
-			if err := checkName(what, s); err != nil {
-				return err
-			}
-			if seen[s] {
-				return fmt.Errorf("acts: %s %q listed twice", what, s)
-			}
-			seen[s] = true
+	if err := noDuplicates("hook", hooks); err != nil {
+		return err
+	}
+	return noDuplicates("position", positions)
+}
+
+func noDuplicates[T comparable](what string, list []T) error {
+	seen := map[T]bool{}
+	for _, v := range list {
+		if seen[v] {
+			return fmt.Errorf("acts: %s %v listed twice", what, v)
 		}
+		seen[v] = true
 	}
 	return nil
 }

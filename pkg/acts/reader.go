@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ifprobe/ifprobe/pkg/hook"
 	"github.com/ifprobe/ifprobe/pkg/safetensors"
 )
 
@@ -57,7 +58,7 @@ func (s *Store) Len() int { return len(s.m.Examples) }
 func (s *Store) DModel() int { return s.m.DModel }
 
 // Keys lists every hook × position, hook-major, in the order the store was created with.
-func (s *Store) Keys() []Key { return keysOf(s.m.Hooks, s.m.Positions) }
+func (s *Store) Keys() []hook.Key { return keysOf(s.m.Hooks, s.m.Positions) }
 
 // Layers lists the layers of the store's "blocks.{L}." hooks, ascending.
 func (s *Store) Layers() []int { return slices.Clone(s.m.Layers) }
@@ -110,7 +111,7 @@ func accept(e Example, filters []Filter) bool {
 // Acts holds one key's activations for a set of examples: row i of Data (D values from
 // Data[i*D]) belongs to Examples[i].
 type Acts struct {
-	Key      Key
+	Key      hook.Key
 	N, D     int
 	Data     []float32 // N×D, row-major
 	Examples []Example
@@ -142,9 +143,9 @@ func labels(exs []Example) []int {
 }
 
 // Get loads hook at position for the examples the filters select, as float32.
-func (s *Store) Get(hook, position string, filters ...Filter) (*Acts, error) {
-	k := Key{hook, position}
-	data, exs, err := s.load([]Key{k}, filters)
+func (s *Store) Get(p hook.Point, position hook.Position, filters ...Filter) (*Acts, error) {
+	k := hook.Key{Point: p, Position: position}
+	data, exs, err := s.load([]hook.Key{k}, filters)
 	if err != nil {
 		return nil, err
 	}
@@ -155,9 +156,9 @@ func (s *Store) Get(hook, position string, filters ...Filter) (*Acts, error) {
 // stack_activation: slab l (Layer(l)) is N×D and belongs to layer Layers[l], whose hook
 // name, the slab's label, is Hooks[l]. Row i of every slab belongs to Examples[i].
 type Stacked struct {
-	Hooks    []string // hook names, e.g. "blocks.3.resid_post"
+	Hooks    []hook.Point // e.g. blocks.3.resid_post
 	Layers   []int
-	Position string
+	Position hook.Position
 	N, D     int
 	Data     []float32 // len(Layers)×N×D
 	Examples []Example
@@ -174,14 +175,14 @@ func (st *Stacked) Labels() []int { return labels(st.Examples) }
 
 // Stack loads "blocks.{L}.<kind>" (kind such as "resid_post") at position for every
 // layer the store has, ascending, reading each selected shard once.
-func (s *Store) Stack(kind, position string, filters ...Filter) (*Stacked, error) {
+func (s *Store) Stack(kind hook.Kind, position hook.Position, filters ...Filter) (*Stacked, error) {
 	st := &Stacked{Position: position, D: s.m.DModel}
-	var keys []Key
+	var keys []hook.Key
 	for _, l := range s.m.Layers {
-		hook := fmt.Sprintf("blocks.%d.%s", l, kind)
-		if slices.Contains(s.m.Hooks, hook) {
-			keys = append(keys, Key{hook, position})
-			st.Hooks = append(st.Hooks, hook)
+		h := hook.Point{Kind: kind, Layer: l}
+		if kind.Block() && slices.Contains(s.m.Hooks, h) {
+			keys = append(keys, hook.Key{Point: h, Position: position})
+			st.Hooks = append(st.Hooks, h)
 			st.Layers = append(st.Layers, l)
 		}
 	}
@@ -192,7 +193,7 @@ func (s *Store) Stack(kind, position string, filters ...Filter) (*Stacked, error
 	// stack plus one key. The first key's data, checked against the shard files, sizes
 	// the stack: the manifest's counts alone are not trusted for an allocation.
 	for i, k := range keys {
-		data, exs, err := s.load([]Key{k}, filters)
+		data, exs, err := s.load([]hook.Key{k}, filters)
 		if err != nil {
 			return nil, err
 		}
@@ -207,10 +208,10 @@ func (s *Store) Stack(kind, position string, filters ...Filter) (*Stacked, error
 
 // load reads keys for the selected examples, shard by shard: it opens only shards that
 // hold a selected example and reads only the requested tensors, one at a time.
-func (s *Store) load(keys []Key, filters []Filter) ([][]float32, []Example, error) {
+func (s *Store) load(keys []hook.Key, filters []Filter) ([][]float32, []Example, error) {
 	for _, k := range keys {
-		if !slices.Contains(s.m.Keys, k.String()) {
-			return nil, nil, fmt.Errorf("acts: %s: key %s (keys: %s): %w", s.dir, k, strings.Join(s.m.Keys, ", "), ErrNoKey)
+		if !slices.Contains(s.m.Keys, k) {
+			return nil, nil, fmt.Errorf("acts: %s: key %s (keys: %v): %w", s.dir, k, s.m.Keys, ErrNoKey)
 		}
 	}
 	exs := s.Examples(filters...)
@@ -263,7 +264,10 @@ func (s *Store) openShard(i int) (*safetensors.File, error) {
 	}
 	want := []int{sh.Rows, s.m.DModel}
 	names := f.Names()
-	keys := slices.Clone(s.m.Keys)
+	keys := make([]string, len(s.m.Keys))
+	for i, k := range s.m.Keys {
+		keys[i] = k.String()
+	}
 	sort.Strings(keys)
 	if !slices.Equal(names, keys) {
 		f.Close()
@@ -355,7 +359,7 @@ func (s *Store) String() string {
 	count("labels", func(e Example) string { return fmt.Sprint(e.Label) })
 	width := len("key")
 	for _, k := range m.Keys {
-		width = max(width, len(k))
+		width = max(width, len(k.String()))
 	}
 	fmt.Fprintf(&b, "  %-*s  shape\n", width, "key")
 	for _, k := range m.Keys {

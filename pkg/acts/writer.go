@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ifprobe/ifprobe/pkg/hook"
 	"github.com/ifprobe/ifprobe/pkg/safetensors"
 )
 
@@ -23,9 +24,9 @@ import (
 // ShardRows pick the documented defaults.
 type Config struct {
 	Model     Model
-	DModel    int      // width of every stored vector
-	Hooks     []string // e.g. "blocks.12.resid_post"
-	Positions []string // e.g. "prompt_last", "step:4"
+	DModel    int             // width of every stored vector
+	Hooks     []hook.Point    // e.g. hook.ResidPost(12)
+	Positions []hook.Position // e.g. hook.PromptLast, hook.Step(4)
 	// DType is F32 (default: exact) or F16 (half the disk; |values| must stay below
 	// 65504, else Add fails rather than store Inf).
 	DType safetensors.DType
@@ -65,8 +66,8 @@ type Writer struct {
 	m         Manifest // without Examples
 	committed int      // examples recorded in manifest.json
 	recs      span     // where their records are in manifest.json
-	keys      []Key
-	index     map[Key]int
+	keys      []hook.Key
+	index     map[hook.Key]int
 	bufs      [][]byte // per key, the pending rows encoded in m.DType
 	pending   []Example
 	ids       map[string]struct{}
@@ -122,7 +123,7 @@ func create(dir string, m *Manifest, shardRows int) (*Writer, error) {
 	if err := removeLeftovers(dir, m); err != nil {
 		return nil, err
 	}
-	w := &Writer{dir: dir, m: *m, keys: keysOf(m.Hooks, m.Positions), index: map[Key]int{},
+	w := &Writer{dir: dir, m: *m, keys: keysOf(m.Hooks, m.Positions), index: map[hook.Key]int{},
 		ids: make(map[string]struct{}, len(m.Examples)), resumed: len(m.Examples),
 		committed: len(m.Examples), bw: bufio.NewWriterSize(nil, 1<<20), copyBuf: make([]byte, 64<<10)}
 	var err error
@@ -172,12 +173,9 @@ func (cfg Config) manifest() (*Manifest, error) {
 		return nil, fmt.Errorf("acts: a shard of %d rows × %d keys × d_model %d is %d bytes, more than %d: lower ShardRows", rows, len(keys), cfg.DModel, b, int64(MaxShardBytes))
 	}
 	m := &Manifest{Format: Format, Version: Version, Model: cfg.Model, DModel: cfg.DModel, DType: dt,
-		Hooks: append([]string(nil), cfg.Hooks...), Layers: layersOf(cfg.Hooks),
-		Positions: append([]string(nil), cfg.Positions...), ShardRows: rows,
+		Hooks: slices.Clone(cfg.Hooks), Layers: layersOf(cfg.Hooks),
+		Positions: slices.Clone(cfg.Positions), ShardRows: rows, Keys: keys,
 		Shards: []Shard{}, Examples: []Example{}}
-	for _, k := range keys {
-		m.Keys = append(m.Keys, k.String())
-	}
 	return m, nil
 }
 
@@ -247,7 +245,7 @@ func (w *Writer) Has(id string) bool {
 }
 
 // Keys lists the keys every Add must provide (hook-major, as in the manifest).
-func (w *Writer) Keys() []Key { return slices.Clone(w.keys) }
+func (w *Writer) Keys() []hook.Key { return slices.Clone(w.keys) }
 
 // Resumed is the number of examples the store held when Create opened it.
 func (w *Writer) Resumed() int { return w.resumed }
@@ -262,7 +260,7 @@ func (w *Writer) Len() int { return w.committed + len(w.pending) }
 // of the store, a vector of d_model finite values (and, for F16, of magnitude at most
 // 65504). ex.Shard and ex.Row are set by the Writer. An id already stored gives
 // ErrDuplicateID. When the shard fills up, Add writes it and updates the manifest.
-func (w *Writer) Add(ex Example, x map[Key][]float32) error {
+func (w *Writer) Add(ex Example, x map[hook.Key][]float32) error {
 	if w.closed {
 		return fmt.Errorf("acts: %s: Add after Close", w.dir)
 	}
@@ -290,7 +288,7 @@ func (w *Writer) Add(ex Example, x map[Key][]float32) error {
 
 // check validates one example's activations before anything is buffered, so a
 // rejected example leaves the pending shard unchanged.
-func (w *Writer) check(id string, x map[Key][]float32) error {
+func (w *Writer) check(id string, x map[hook.Key][]float32) error {
 	if len(x) != len(w.keys) {
 		for _, k := range w.keys {
 			if _, ok := x[k]; !ok {

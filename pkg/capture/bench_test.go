@@ -17,6 +17,7 @@ import (
 	"github.com/ifprobe/ifprobe/pkg/capture"
 	"github.com/ifprobe/ifprobe/pkg/chat"
 	"github.com/ifprobe/ifprobe/pkg/compute"
+	"github.com/ifprobe/ifprobe/pkg/hook"
 	"github.com/ifprobe/ifprobe/pkg/lm"
 	"github.com/ifprobe/ifprobe/pkg/model"
 	"github.com/ifprobe/ifprobe/pkg/registry"
@@ -67,8 +68,8 @@ func BenchmarkGenerateCapture(b *testing.B) {
 		seqs[i] = ids
 	}
 	const tokens = 32
-	hooks, _ := capture.ParseHooks("blocks.*.resid_post", m.Model.Config.NLayers)
-	gen := func(capt []model.Hook) func() (int, error) {
+	hooks, _ := hook.ParsePoints("blocks.*.resid_post", m.Model.Config.NLayers)
+	gen := func(capt []hook.Point) func() (int, error) {
 		return func() (int, error) {
 			_, st, err := m.Model.Generate(seqs, model.GenerateOptions{MaxTokens: tokens, IgnoreStop: true, Capture: capt})
 			if err != nil {
@@ -80,7 +81,7 @@ func BenchmarkGenerateCapture(b *testing.B) {
 	run := func() (int, error) {
 		_, st, err := capture.Run(context.Background(), m, ps, capture.Options{Hooks: hooks, Generate: true,
 			MaxTokens: tokens, IgnoreStop: true, Batch: len(ps),
-			Positions: []model.Position{model.PromptLast, model.Step(8), model.EOS}})
+			Positions: []hook.Position{hook.PromptLast, hook.Step(8), hook.EOS}})
 		if err != nil {
 			return 0, err
 		}
@@ -133,13 +134,13 @@ func storeHelper(args string) error {
 		return err
 	}
 	m, _ := benchLM(&testing.B{})
-	hooks, _ := capture.ParseHooks("blocks.*.resid_post", m.Model.Config.NLayers)
+	hooks, _ := hook.ParsePoints("blocks.*.resid_post", m.Model.Config.NLayers)
 	ps := make([]capture.Prompt, n)
 	for i := range ps {
 		ps[i] = capture.Prompt{ID: strconv.Itoa(i), Text: fmt.Sprintf("Item %d: say yes.", i%100)}
 	}
 	var peakHeap uint64
-	opts := capture.Options{Hooks: hooks, Positions: []model.Position{model.PromptLast}, Raw: true, Batch: 8,
+	opts := capture.Options{Hooks: hooks, Positions: []hook.Position{hook.PromptLast}, Raw: true, Batch: 8,
 		Progress: func(int, int) {
 			var ms runtime.MemStats
 			runtime.ReadMemStats(&ms)

@@ -7,17 +7,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ifprobe/ifprobe/pkg/hook"
 	"github.com/ifprobe/ifprobe/pkg/model"
 )
-
-// Key names one captured tensor of a Cache: a hook point at a position.
-type Key struct {
-	Hook     model.Hook
-	Position model.Position
-}
-
-// String is "hook@position", as in pkg/acts: "blocks.3.resid_post@prompt_last".
-func (k Key) String() string { return k.Hook.String() + "@" + k.Position.String() }
 
 // Example describes one captured example (one prompt and, when generating, its
 // response), in the order examples were added.
@@ -33,7 +25,7 @@ type Example struct {
 // at most one row, and none when the position does not exist in it (step:5 of a
 // 3-token response, eos of a response cut by the token limit).
 type Acts struct {
-	Key    Key
+	Key    hook.Key
 	N, D   int
 	Data   []float32 // N×D, row-major
 	IDs    []string  // example id of each row
@@ -49,7 +41,7 @@ func (a *Acts) Row(i int) []float32 { return a.Data[i*a.D : (i+1)*a.D] }
 type Stacked struct {
 	Labels   []string // hook names, e.g. "blocks.3.resid_post", one per slab
 	Layers   []int
-	Position model.Position
+	Position hook.Position
 	N, D     int
 	Data     []float32 // len(Layers)×N×D
 	IDs      []string
@@ -68,8 +60,8 @@ var ErrNoKey = errors.New("capture: no such key")
 // the table of shapes. A Cache is not safe for concurrent use.
 type Cache struct {
 	nLayers  int
-	keys     []Key // in insertion order: hook-major
-	data     map[Key]*Acts
+	keys     []hook.Key // in insertion order: hook-major
+	data     map[hook.Key]*Acts
 	examples []Example
 	index    map[string]int
 }
@@ -77,7 +69,7 @@ type Cache struct {
 // New returns an empty Cache for a model with nLayers blocks (used to resolve
 // negative layers).
 func New(nLayers int) *Cache {
-	return &Cache{nLayers: nLayers, data: map[Key]*Acts{}, index: map[string]int{}}
+	return &Cache{nLayers: nLayers, data: map[hook.Key]*Acts{}, index: map[string]int{}}
 }
 
 // Len is the number of examples added.
@@ -96,25 +88,25 @@ func (c *Cache) Example(id string) (Example, bool) {
 }
 
 // Keys lists the cached hook × position pairs, hook-major in capture order.
-func (c *Cache) Keys() []Key { return slices.Clone(c.keys) }
+func (c *Cache) Keys() []hook.Key { return slices.Clone(c.keys) }
 
 // Get returns hook at position.
-func (c *Cache) Get(h model.Hook, p model.Position) (*Acts, error) {
-	a, ok := c.data[Key{h, p}]
+func (c *Cache) Get(h hook.Point, p hook.Position) (*Acts, error) {
+	a, ok := c.data[hook.Key{Point: h, Position: p}]
 	if !ok {
-		return nil, fmt.Errorf("%w %s (have %s)", ErrNoKey, Key{h, p}, c.keyList())
+		return nil, fmt.Errorf("%w %s (have %s)", ErrNoKey, hook.Key{Point: h, Position: p}, c.keyList())
 	}
 	return a, nil
 }
 
 // GetName is Get by names: a full hook name ("blocks.3.resid_post", "final_norm")
 // and a position name ("prompt_last", "step:2").
-func (c *Cache) GetName(hook, position string) (*Acts, error) {
-	h, err := model.ParseHook(hook)
+func (c *Cache) GetName(point, position string) (*Acts, error) {
+	h, err := hook.ParsePoint(point)
 	if err != nil {
 		return nil, fmt.Errorf("capture: %w", err)
 	}
-	p, err := model.ParsePosition(position)
+	p, err := hook.ParsePosition(position)
 	if err != nil {
 		return nil, fmt.Errorf("capture: %w", err)
 	}
@@ -123,7 +115,7 @@ func (c *Cache) GetName(hook, position string) (*Acts, error) {
 
 // Layer is Get by hook kind ("resid_post") and layer; a negative layer counts from
 // the end, as in TransformerLens (-1 is the last block).
-func (c *Cache) Layer(kind string, layer int, p model.Position) (*Acts, error) {
+func (c *Cache) Layer(kind hook.Kind, layer int, p hook.Position) (*Acts, error) {
 	l := layer
 	if l < 0 {
 		l += c.nLayers
@@ -131,37 +123,36 @@ func (c *Cache) Layer(kind string, layer int, p model.Position) (*Acts, error) {
 	if l < 0 || l >= c.nLayers {
 		return nil, fmt.Errorf("%w: layer %d of a %d-layer model", ErrNoKey, layer, c.nLayers)
 	}
-	h, err := model.ParseHook(fmt.Sprintf("blocks.%d.%s", l, kind))
-	if err != nil {
-		return nil, fmt.Errorf("capture: %w", err)
+	if !kind.Block() {
+		return nil, fmt.Errorf("%w: %s is not a block hook", ErrNoKey, kind)
 	}
-	return c.Get(h, p)
+	return c.Get(hook.Point{Kind: kind, Layer: l}, p)
 }
 
 // Stack returns every cached layer of kind ("resid_post") at p, ascending, as one
 // [layers, n, d] array with the hook names as labels. All layers must have the same
 // rows, which holds for keys filled together by Run, AddForward or AddSequences.
-func (c *Cache) Stack(kind string, p model.Position) (*Stacked, error) {
+func (c *Cache) Stack(kind hook.Kind, p hook.Position) (*Stacked, error) {
 	var parts []*Acts
 	for _, k := range c.keys {
-		if k.Position == p && k.Hook.Kind != model.KindFinalNorm && hookKindName(k.Hook) == kind {
+		if k.Position == p && k.Point.Kind == kind && kind.Block() {
 			parts = append(parts, c.data[k])
 		}
 	}
 	if len(parts) == 0 {
 		return nil, fmt.Errorf("%w: no blocks.{L}.%s@%s (have %s)", ErrNoKey, kind, p, c.keyList())
 	}
-	sort.Slice(parts, func(i, j int) bool { return parts[i].Key.Hook.Layer < parts[j].Key.Hook.Layer })
+	sort.Slice(parts, func(i, j int) bool { return parts[i].Key.Point.Layer < parts[j].Key.Point.Layer })
 	first := parts[0]
 	st := &Stacked{Position: p, N: first.N, D: first.D, IDs: first.IDs, Tokens: first.Tokens,
 		Data: make([]float32, 0, len(parts)*len(first.Data))}
 	for _, a := range parts {
 		if a.N != first.N || a.D != first.D {
 			return nil, fmt.Errorf("capture: stack %s@%s: %s has %d×%d values, %s has %d×%d",
-				kind, p, first.Key.Hook, first.N, first.D, a.Key.Hook, a.N, a.D)
+				kind, p, first.Key.Point, first.N, first.D, a.Key.Point, a.N, a.D)
 		}
-		st.Labels = append(st.Labels, a.Key.Hook.String())
-		st.Layers = append(st.Layers, a.Key.Hook.Layer)
+		st.Labels = append(st.Labels, a.Key.Point.String())
+		st.Layers = append(st.Layers, a.Key.Point.Layer)
 		st.Data = append(st.Data, a.Data...)
 	}
 	return st, nil
@@ -170,19 +161,19 @@ func (c *Cache) Stack(kind string, p model.Position) (*Stacked, error) {
 // AccumulatedResid is TransformerLens's accumulated_resid: the residual stream
 // entering the first block (resid_pre of layer 0) followed by resid_post of every
 // layer, at p, as [layers+1, n, d]. Both kinds must have been captured.
-func (c *Cache) AccumulatedResid(p model.Position) (*Stacked, error) {
-	pre, err := c.Get(model.ResidPre(0), p)
+func (c *Cache) AccumulatedResid(p hook.Position) (*Stacked, error) {
+	pre, err := c.Get(hook.ResidPre(0), p)
 	if err != nil {
 		return nil, err
 	}
-	post, err := c.Stack("resid_post", p)
+	post, err := c.Stack(hook.KindResidPost, p)
 	if err != nil {
 		return nil, err
 	}
 	if pre.N != post.N || pre.D != post.D {
 		return nil, fmt.Errorf("capture: accumulated resid@%s: resid_pre has %d rows, resid_post %d", p, pre.N, post.N)
 	}
-	post.Labels = append([]string{pre.Key.Hook.String()}, post.Labels...)
+	post.Labels = append([]string{pre.Key.Point.String()}, post.Labels...)
 	post.Layers = append([]int{-1}, post.Layers...)
 	post.Data = append(slices.Clone(pre.Data), post.Data...)
 	return post, nil
@@ -214,15 +205,9 @@ func (c *Cache) keyList() string {
 	return strings.Join(names, ", ")
 }
 
-// hookKindName is the site part of a block hook's name ("resid_post").
-func hookKindName(h model.Hook) string {
-	s := h.String()
-	return s[strings.LastIndexByte(s, '.')+1:]
-}
-
 // add records one example and appends its rows: vals(h) returns the example's
 // [len, width] values at hook h over its prompt+response tokens.
-func (c *Cache) add(ex Example, ended bool, hooks []model.Hook, positions []model.Position, vals func(model.Hook) ([]float32, int)) error {
+func (c *Cache) add(ex Example, ended bool, hooks []hook.Point, positions []hook.Position, vals func(hook.Point) ([]float32, int)) error {
 	if _, dup := c.index[ex.ID]; dup {
 		return fmt.Errorf("capture: example %q added twice", ex.ID)
 	}
@@ -233,7 +218,7 @@ func (c *Cache) add(ex Example, ended bool, hooks []model.Hook, positions []mode
 			return fmt.Errorf("capture: example %q hook %s: %d values, want %d tokens × %d", ex.ID, h, len(v), pl+rl, w)
 		}
 		for _, p := range positions {
-			k := Key{h, p}
+			k := hook.Key{Point: h, Position: p}
 			a := c.data[k]
 			if a == nil {
 				a = &Acts{Key: k, D: w}
@@ -241,7 +226,7 @@ func (c *Cache) add(ex Example, ended bool, hooks []model.Hook, positions []mode
 				c.keys = append(c.keys, k)
 			}
 			idx, ok := p.Index(pl, rl, ended)
-			if !ok && p.Kind == model.PosEOS && rl > 0 {
+			if !ok && p.Kind == hook.PosEOS && rl > 0 {
 				idx = []int{pl + rl - 1} // cut by the token limit: the last token read, as pkg/collect
 			}
 			for _, t := range idx {
@@ -259,14 +244,14 @@ func (c *Cache) add(ex Example, ended bool, hooks []model.Hook, positions []mode
 
 // AddForward adds the rows of a Forward output: row b of the batch is example ids[b]
 // with prompt seqs[b]. Only prompt positions exist (prompt_last, all).
-func (c *Cache) AddForward(out *model.Output, seqs [][]int, ids []string, positions []model.Position) error {
+func (c *Cache) AddForward(out *model.Output, seqs [][]int, ids []string, positions []hook.Position) error {
 	if len(seqs) != len(ids) {
 		return fmt.Errorf("capture: %d sequences but %d ids", len(seqs), len(ids))
 	}
 	hooks := sortedHooks(out.Captures)
 	for b := range seqs {
 		ex := Example{ID: ids[b], Prompt: seqs[b]}
-		err := c.add(ex, false, hooks, positions, func(h model.Hook) ([]float32, int) {
+		err := c.add(ex, false, hooks, positions, func(h hook.Point) ([]float32, int) {
 			a := out.Captures[h]
 			if b >= a.Batch || a.Len(b) != len(seqs[b]) {
 				return nil, a.Width
@@ -283,7 +268,7 @@ func (c *Cache) AddForward(out *model.Output, seqs [][]int, ids []string, positi
 
 // AddSequences adds generated sequences: seqs[i] is example ids[i]. Each must hold
 // Captures for the same hooks.
-func (c *Cache) AddSequences(seqs []model.Sequence, ids []string, positions []model.Position) error {
+func (c *Cache) AddSequences(seqs []model.Sequence, ids []string, positions []hook.Position) error {
 	if len(seqs) != len(ids) {
 		return fmt.Errorf("capture: %d sequences but %d ids", len(seqs), len(ids))
 	}
@@ -291,7 +276,7 @@ func (c *Cache) AddSequences(seqs []model.Sequence, ids []string, positions []mo
 		hooks := sortedHooks(s.Captures)
 		n := len(s.Prompt) + len(s.Tokens)
 		ex := Example{ID: ids[i], Prompt: s.Prompt, Response: s.Tokens, Stop: s.Stop}
-		err := c.add(ex, s.Stop == model.StopToken, hooks, positions, func(h model.Hook) ([]float32, int) {
+		err := c.add(ex, s.Stop == model.StopToken, hooks, positions, func(h hook.Point) ([]float32, int) {
 			v := s.Captures[h]
 			if n == 0 {
 				return v, 0
@@ -307,14 +292,14 @@ func (c *Cache) AddSequences(seqs []model.Sequence, ids []string, positions []mo
 
 // sortedHooks orders a capture map's hooks by layer, then kind, so that keys come
 // out in the same order whatever the map iteration.
-func sortedHooks[V any](m map[model.Hook]V) []model.Hook {
-	hs := make([]model.Hook, 0, len(m))
+func sortedHooks[V any](m map[hook.Point]V) []hook.Point {
+	hs := make([]hook.Point, 0, len(m))
 	for h := range m {
 		hs = append(hs, h)
 	}
 	sort.Slice(hs, func(i, j int) bool {
 		a, b := hs[i], hs[j]
-		fa, fb := a.Kind == model.KindFinalNorm, b.Kind == model.KindFinalNorm
+		fa, fb := a.Kind == hook.KindFinalNorm, b.Kind == hook.KindFinalNorm
 		if fa != fb {
 			return fb
 		}

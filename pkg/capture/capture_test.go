@@ -11,6 +11,7 @@ import (
 	"github.com/ifprobe/ifprobe/pkg/acts"
 	"github.com/ifprobe/ifprobe/pkg/capture"
 	"github.com/ifprobe/ifprobe/pkg/compute"
+	"github.com/ifprobe/ifprobe/pkg/hook"
 	"github.com/ifprobe/ifprobe/pkg/lm"
 	"github.com/ifprobe/ifprobe/pkg/model"
 )
@@ -50,8 +51,8 @@ func tokenPrompts(n int, seed uint64) []capture.Prompt {
 	return ps
 }
 
-func allLayers(kind func(int) model.Hook, n int) []model.Hook {
-	hs := make([]model.Hook, n)
+func allLayers(kind func(int) hook.Point, n int) []hook.Point {
+	hs := make([]hook.Point, n)
 	for l := range hs {
 		hs[l] = kind(l)
 	}
@@ -63,9 +64,9 @@ func allLayers(kind func(int) model.Hook, n int) []model.Hook {
 func TestForwardCacheEqualsForward(t *testing.T) {
 	m := tinyLM(t)
 	ps := tokenPrompts(5, 1)
-	hooks := append(allLayers(model.ResidPost, 3), model.AttnOut(1), model.FinalNorm)
+	hooks := append(allLayers(hook.ResidPost, 3), hook.AttnOut(1), hook.FinalNorm)
 	c, st, err := capture.Run(context.Background(), m, ps, capture.Options{Hooks: hooks,
-		Positions: []model.Position{model.PromptLast, model.AllPositions}, Batch: len(ps)})
+		Positions: []hook.Position{hook.PromptLast, hook.AllPositions}, Batch: len(ps)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,11 +82,11 @@ func TestForwardCacheEqualsForward(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, h := range hooks {
-		last, err := c.Get(h, model.PromptLast)
+		last, err := c.Get(h, hook.PromptLast)
 		if err != nil {
 			t.Fatal(err)
 		}
-		all, err := c.Get(h, model.AllPositions)
+		all, err := c.Get(h, hook.AllPositions)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -125,12 +126,12 @@ func TestGenerateStepEqualsForward(t *testing.T) {
 	m := tinyLM(t)
 	ps := tokenPrompts(3, 2)
 	const steps = 5
-	positions := []model.Position{model.PromptLast}
+	positions := []hook.Position{hook.PromptLast}
 	for k := range steps {
-		positions = append(positions, model.Step(k))
+		positions = append(positions, hook.Step(k))
 	}
-	positions = append(positions, model.Frac(0.5), model.EOS)
-	hooks := allLayers(model.ResidPost, 3)
+	positions = append(positions, hook.Frac(0.5), hook.EOS)
+	hooks := allLayers(hook.ResidPost, 3)
 	c, st, err := capture.Run(context.Background(), m, ps, capture.Options{Hooks: hooks, Positions: positions,
 		Generate: true, MaxTokens: steps, IgnoreStop: true, Batch: 2})
 	if err != nil {
@@ -150,7 +151,7 @@ func TestGenerateStepEqualsForward(t *testing.T) {
 		}
 		for _, h := range hooks {
 			for k := range steps {
-				a, err := c.Get(h, model.Step(k))
+				a, err := c.Get(h, hook.Step(k))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -162,10 +163,10 @@ func TestGenerateStepEqualsForward(t *testing.T) {
 				}
 			}
 			// eos of a response cut by MaxTokens is its last token; frac:0.5 is step 2 of 5.
-			eos, _ := c.Get(h, model.EOS)
-			last, _ := c.Get(h, model.Step(steps-1))
-			frac, _ := c.Get(h, model.Frac(0.5))
-			mid, _ := c.Get(h, model.Step(2))
+			eos, _ := c.Get(h, hook.EOS)
+			last, _ := c.Get(h, hook.Step(steps-1))
+			frac, _ := c.Get(h, hook.Frac(0.5))
+			mid, _ := c.Get(h, hook.Step(2))
 			if !slices.Equal(eos.Row(i), last.Row(i)) || !slices.Equal(frac.Row(i), mid.Row(i)) {
 				t.Errorf("%s %s: eos/frac rows do not match their steps", ex.ID, h)
 			}
@@ -180,7 +181,7 @@ func TestCaptureAndNoOpInterventionChangeNothing(t *testing.T) {
 	m := tinyLM(t)
 	ps := tokenPrompts(4, 3)
 	ctx := context.Background()
-	base := capture.Options{Hooks: allLayers(model.ResidPost, 3), Positions: []model.Position{model.PromptLast, model.Step(3)},
+	base := capture.Options{Hooks: allLayers(hook.ResidPost, 3), Positions: []hook.Position{hook.PromptLast, hook.Step(3)},
 		Generate: true, MaxTokens: 6, IgnoreStop: true, Batch: 4}
 	c, _, err := capture.Run(ctx, m, ps, base)
 	if err != nil {
@@ -200,14 +201,14 @@ func TestCaptureAndNoOpInterventionChangeNothing(t *testing.T) {
 		}
 	}
 	noop := base
-	noop.Interventions = []model.Intervention{{Kind: model.Steer, Hook: model.ResidPost(1), Vector: make([]float32, 32), Coef: 0}}
+	noop.Interventions = []model.Intervention{{Kind: model.Steer, Hook: hook.ResidPost(1), Vector: make([]float32, 32), Coef: 0}}
 	c2, _, err := capture.Run(ctx, m, ps, noop)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, k := range c.Keys() {
-		a, _ := c.Get(k.Hook, k.Position)
-		b, err := c2.Get(k.Hook, k.Position)
+		a, _ := c.Get(k.Point, k.Position)
+		b, err := c2.Get(k.Point, k.Position)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -220,8 +221,8 @@ func TestCaptureAndNoOpInterventionChangeNothing(t *testing.T) {
 func TestCacheIndexing(t *testing.T) {
 	m := tinyLM(t)
 	ps := tokenPrompts(3, 4)
-	hooks := append(allLayers(model.ResidPost, 3), model.ResidPre(0))
-	c, _, err := capture.Run(context.Background(), m, ps, capture.Options{Hooks: hooks, Positions: []model.Position{model.PromptLast}})
+	hooks := append(allLayers(hook.ResidPost, 3), hook.ResidPre(0))
+	c, _, err := capture.Run(context.Background(), m, ps, capture.Options{Hooks: hooks, Positions: []hook.Position{hook.PromptLast}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,14 +230,14 @@ func TestCacheIndexing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	byLayer, err := c.Layer("resid_post", -1, model.PromptLast)
+	byLayer, err := c.Layer(hook.KindResidPost, -1, hook.PromptLast)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if byName != byLayer {
 		t.Error(`GetName("blocks.2.resid_post") and Layer("resid_post", -1) differ on a 3-layer model`)
 	}
-	st, err := c.Stack("resid_post", model.PromptLast)
+	st, err := c.Stack(hook.KindResidPost, hook.PromptLast)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,25 +247,25 @@ func TestCacheIndexing(t *testing.T) {
 	if !slices.Equal(st.Layer(2), byName.Data) {
 		t.Error("stack slab 2 is not blocks.2.resid_post")
 	}
-	acc, err := c.AccumulatedResid(model.PromptLast)
+	acc, err := c.AccumulatedResid(hook.PromptLast)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pre, _ := c.Get(model.ResidPre(0), model.PromptLast)
+	pre, _ := c.Get(hook.ResidPre(0), hook.PromptLast)
 	if len(acc.Labels) != 4 || acc.Labels[0] != "blocks.0.resid_pre" || !slices.Equal(acc.Layer(0), pre.Data) || !slices.Equal(acc.Layer(3), byName.Data) {
 		t.Errorf("accumulated resid: labels %v", acc.Labels)
 	}
 	for _, bad := range []func() error{
-		func() error { _, err := c.Layer("resid_post", -4, model.PromptLast); return err },
-		func() error { _, err := c.Layer("resid_post", 3, model.PromptLast); return err },
-		func() error { _, err := c.Get(model.AttnOut(0), model.PromptLast); return err },
-		func() error { _, err := c.Stack("mlp_out", model.PromptLast); return err },
+		func() error { _, err := c.Layer(hook.KindResidPost, -4, hook.PromptLast); return err },
+		func() error { _, err := c.Layer(hook.KindResidPost, 3, hook.PromptLast); return err },
+		func() error { _, err := c.Get(hook.AttnOut(0), hook.PromptLast); return err },
+		func() error { _, err := c.Stack(hook.KindMLPOut, hook.PromptLast); return err },
 	} {
 		if err := bad(); !errors.Is(err, capture.ErrNoKey) {
 			t.Errorf("got %v, want ErrNoKey", err)
 		}
 	}
-	if _, err := c.GetName("blocks.x.resid_post", "prompt_last"); !errors.Is(err, model.ErrBadHook) {
+	if _, err := c.GetName("blocks.x.resid_post", "prompt_last"); !errors.Is(err, hook.ErrBadPoint) {
 		t.Errorf("bad hook name: %v", err)
 	}
 }
@@ -277,21 +278,21 @@ func TestOptionErrors(t *testing.T) {
 		opts capture.Options
 		want error
 	}{
-		"response position without generate": {capture.Options{Hooks: []model.Hook{model.ResidPost(0)}, Positions: []model.Position{model.EOS}}, capture.ErrNeedsGenerate},
-		"no hooks":                           {capture.Options{Positions: []model.Position{model.PromptLast}}, capture.ErrBadOptions},
-		"layer out of range":                 {capture.Options{Hooks: []model.Hook{model.ResidPost(3)}, Positions: []model.Position{model.PromptLast}}, capture.ErrBadOptions},
+		"response position without generate": {capture.Options{Hooks: []hook.Point{hook.ResidPost(0)}, Positions: []hook.Position{hook.EOS}}, capture.ErrNeedsGenerate},
+		"no hooks":                           {capture.Options{Positions: []hook.Position{hook.PromptLast}}, capture.ErrBadOptions},
+		"layer out of range":                 {capture.Options{Hooks: []hook.Point{hook.ResidPost(3)}, Positions: []hook.Position{hook.PromptLast}}, capture.ErrBadOptions},
 	} {
 		if _, _, err := capture.Run(ctx, m, ps, tc.opts); !errors.Is(err, tc.want) {
 			t.Errorf("%s: got %v, want %v", name, err, tc.want)
 		}
 	}
-	_, err := capture.StoreConfig(m, capture.Options{Hooks: []model.Hook{model.ResidPost(0)}, Positions: []model.Position{model.AllPositions}})
+	_, err := capture.StoreConfig(m, capture.Options{Hooks: []hook.Point{hook.ResidPost(0)}, Positions: []hook.Position{hook.AllPositions}})
 	if !errors.Is(err, capture.ErrAllInStore) {
 		t.Errorf("store with all: %v", err)
 	}
 	// attn_heads is 4×8 = 32 wide here, like d_model, so it may share a store; final_norm too.
-	if _, err := capture.StoreConfig(m, capture.Options{Hooks: []model.Hook{model.AttnHeads(0), model.FinalNorm},
-		Positions: []model.Position{model.PromptLast}}); err != nil {
+	if _, err := capture.StoreConfig(m, capture.Options{Hooks: []hook.Point{hook.AttnHeads(0), hook.FinalNorm},
+		Positions: []hook.Position{hook.PromptLast}}); err != nil {
 		t.Errorf("store of equal widths: %v", err)
 	}
 }
@@ -303,8 +304,8 @@ func TestStoreMatchesCacheAndResumes(t *testing.T) {
 	m := tinyLM(t)
 	ps := tokenPrompts(7, 6)
 	ctx := context.Background()
-	opts := capture.Options{Hooks: []model.Hook{model.ResidPost(0), model.ResidPost(2)},
-		Positions: []model.Position{model.PromptLast, model.ResponseFirst, model.EOS}, Generate: true, MaxTokens: 3,
+	opts := capture.Options{Hooks: []hook.Point{hook.ResidPost(0), hook.ResidPost(2)},
+		Positions: []hook.Position{hook.PromptLast, hook.ResponseFirst, hook.EOS}, Generate: true, MaxTokens: 3,
 		IgnoreStop: true, Batch: 3}
 	c, _, err := capture.Run(ctx, m, ps, opts)
 	if err != nil {
@@ -352,8 +353,8 @@ func TestStoreMatchesCacheAndResumes(t *testing.T) {
 		t.Fatalf("store has %d examples", s.Len())
 	}
 	for _, k := range c.Keys() {
-		want, _ := c.Get(k.Hook, k.Position)
-		got, err := s.Get(k.Hook.String(), k.Position.String())
+		want, _ := c.Get(k.Point, k.Position)
+		got, err := s.Get(k.Point, k.Position)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -372,7 +373,7 @@ func TestStoreMatchesCacheAndResumes(t *testing.T) {
 	}
 	defer w.Close()
 	other := opts
-	other.Positions = []model.Position{model.PromptLast}
+	other.Positions = []hook.Position{hook.PromptLast}
 	if _, err := capture.Store(ctx, m, ps, w, other); !errors.Is(err, capture.ErrBadOptions) {
 		t.Errorf("other keys: %v", err)
 	}
@@ -381,7 +382,7 @@ func TestStoreMatchesCacheAndResumes(t *testing.T) {
 // A step that the response does not reach cannot be stored: the error names the example.
 func TestStoreMissingPosition(t *testing.T) {
 	m := tinyLM(t)
-	opts := capture.Options{Hooks: []model.Hook{model.ResidPost(0)}, Positions: []model.Position{model.Step(5)},
+	opts := capture.Options{Hooks: []hook.Point{hook.ResidPost(0)}, Positions: []hook.Position{hook.Step(5)},
 		Generate: true, MaxTokens: 2, IgnoreStop: true}
 	cfg, err := capture.StoreConfig(m, opts)
 	if err != nil {
@@ -399,27 +400,27 @@ func TestStoreMissingPosition(t *testing.T) {
 }
 
 func TestParseHooks(t *testing.T) {
-	hs, err := capture.ParseHooks("blocks.*.resid_post, blocks.1.attn_out,final_norm,blocks.0.resid_post", 3)
+	hs, err := hook.ParsePoints("blocks.*.resid_post, blocks.1.attn_out,final_norm,blocks.0.resid_post", 3)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []model.Hook{model.ResidPost(0), model.ResidPost(1), model.ResidPost(2), model.AttnOut(1), model.FinalNorm}
+	want := []hook.Point{hook.ResidPost(0), hook.ResidPost(1), hook.ResidPost(2), hook.AttnOut(1), hook.FinalNorm}
 	if !slices.Equal(hs, want) {
 		t.Errorf("got %v, want %v", hs, want)
 	}
-	if hs, err := capture.ParseHooks("blocks.*.resid_post,blocks.9.mlp_out", 0); err != nil || len(hs) != 1 {
+	if hs, err := hook.ParsePoints("blocks.*.resid_post,blocks.9.mlp_out", 0); err != nil || len(hs) != 1 {
 		t.Errorf("syntax-only check: %v %v", hs, err)
 	}
 	for _, bad := range []string{"blocks.*.nope", "blocks.3.resid_post", "", "resid_post"} {
-		if _, err := capture.ParseHooks(bad, 3); err == nil {
+		if _, err := hook.ParsePoints(bad, 3); err == nil {
 			t.Errorf("%q: no error", bad)
 		}
 	}
-	ps, err := capture.ParsePositions("prompt_last,step:2,frac:0.5,eos")
-	if err != nil || len(ps) != 4 || ps[1] != model.Step(2) {
+	ps, err := hook.ParsePositions("prompt_last,step:2,frac:0.5,eos")
+	if err != nil || len(ps) != 4 || ps[1] != hook.Step(2) {
 		t.Errorf("positions %v %v", ps, err)
 	}
-	if _, err := capture.ParsePositions("step:-1"); !errors.Is(err, model.ErrBadPosition) {
+	if _, err := hook.ParsePositions("step:-1"); !errors.Is(err, hook.ErrBadPosition) {
 		t.Errorf("bad position: %v", err)
 	}
 }

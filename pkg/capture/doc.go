@@ -6,14 +6,14 @@
 // # Usage
 //
 //	m, _ := lm.Load("smollm2-135m-instruct", lm.Options{})
-//	hooks, _ := capture.ParseHooks("blocks.*.resid_post", m.Model.Config.NLayers)
+//	hooks, _ := hook.ParsePoints("blocks.*.resid_post", m.Model.Config.NLayers)
 //	c, _, err := capture.Run(ctx, m, []capture.Prompt{{ID: "a", Text: "List three colors."}},
-//		capture.Options{Hooks: hooks, Positions: []model.Position{model.PromptLast, model.Step(2)},
+//		capture.Options{Hooks: hooks, Positions: []hook.Position{hook.PromptLast, hook.Step(2)},
 //			Generate: true, MaxTokens: 16})
 //	fmt.Print(c)                                      // every key and its shape
 //	a, _ := c.GetName("blocks.3.resid_post", "step:2") // a.Data is a.N×a.D, row i from example a.IDs[i]
-//	a, _ = c.Layer("resid_post", -1, model.PromptLast) // negative layers count from the end
-//	st, _ := c.Stack("resid_post", model.PromptLast)   // [layers, n, d], labelled st.Labels
+//	a, _ = c.Layer(hook.KindResidPost, -1, hook.PromptLast) // negative layers count from the end
+//	st, _ := c.Stack(hook.KindResidPost, hook.PromptLast)   // [layers, n, d], labelled st.Labels
 //
 // For datasets larger than memory, Store writes each batch into an acts.Writer
 // created with StoreConfig, skipping examples the store already has (a rerun
@@ -43,7 +43,7 @@
 // # Positions
 //
 // prompt_last, response_first (= step:0), step:{k}, frac:{f}, eos and all, as
-// defined by model.Position.Index. A single forward (Generate false) reads only the
+// defined by hook.Position.Index. A single forward (Generate false) reads only the
 // prompt, so only prompt_last and all are allowed (ErrNeedsGenerate). When
 // generating, every generated token is fed back once, so the stop token has a
 // state: eos is the stop token; for a response cut by MaxTokens, eos is its last

@@ -6,6 +6,7 @@ import (
 
 	"github.com/ifprobe/ifprobe/pkg/capture"
 	"github.com/ifprobe/ifprobe/pkg/compute"
+	"github.com/ifprobe/ifprobe/pkg/hook"
 	"github.com/ifprobe/ifprobe/pkg/lm"
 	"github.com/ifprobe/ifprobe/pkg/model"
 )
@@ -21,17 +22,17 @@ func Example() {
 		panic(err)
 	}
 	m := &lm.LM{Name: "tiny", Model: mod}
-	hooks, _ := capture.ParseHooks("blocks.*.resid_post", cfg.NLayers)
+	hooks, _ := hook.ParsePoints("blocks.*.resid_post", cfg.NLayers)
 	c, _, err := capture.Run(context.Background(), m,
 		[]capture.Prompt{{ID: "a", Tokens: []int{1, 2, 3}}, {ID: "b", Tokens: []int{4, 5}}},
-		capture.Options{Hooks: hooks, Positions: []model.Position{model.PromptLast, model.AllPositions}})
+		capture.Options{Hooks: hooks, Positions: []hook.Position{hook.PromptLast, hook.AllPositions}})
 	if err != nil {
 		panic(err)
 	}
 	fmt.Print(c)
-	a, _ := c.Layer("resid_post", -1, model.AllPositions)
+	a, _ := c.Layer(hook.KindResidPost, -1, hook.AllPositions)
 	fmt.Println(a.Key, a.IDs, a.Tokens)
-	st, _ := c.Stack("resid_post", model.PromptLast)
+	st, _ := c.Stack(hook.KindResidPost, hook.PromptLast)
 	fmt.Println(len(st.Layers), st.N, st.D, st.Labels)
 	// Output:
 	// capture.Cache: 2 examples, 4 keys

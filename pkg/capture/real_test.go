@@ -8,6 +8,7 @@ import (
 	"github.com/ifprobe/ifprobe/pkg/capture"
 	"github.com/ifprobe/ifprobe/pkg/chat"
 	"github.com/ifprobe/ifprobe/pkg/compute"
+	"github.com/ifprobe/ifprobe/pkg/hook"
 	"github.com/ifprobe/ifprobe/pkg/lm"
 	"github.com/ifprobe/ifprobe/pkg/model"
 	"github.com/ifprobe/ifprobe/pkg/registry/registrytest"
@@ -33,17 +34,17 @@ func TestRealModelCapture(t *testing.T) {
 		t.Fatal(err)
 	}
 	L := m.Model.Config.NLayers
-	hooks, err := capture.ParseHooks("blocks.*.resid_post", L)
+	hooks, err := hook.ParsePoints("blocks.*.resid_post", L)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ps := []capture.Prompt{{ID: "colors", Text: "List three colors."}, {ID: "hi", Text: "Say hi in French."}}
 	c, _, err := capture.Run(context.Background(), m, ps, capture.Options{Hooks: hooks,
-		Positions: []model.Position{model.PromptLast, model.Step(2)}, Generate: true, MaxTokens: 3, IgnoreStop: true, Batch: 2})
+		Positions: []hook.Position{hook.PromptLast, hook.Step(2)}, Generate: true, MaxTokens: 3, IgnoreStop: true, Batch: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := c.Stack("resid_post", model.Step(2))
+	st, err := c.Stack(hook.KindResidPost, hook.Step(2))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,9 +63,9 @@ func TestRealModelCapture(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, l := range []int{0, L / 2, L - 1} {
-			h := model.ResidPost(l)
-			last, _ := c.Get(h, model.PromptLast)
-			step, _ := c.Get(h, model.Step(2))
+			h := hook.ResidPost(l)
+			last, _ := c.Get(h, hook.PromptLast)
+			step, _ := c.Get(h, hook.Step(2))
 			if d := model.MaxAbsDiff(last.Row(i), out.Captures[h].At(0, len(ex.Prompt)-1)); !(d <= realTol) {
 				t.Errorf("%s %s@prompt_last: max diff %g > %g", ex.ID, h, d, realTol)
 			}
@@ -80,7 +81,7 @@ func TestRealModelCapture(t *testing.T) {
 	// A single forward (no generation) over the same batch is bit-identical to
 	// model.Forward.
 	fc, _, err := capture.Run(context.Background(), m, ps, capture.Options{Hooks: hooks[L-1:],
-		Positions: []model.Position{model.PromptLast}, Batch: 2})
+		Positions: []hook.Position{hook.PromptLast}, Batch: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,9 +90,9 @@ func TestRealModelCapture(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, _ := fc.Layer("resid_post", -1, model.PromptLast)
+	a, _ := fc.Layer(hook.KindResidPost, -1, hook.PromptLast)
 	for b := range seqs {
-		if !slices.Equal(a.Row(b), out.Captures[model.ResidPost(L-1)].At(b, len(seqs[b])-1)) {
+		if !slices.Equal(a.Row(b), out.Captures[hook.ResidPost(L-1)].At(b, len(seqs[b])-1)) {
 			t.Errorf("row %d: forward-mode capture differs from model.Forward", b)
 		}
 	}

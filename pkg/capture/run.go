@@ -8,11 +8,11 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/ifprobe/ifprobe/pkg/acts"
 	"github.com/ifprobe/ifprobe/pkg/chat"
+	"github.com/ifprobe/ifprobe/pkg/hook"
 	"github.com/ifprobe/ifprobe/pkg/lm"
 	"github.com/ifprobe/ifprobe/pkg/model"
 	"github.com/ifprobe/ifprobe/pkg/safetensors"
@@ -32,8 +32,8 @@ type Prompt struct {
 
 // Options configures Run and Store.
 type Options struct {
-	Hooks     []model.Hook     // hook points to capture; at least one
-	Positions []model.Position // positions to keep; at least one
+	Hooks     []hook.Point    // hook points to capture; at least one
+	Positions []hook.Position // positions to keep; at least one
 	// Generate runs the model's greedy generation and captures at every token it
 	// reads; false runs one forward over the prompts, so only prompt positions
 	// (prompt_last, all) exist.
@@ -101,9 +101,9 @@ func (o Options) check(cfg *model.Config) error {
 	if o.Batch < 0 || o.MaxTokens < 0 {
 		return fmt.Errorf("%w: batch %d and max tokens %d must be >= 0", ErrBadOptions, o.Batch, o.MaxTokens)
 	}
-	seen := map[model.Hook]bool{}
+	seen := map[hook.Point]bool{}
 	for _, h := range o.Hooks {
-		if h.Kind != model.KindFinalNorm && (h.Layer < 0 || h.Layer >= cfg.NLayers) {
+		if h.Kind != hook.KindFinalNorm && (h.Layer < 0 || h.Layer >= cfg.NLayers) {
 			return fmt.Errorf("%w: hook %s: layer out of range [0, %d)", ErrBadOptions, h, cfg.NLayers)
 		}
 		if seen[h] {
@@ -112,7 +112,7 @@ func (o Options) check(cfg *model.Config) error {
 		seen[h] = true
 	}
 	for _, p := range o.Positions {
-		if !o.Generate && p.Kind != model.PosPromptLast && p.Kind != model.PosAll {
+		if !o.Generate && p.Kind != hook.PosPromptLast && p.Kind != hook.PosAll {
 			return fmt.Errorf("%w: %s (a single forward reads only the prompt: use prompt_last or all, or generate)", ErrNeedsGenerate, p)
 		}
 	}
@@ -121,8 +121,8 @@ func (o Options) check(cfg *model.Config) error {
 
 // Width is the number of values per token at hook h of a model with cfg:
 // n_heads*head_dim for attn_heads, d_model otherwise.
-func Width(cfg *model.Config, h model.Hook) int {
-	if h.Kind == model.KindAttnHeads {
+func Width(cfg *model.Config, h hook.Point) int {
+	if h.Kind == hook.KindAttnHeads {
 		hd := cfg.HeadDim
 		if hd == 0 && cfg.NHeads > 0 {
 			hd = cfg.DModel / cfg.NHeads
@@ -251,23 +251,19 @@ func StoreConfig(m *lm.LM, opts Options) (acts.Config, error) {
 		return acts.Config{}, err
 	}
 	w := Width(cfg, opts.Hooks[0])
-	hooks := make([]string, len(opts.Hooks))
-	for i, h := range opts.Hooks {
+	for _, h := range opts.Hooks {
 		if Width(cfg, h) != w {
 			return acts.Config{}, fmt.Errorf("%w: a store holds one width: %s has %d values per token, %s has %d",
 				ErrBadOptions, opts.Hooks[0], w, h, Width(cfg, h))
 		}
-		hooks[i] = h.String()
 	}
-	positions := make([]string, len(opts.Positions))
-	for i, p := range opts.Positions {
-		if p.Kind == model.PosAll {
+	for _, p := range opts.Positions {
+		if p.Kind == hook.PosAll {
 			return acts.Config{}, fmt.Errorf("%w: a store keeps one vector per hook, position and example; use prompt_last, response_first, step:{k}, frac:{f} or eos (or Run, in memory)", ErrAllInStore)
 		}
-		positions[i] = p.String()
 	}
-	return acts.Config{Model: acts.Model{Name: m.Name, SHA256: m.SHA256}, DModel: w, Hooks: hooks,
-		Positions: positions, DType: opts.DType}, nil
+	return acts.Config{Model: acts.Model{Name: m.Name, SHA256: m.SHA256}, DModel: w, Hooks: slices.Clone(opts.Hooks),
+		Positions: slices.Clone(opts.Positions), DType: opts.DType}, nil
 }
 
 // Store captures every prompt not yet in w (w.Has) and adds it, batch by batch, so
@@ -316,19 +312,15 @@ func Store(ctx context.Context, m *lm.LM, prompts []Prompt, w *acts.Writer, opts
 }
 
 // sameKeys checks that the writer's store has the keys cfg asks for.
-func sameKeys(have []acts.Key, cfg acts.Config) error {
-	var want []string
+func sameKeys(have []hook.Key, cfg acts.Config) error {
+	var want []hook.Key
 	for _, h := range cfg.Hooks {
 		for _, p := range cfg.Positions {
-			want = append(want, acts.Key{Hook: h, Position: p}.String())
+			want = append(want, hook.Key{Point: h, Position: p})
 		}
 	}
-	got := make([]string, len(have))
-	for i, k := range have {
-		got[i] = k.String()
-	}
-	if strings.Join(got, ",") != strings.Join(want, ",") {
-		return fmt.Errorf("%w: the store holds keys %v, the options ask for %v", ErrBadOptions, got, want)
+	if !slices.Equal(have, want) {
+		return fmt.Errorf("%w: the store holds keys %v, the options ask for %v", ErrBadOptions, have, want)
 	}
 	return nil
 }
@@ -352,12 +344,12 @@ func addToStore(w *acts.Writer, c *Cache, batch []Prompt, opts Options) error {
 // StoreRows returns example id's vector at every key of the cache, keyed as an
 // activation store wants them (acts.Writer.Add). Every key must have a row for the
 // example: a position its sequence never reached is an error naming it.
-func (c *Cache) StoreRows(id string) (map[acts.Key][]float32, error) {
+func (c *Cache) StoreRows(id string) (map[hook.Key][]float32, error) {
 	ex, ok := c.Example(id)
 	if !ok {
 		return nil, fmt.Errorf("capture: no example %q in the cache", id)
 	}
-	x := make(map[acts.Key][]float32, len(c.keys))
+	x := make(map[hook.Key][]float32, len(c.keys))
 	for _, k := range c.keys {
 		a := c.data[k]
 		i := slices.Index(a.IDs, id)
@@ -365,7 +357,7 @@ func (c *Cache) StoreRows(id string) (map[acts.Key][]float32, error) {
 			return nil, fmt.Errorf("capture: prompt %q: position %s does not exist in %d prompt and %d response tokens (stop: %s)",
 				id, k.Position, len(ex.Prompt), len(ex.Response), ex.Stop)
 		}
-		x[acts.Key{Hook: k.Hook.String(), Position: k.Position.String()}] = a.Row(i)
+		x[k] = a.Row(i)
 	}
 	return x, nil
 }

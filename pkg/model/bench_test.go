@@ -2,6 +2,8 @@ package model
 
 import (
 	"testing"
+
+	"github.com/ifprobe/ifprobe/pkg/hook"
 )
 
 // Throughput of the default model (SmolLM2-135M) on the backend chosen by
@@ -37,7 +39,7 @@ func benchmarkDecode(b *testing.B, batch, gen int, capture bool) {
 	opts := GenerateOptions{MaxTokens: gen, IgnoreStop: true}
 	if capture { // every layer's resid_post at every token, as the dataset step does
 		for l := 0; l < m.Config.NLayers; l++ {
-			opts.Capture = append(opts.Capture, ResidPost(l))
+			opts.Capture = append(opts.Capture, hook.ResidPost(l))
 		}
 	}
 	if _, _, err := m.Generate(prompts, opts); err != nil { // compile

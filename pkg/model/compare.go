@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"math"
 	"os"
+
+	"github.com/ifprobe/ifprobe/pkg/hook"
 )
 
 // Severity grades a Comparison.
@@ -90,12 +92,12 @@ type HiddenReference struct {
 }
 
 // Hooks returns the hook point of each state.
-func (r *HiddenReference) Hooks() []Hook {
-	hooks := make([]Hook, len(r.States))
+func (r *HiddenReference) Hooks() []hook.Point {
+	hooks := make([]hook.Point, len(r.States))
 	for i := range hooks {
-		hooks[i] = ResidPre(i)
+		hooks[i] = hook.ResidPre(i)
 	}
-	hooks[len(hooks)-1] = FinalNorm
+	hooks[len(hooks)-1] = hook.FinalNorm
 	return hooks
 }
 
@@ -136,7 +138,7 @@ func ReadHiddenReference(path string) (*HiddenReference, error) {
 
 // HookDiff is the comparison at one hook point.
 type HookDiff struct {
-	Hook Hook `json:"-"`
+	Hook hook.Point `json:"-"`
 	Comparison
 }
 

@@ -7,10 +7,10 @@
 //	backend, _, _ := compute.Default()
 //	m, err := model.LoadGGUF(backend, path) // weights dequantized to f32 once
 //	out, err := m.Forward([][]int{ids1, ids2}, model.ForwardOptions{
-//		Capture: []model.Hook{model.ResidPost(12), model.FinalNorm},
+//		Capture: []hook.Point{hook.ResidPost(12), hook.FinalNorm},
 //	})
 //	logits := out.Logits.At(0, len(ids1)-1)             // [vocab] at row 0's last token
-//	h := out.Captures[model.ResidPost(12)].At(1, 0)      // [d_model] at row 1's first token
+//	h := out.Captures[hook.ResidPost(12)].At(1, 0)      // [d_model] at row 1's first token
 //	seqs, stats, err := m.Generate([][]int{ids1}, model.GenerateOptions{MaxTokens: 64})
 //
 // pkg/lm joins a Model with its tokenizer and chat template; most callers want it.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/ifprobe/ifprobe/pkg/compute"
+	"github.com/ifprobe/ifprobe/pkg/hook"
 	"github.com/ifprobe/ifprobe/pkg/model"
 )
 
@@ -25,36 +26,14 @@ func tiny() *model.Model {
 	return m
 }
 
-func ExampleParseHook() {
-	h, err := model.ParseHook("blocks.3.resid_post")
-	fmt.Println(h == model.ResidPost(3), err, h)
-	_, err = model.ParseHook("blocks.x.resid_post")
-	fmt.Println(err)
-	// Output:
-	// true <nil> blocks.3.resid_post
-	// model: bad hook "blocks.x.resid_post": layer "x" is not a non-negative integer
-}
-
-func ExampleParsePosition() {
-	for _, s := range []string{"prompt_last", "step:4", "frac:0.5"} {
-		p, _ := model.ParsePosition(s)
-		idx, ok := p.Index(10, 6, true) // 10 prompt tokens, 6 generated
-		fmt.Println(p, idx, ok)
-	}
-	// Output:
-	// prompt_last [9] true
-	// step:4 [14] true
-	// frac:0.5 [12] true
-}
-
 func ExampleModel_Forward() {
 	m := tiny()
-	out, err := m.Forward([][]int{{1, 2, 3}, {4, 5}}, model.ForwardOptions{Capture: []model.Hook{model.ResidPost(1)}})
+	out, err := m.Forward([][]int{{1, 2, 3}, {4, 5}}, model.ForwardOptions{Capture: []hook.Point{hook.ResidPost(1)}})
 	if err != nil {
 		panic(err)
 	}
 	fmt.Println(out.Logits.Batch, out.Logits.Seq, out.Logits.Width, out.Logits.Pad)
-	fmt.Println(len(out.Captures[model.ResidPost(1)].At(1, 0)))
+	fmt.Println(len(out.Captures[hook.ResidPost(1)].At(1, 0)))
 	// Output:
 	// 2 3 50 [0 1]
 	// 16
@@ -67,10 +46,10 @@ func ExampleIntervention() {
 	u[0] = 1 // remove the first coordinate of the residual stream after block 0
 	out, _ := m.Forward([][]int{{1, 2, 3}}, model.ForwardOptions{
 		Logits:        model.NoLogits,
-		Capture:       []model.Hook{model.ResidPost(0)},
-		Interventions: []model.Intervention{{Kind: model.ProjectOut, Hook: model.ResidPost(0), Rank: 1, Basis: u}},
+		Capture:       []hook.Point{hook.ResidPost(0)},
+		Interventions: []model.Intervention{{Kind: model.ProjectOut, Hook: hook.ResidPost(0), Rank: 1, Basis: u}},
 	})
-	fmt.Printf("%.4f\n", out.Captures[model.ResidPost(0)].At(0, 2)[0])
+	fmt.Printf("%.4f\n", out.Captures[hook.ResidPost(0)].At(0, 2)[0])
 	// Output:
 	// 0.0000
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive // graph-building code reads best unqualified, as in GoMLX itself
 	"github.com/gomlx/gomlx/pkg/core/shapes"
+	"github.com/ifprobe/ifprobe/pkg/hook"
 )
 
 // logitsMode says which logits a program returns.
@@ -22,7 +23,7 @@ const (
 // program is the static structure of one compiled graph; everything else is an
 // input. Two calls with equal programs and input shapes share one compilation.
 type program struct {
-	capture []Hook
+	capture []hook.Point
 	edits   []editKey
 	// hasPast: the KV cache [batch, kv_heads, capacity, head_dim] per layer and the
 	// slot of the new tokens are inputs; the step writes its keys/values into the
@@ -59,9 +60,9 @@ type builder struct {
 	prog *program
 	w    []*Node
 
-	capIdx map[Hook]int // hook -> output slot
+	capIdx map[hook.Point]int // hook -> output slot
 	caps   []*Node
-	edits  map[Hook][]editInputs
+	edits  map[hook.Point][]editInputs
 
 	rope map[bool][2]*Node // sliding? -> cos, sin [B,S,1,hd/2]
 	bias map[bool]*Node    // sliding? -> additive mask [B,1,1,S,T]
@@ -86,7 +87,7 @@ type editInputs struct {
 // cache with hasPast).
 func graphFn(cfg *Config, lay *weightLayout, prog *program) func([]*Node) []*Node {
 	return func(in []*Node) []*Node {
-		b := &builder{cfg: cfg, lay: lay, prog: prog, capIdx: map[Hook]int{}, edits: map[Hook][]editInputs{},
+		b := &builder{cfg: cfg, lay: lay, prog: prog, capIdx: map[hook.Point]int{}, edits: map[hook.Point][]editInputs{},
 			rope: map[bool][2]*Node{}, bias: map[bool]*Node{}}
 		nw := len(lay.specs)
 		b.w = in[:nw]
@@ -110,7 +111,7 @@ func graphFn(cfg *Config, lay *weightLayout, prog *program) func([]*Node) []*Nod
 				ei.basis, ei.mask, rest = rest[0], rest[1], rest[2:]
 			case Ablate:
 				ei.mean, ei.mask, rest = rest[0], rest[1], rest[2:]
-				if e.Hook.Kind == KindAttnHeads {
+				if e.Hook.Kind == hook.KindAttnHeads {
 					ei.heads, rest = rest[0], rest[1:]
 				}
 			case Steer:
@@ -141,7 +142,7 @@ func graphFn(cfg *Config, lay *weightLayout, prog *program) func([]*Node) []*Nod
 			}
 		}
 		x = b.rmsNorm(x, b.w[lay.finalNorm])
-		x = b.site(FinalNorm, x)
+		x = b.site(hook.FinalNorm, x)
 
 		var outs []*Node
 		switch prog.logits {
@@ -181,11 +182,11 @@ func stackCaptures(caps []*Node) *Node {
 }
 
 // site applies the edits registered at h to x and records x if h is captured.
-func (b *builder) site(h Hook, x *Node) *Node {
+func (b *builder) site(h hook.Point, x *Node) *Node {
 	if eds := b.edits[h]; len(eds) > 0 {
 		shape := x.Shape().Dimensions
 		flat := x
-		if h.Kind == KindAttnHeads {
+		if h.Kind == hook.KindAttnHeads {
 			flat = Reshape(x, shape[0], shape[1], shape[2]*shape[3])
 		}
 		for _, e := range eds {
@@ -301,7 +302,7 @@ func (b *builder) block(l int, x *Node, past [2]*Node, slot *Node) (out, k, v *N
 	H, KV, hd := cfg.NHeads, cfg.NKVHeads, cfg.HeadDim
 	sliding := cfg.SlidingLayers[l]
 
-	x = b.site(ResidPre(l), x)
+	x = b.site(hook.ResidPre(l), x)
 	h := b.rmsNorm(x, w(bw.AttnNorm))
 	q := Reshape(linear(h, w(bw.Q), w(bw.QBias)), B, S, H, hd)
 	k = Reshape(linear(h, w(bw.K), w(bw.KBias)), B, S, KV, hd)
@@ -318,13 +319,13 @@ func (b *builder) block(l int, x *Node, past [2]*Node, slot *Node) (out, k, v *N
 		k, v = b.writeCache(past[0], k, slot), b.writeCache(past[1], v, slot)
 	}
 	z := b.attention(q, k, v, b.bias[sliding]) // [B,S,H,hd]
-	z = b.site(AttnHeads(l), z)
+	z = b.site(hook.AttnHeads(l), z)
 	a := linear(Reshape(z, B, S, H*hd), w(bw.O), nil)
 	if cfg.PostNorms {
 		a = b.rmsNorm(a, w(bw.PostAttnNorm))
 	}
-	a = b.site(AttnOut(l), a)
-	x = b.site(ResidMid(l), Add(x, a))
+	a = b.site(hook.AttnOut(l), a)
+	x = b.site(hook.ResidMid(l), Add(x, a))
 
 	h = b.rmsNorm(x, w(bw.MLPNorm))
 	gate := linear(h, w(bw.Gate), nil)
@@ -340,8 +341,8 @@ func (b *builder) block(l int, x *Node, past [2]*Node, slot *Node) (out, k, v *N
 	if cfg.PostNorms {
 		m = b.rmsNorm(m, w(bw.PostMLPNorm))
 	}
-	m = b.site(MLPOut(l), m)
-	x = b.site(ResidPost(l), Add(x, m))
+	m = b.site(hook.MLPOut(l), m)
+	x = b.site(hook.ResidPost(l), Add(x, m))
 	return x, k, v
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/ifprobe/ifprobe/pkg/hook"
 )
 
 // GenerateOptions configures Generate. The zero value generates greedily up to
@@ -26,7 +27,7 @@ type GenerateOptions struct {
 	// Capture records these hooks at every token the model reads: the prompt, and
 	// each generated token, which is fed back once even when it ends the response
 	// (so `eos` and the last `step:{k}` have states).
-	Capture []Hook
+	Capture []hook.Point
 	// Interventions apply at every step; At sees each token's index in the row's
 	// prompt+response sequence.
 	Interventions []Intervention
@@ -77,7 +78,7 @@ type Sequence struct {
 	Stop   StopReason
 	// Captures holds, per captured hook, [Len, width] row-major values at every token
 	// the model read: Prompt then Tokens (Len = len(Prompt)+len(Tokens)).
-	Captures map[Hook][]float32
+	Captures map[hook.Point][]float32
 }
 
 // GenerateStats are timings of one Generate call.
@@ -146,7 +147,7 @@ func (m *Model) Generate(prompts [][]int, opts GenerateOptions) (seqs []Sequence
 	rngs := make([]*rand.Rand, B)
 	S := 0
 	for b, p := range prompts {
-		seqs[b] = Sequence{Prompt: slices.Clone(p), Captures: map[Hook][]float32{}}
+		seqs[b] = Sequence{Prompt: slices.Clone(p), Captures: map[hook.Point][]float32{}}
 		rngs[b] = rand.New(rand.NewPCG(opts.Seed, uint64(b)))
 		S = max(S, len(p))
 		stats.PromptTokens += len(p)
@@ -253,7 +254,7 @@ func (m *Model) Generate(prompts [][]int, opts GenerateOptions) (seqs []Sequence
 
 // appendCaptures appends each row's real tokens' captured values (only rows with
 // fed[b], or all rows when fed is nil).
-func (m *Model) appendCaptures(seqs []Sequence, hooks []Hook, caps []*Acts, fed []bool) {
+func (m *Model) appendCaptures(seqs []Sequence, hooks []hook.Point, caps []*Acts, fed []bool) {
 	for i, h := range hooks {
 		c := caps[i]
 		for b := range seqs {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/ifprobe/ifprobe/pkg/compute"
+	"github.com/ifprobe/ifprobe/pkg/hook"
 )
 
 // cacheTol bounds |cached-step logit - full-forward logit| on the tiny models: the
@@ -86,7 +87,7 @@ func testCachedGeneration(t *testing.T, backend backends.Backend, arch string, c
 func TestCaptureDuringGenerationMatchesForward(t *testing.T) {
 	m := tinyModel(t, "gemma3")
 	prompts := [][]int{{5, 6, 7, 8, 9}, {10, 11}}
-	hooks := []Hook{ResidPost(0), AttnOut(2), FinalNorm}
+	hooks := []hook.Point{hook.ResidPost(0), hook.AttnOut(2), hook.FinalNorm}
 	seqs, _, err := m.Generate(prompts, GenerateOptions{MaxTokens: 6, IgnoreStop: true, Capture: hooks})
 	if err != nil {
 		t.Fatal(err)

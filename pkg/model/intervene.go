@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+
+	"github.com/ifprobe/ifprobe/pkg/hook"
 )
 
 // InterventionKind says what an Intervention does to the value at its hook.
@@ -45,7 +47,7 @@ func (k InterventionKind) String() string {
 // (head h occupies [h*head_dim, (h+1)*head_dim)).
 type Intervention struct {
 	Kind InterventionKind
-	Hook Hook
+	Hook hook.Point
 	Rank int // ProjectOut: number of basis rows compiled in (k_max)
 
 	Basis  []float32 // ProjectOut: [Rank, width], orthonormal rows, zero rows for unused slots
@@ -67,15 +69,15 @@ var ErrBadIntervention = errors.New("model: bad intervention")
 // editKey is the compiled structure of an Intervention.
 type editKey struct {
 	Kind InterventionKind
-	Hook Hook
+	Hook hook.Point
 	Rank int
 }
 
 func (iv *Intervention) key() editKey { return editKey{iv.Kind, iv.Hook, iv.Rank} }
 
 // width of the value at hook h.
-func (c *Config) width(h Hook) int {
-	if h.Kind == KindAttnHeads {
+func (c *Config) width(h hook.Point) int {
+	if h.Kind == hook.KindAttnHeads {
 		return c.NHeads * c.HeadDim
 	}
 	return c.DModel
@@ -86,7 +88,7 @@ func (iv *Intervention) check(cfg *Config, i int) error {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w %d (%s at %s): %s", ErrBadIntervention, i, iv.Kind, iv.Hook, fmt.Sprintf(format, args...))
 	}
-	if err := iv.Hook.check(cfg.NLayers); err != nil {
+	if err := iv.Hook.Check(cfg.NLayers); err != nil {
 		return bad("%v", err)
 	}
 	w := cfg.width(iv.Hook)
@@ -116,7 +118,7 @@ func (iv *Intervention) check(cfg *Config, i int) error {
 				return bad("head %d not in [0, %d)", h, cfg.NHeads)
 			}
 		}
-		if len(iv.Heads) > 0 && iv.Hook.Kind != KindAttnHeads {
+		if len(iv.Heads) > 0 && iv.Hook.Kind != hook.KindAttnHeads {
 			return bad("Heads is only meaningful at an attn_heads hook")
 		}
 		return finite("Mean", iv.Mean)

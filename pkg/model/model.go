@@ -9,6 +9,7 @@ import (
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/ifprobe/ifprobe/pkg/hook"
 )
 
 // Model is a decoder-only transformer with its weights loaded (f32) on a GoMLX
@@ -153,14 +154,14 @@ const (
 // captures nothing.
 type ForwardOptions struct {
 	Logits        LogitsMode
-	Capture       []Hook         // hook values to return, [batch, seq, width] each
+	Capture       []hook.Point   // hook values to return, [batch, seq, width] each
 	Interventions []Intervention // edits applied during the forward
 }
 
 // Output is the result of Forward.
 type Output struct {
-	Logits   *Acts          // nil with NoLogits
-	Captures map[Hook]*Acts // one per captured hook
+	Logits   *Acts                // nil with NoLogits
+	Captures map[hook.Point]*Acts // one per captured hook
 }
 
 // Forward runs the model over a batch of token sequences of possibly different
@@ -188,7 +189,7 @@ func (m *Model) Forward(seqs [][]int, opts ForwardOptions) (out *Output, err err
 	if err != nil {
 		return nil, err
 	}
-	out = &Output{Captures: map[Hook]*Acts{}}
+	out = &Output{Captures: map[hook.Point]*Acts{}}
 	if opts.Logits != NoLogits {
 		out.Logits = res.logits
 	}
@@ -254,7 +255,7 @@ type runResult struct {
 // run executes prog on in with the interventions' values as inputs.
 func (m *Model) run(prog *program, in *runInputs, ivs []Intervention) (*runResult, error) {
 	for _, h := range prog.capture {
-		if err := h.check(m.Config.NLayers); err != nil {
+		if err := h.Check(m.Config.NLayers); err != nil {
 			return nil, err
 		}
 	}
@@ -321,7 +322,7 @@ func (m *Model) run(prog *program, in *runInputs, ivs []Intervention) (*runResul
 
 // splitCaptures cuts the stacked captures (stackCaptures: [B, S, sum of widths])
 // into one Acts per hook.
-func (m *Model) splitCaptures(all []float32, hooks []Hook, in *runInputs) []*Acts {
+func (m *Model) splitCaptures(all []float32, hooks []hook.Point, in *runInputs) []*Acts {
 	rows := in.B * in.S
 	total := len(all) / rows
 	out := make([]*Acts, len(hooks))
@@ -359,7 +360,7 @@ func (m *Model) editArgs(iv *Intervention, in *runInputs) []any {
 		mean := make([]float32, w)
 		copy(mean, iv.Mean)
 		args := []any{tensors.FromFlatDataAndDimensions(mean, w), maskT}
-		if iv.Hook.Kind == KindAttnHeads {
+		if iv.Hook.Kind == hook.KindAttnHeads {
 			heads := make([]bool, m.Config.NHeads)
 			for _, h := range iv.Heads {
 				heads[h] = true

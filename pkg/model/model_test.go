@@ -9,6 +9,7 @@ import (
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/ifprobe/ifprobe/pkg/compute"
+	"github.com/ifprobe/ifprobe/pkg/hook"
 )
 
 var testBackend backends.Backend
@@ -102,7 +103,7 @@ func TestCaptureDoesNotChangeLogits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hooks := []Hook{ResidPre(0), AttnHeads(1), AttnOut(1), ResidMid(2), MLPOut(2), ResidPost(2), FinalNorm}
+	hooks := []hook.Point{hook.ResidPre(0), hook.AttnHeads(1), hook.AttnOut(1), hook.ResidMid(2), hook.MLPOut(2), hook.ResidPost(2), hook.FinalNorm}
 	withCap, err := m.Forward(seqs, ForwardOptions{Capture: hooks})
 	if err != nil {
 		t.Fatal(err)
@@ -119,14 +120,14 @@ func TestCaptureDoesNotChangeLogits(t *testing.T) {
 		}
 	}
 	// resid_mid = resid_pre + attn_out and resid_post = resid_mid + mlp_out, exactly.
-	more, err := m.Forward(seqs, ForwardOptions{Logits: NoLogits, Capture: []Hook{ResidPre(1), AttnOut(1), ResidMid(1), MLPOut(1), ResidPost(1)}})
+	more, err := m.Forward(seqs, ForwardOptions{Logits: NoLogits, Capture: []hook.Point{hook.ResidPre(1), hook.AttnOut(1), hook.ResidMid(1), hook.MLPOut(1), hook.ResidPost(1)}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := more.Captures
-	for i := range c[ResidPre(1)].Data {
-		if c[ResidPre(1)].Data[i]+c[AttnOut(1)].Data[i] != c[ResidMid(1)].Data[i] ||
-			c[ResidMid(1)].Data[i]+c[MLPOut(1)].Data[i] != c[ResidPost(1)].Data[i] {
+	for i := range c[hook.ResidPre(1)].Data {
+		if c[hook.ResidPre(1)].Data[i]+c[hook.AttnOut(1)].Data[i] != c[hook.ResidMid(1)].Data[i] ||
+			c[hook.ResidMid(1)].Data[i]+c[hook.MLPOut(1)].Data[i] != c[hook.ResidPost(1)].Data[i] {
 			t.Fatalf("element %d: residual decomposition does not add up", i)
 		}
 	}
@@ -136,7 +137,7 @@ func TestNoOpInterventionIsIdentity(t *testing.T) {
 	m := tinyModel(t, "llama")
 	seqs := [][]int{{1, 2, 3, 4, 5}, {6, 7, 8}}
 	d, hw := m.Config.DModel, m.Config.NHeads*m.Config.HeadDim
-	plain, err := m.Forward(seqs, ForwardOptions{Capture: []Hook{ResidPost(1)}})
+	plain, err := m.Forward(seqs, ForwardOptions{Capture: []hook.Point{hook.ResidPost(1)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,14 +146,14 @@ func TestNoOpInterventionIsIdentity(t *testing.T) {
 		name string
 		ivs  []Intervention
 	}{
-		{"zero basis", []Intervention{{Kind: ProjectOut, Hook: ResidPost(0), Rank: 3, Basis: make([]float32, 3*d)}}},
-		{"masked projection", []Intervention{{Kind: ProjectOut, Hook: ResidMid(0), Rank: 1, Basis: unit(d, 0), At: never}}},
-		{"no heads", []Intervention{{Kind: Ablate, Hook: AttnHeads(1), Mean: ones(hw)}}},
-		{"masked ablation", []Intervention{{Kind: Ablate, Hook: MLPOut(0), At: never}}},
-		{"zero steering", []Intervention{{Kind: Steer, Hook: ResidPre(1), Vector: ones(d), Coef: 0}}},
+		{"zero basis", []Intervention{{Kind: ProjectOut, Hook: hook.ResidPost(0), Rank: 3, Basis: make([]float32, 3*d)}}},
+		{"masked projection", []Intervention{{Kind: ProjectOut, Hook: hook.ResidMid(0), Rank: 1, Basis: unit(d, 0), At: never}}},
+		{"no heads", []Intervention{{Kind: Ablate, Hook: hook.AttnHeads(1), Mean: ones(hw)}}},
+		{"masked ablation", []Intervention{{Kind: Ablate, Hook: hook.MLPOut(0), At: never}}},
+		{"zero steering", []Intervention{{Kind: Steer, Hook: hook.ResidPre(1), Vector: ones(d), Coef: 0}}},
 	}
 	for i, tc := range cases {
-		got, err := m.Forward(seqs, ForwardOptions{Capture: []Hook{ResidPost(1)}, Interventions: tc.ivs})
+		got, err := m.Forward(seqs, ForwardOptions{Capture: []hook.Point{hook.ResidPost(1)}, Interventions: tc.ivs})
 		if err != nil {
 			t.Fatalf("%d %s: %v", i, tc.name, err)
 		}
@@ -187,12 +188,12 @@ func TestProjectOutRemovesDirection(t *testing.T) {
 	normalize(u[d:])
 	seqs := [][]int{{1, 2, 3, 4}, {5, 6}}
 	onlyFirstRow := func(b, pos int) bool { return b == 0 }
-	out, err := m.Forward(seqs, ForwardOptions{Logits: NoLogits, Capture: []Hook{ResidMid(1)},
-		Interventions: []Intervention{{Kind: ProjectOut, Hook: ResidMid(1), Rank: 2, Basis: u, At: onlyFirstRow}}})
+	out, err := m.Forward(seqs, ForwardOptions{Logits: NoLogits, Capture: []hook.Point{hook.ResidMid(1)},
+		Interventions: []Intervention{{Kind: ProjectOut, Hook: hook.ResidMid(1), Rank: 2, Basis: u, At: onlyFirstRow}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := out.Captures[ResidMid(1)]
+	c := out.Captures[hook.ResidMid(1)]
 	for tok := 0; tok < 4; tok++ {
 		h := c.At(0, tok)
 		for r := 0; r < 2; r++ {
@@ -211,18 +212,18 @@ func TestHeadAblationChangesOnlyThatHead(t *testing.T) {
 	m := tinyModel(t, "llama")
 	seqs := [][]int{{1, 2, 3, 4, 5}}
 	hd := m.Config.HeadDim
-	hooks := []Hook{AttnHeads(0), ResidPre(0), AttnHeads(1)}
+	hooks := []hook.Point{hook.AttnHeads(0), hook.ResidPre(0), hook.AttnHeads(1)}
 	plain, err := m.Forward(seqs, ForwardOptions{Capture: hooks})
 	if err != nil {
 		t.Fatal(err)
 	}
 	abl, err := m.Forward(seqs, ForwardOptions{Capture: hooks,
-		Interventions: []Intervention{{Kind: Ablate, Hook: AttnHeads(0), Heads: []int{2}}}})
+		Interventions: []Intervention{{Kind: Ablate, Hook: hook.AttnHeads(0), Heads: []int{2}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for tok := 0; tok < 5; tok++ {
-		p, a := plain.Captures[AttnHeads(0)].At(0, tok), abl.Captures[AttnHeads(0)].At(0, tok)
+		p, a := plain.Captures[hook.AttnHeads(0)].At(0, tok), abl.Captures[hook.AttnHeads(0)].At(0, tok)
 		for i := range p {
 			head := i / hd
 			switch {
@@ -232,11 +233,11 @@ func TestHeadAblationChangesOnlyThatHead(t *testing.T) {
 				t.Fatalf("token %d: head %d element %d changed: %g -> %g", tok, head, i, p[i], a[i])
 			}
 		}
-		if MaxAbsDiff(plain.Captures[ResidPre(0)].At(0, tok), abl.Captures[ResidPre(0)].At(0, tok)) != 0 {
+		if MaxAbsDiff(plain.Captures[hook.ResidPre(0)].At(0, tok), abl.Captures[hook.ResidPre(0)].At(0, tok)) != 0 {
 			t.Fatalf("token %d: resid_pre of layer 0 changed (upstream of the ablation)", tok)
 		}
 	}
-	if MaxAbsDiff(plain.Captures[AttnHeads(1)].Data, abl.Captures[AttnHeads(1)].Data) == 0 {
+	if MaxAbsDiff(plain.Captures[hook.AttnHeads(1)].Data, abl.Captures[hook.AttnHeads(1)].Data) == 0 {
 		t.Fatal("ablating a head in layer 0 did not change layer 1 at all")
 	}
 }
@@ -245,15 +246,15 @@ func TestSteerAddsVector(t *testing.T) {
 	m := tinyModel(t, "gemma2")
 	d := m.Config.DModel
 	seqs := [][]int{{3, 4, 5}}
-	plain, _ := m.Forward(seqs, ForwardOptions{Logits: NoLogits, Capture: []Hook{ResidPost(0)}})
+	plain, _ := m.Forward(seqs, ForwardOptions{Logits: NoLogits, Capture: []hook.Point{hook.ResidPost(0)}})
 	v := unit(d, 5)
-	steered, err := m.Forward(seqs, ForwardOptions{Logits: NoLogits, Capture: []Hook{ResidPost(0)},
-		Interventions: []Intervention{{Kind: Steer, Hook: ResidPost(0), Vector: v, Coef: 2.5, At: func(b, pos int) bool { return pos == 1 }}}})
+	steered, err := m.Forward(seqs, ForwardOptions{Logits: NoLogits, Capture: []hook.Point{hook.ResidPost(0)},
+		Interventions: []Intervention{{Kind: Steer, Hook: hook.ResidPost(0), Vector: v, Coef: 2.5, At: func(b, pos int) bool { return pos == 1 }}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for tok := 0; tok < 3; tok++ {
-		p, s := plain.Captures[ResidPost(0)].At(0, tok), steered.Captures[ResidPost(0)].At(0, tok)
+		p, s := plain.Captures[hook.ResidPost(0)].At(0, tok), steered.Captures[hook.ResidPost(0)].At(0, tok)
 		for i := range p {
 			want := p[i]
 			if tok == 1 && i == 5 {
@@ -273,14 +274,14 @@ func TestBadInputs(t *testing.T) {
 		opts ForwardOptions
 		want error
 	}{
-		{nil, ForwardOptions{}, ErrBadInput},                                      // 0
-		{[][]int{{}}, ForwardOptions{}, ErrBadInput},                              // 1
-		{[][]int{{61}}, ForwardOptions{}, ErrBadInput},                            // 2
-		{[][]int{{-1}}, ForwardOptions{}, ErrBadInput},                            // 3
-		{[][]int{{1}}, ForwardOptions{Capture: []Hook{ResidPost(2)}}, ErrBadHook}, // 4
-		{[][]int{{1}}, ForwardOptions{Interventions: []Intervention{{Kind: ProjectOut, Hook: ResidPost(0), Rank: 2, Basis: make([]float32, 3)}}}, ErrBadIntervention}, // 5
-		{[][]int{{1}}, ForwardOptions{Interventions: []Intervention{{Kind: Ablate, Hook: AttnHeads(0), Heads: []int{4}}}}, ErrBadIntervention},                        // 6
-		{[][]int{{1}}, ForwardOptions{Interventions: []Intervention{{Kind: Steer, Hook: ResidPost(0), Vector: ones(32), Coef: math.NaN()}}}, ErrBadIntervention},      // 7
+		{nil, ForwardOptions{}, ErrBadInput},                                                       // 0
+		{[][]int{{}}, ForwardOptions{}, ErrBadInput},                                               // 1
+		{[][]int{{61}}, ForwardOptions{}, ErrBadInput},                                             // 2
+		{[][]int{{-1}}, ForwardOptions{}, ErrBadInput},                                             // 3
+		{[][]int{{1}}, ForwardOptions{Capture: []hook.Point{hook.ResidPost(2)}}, hook.ErrBadPoint}, // 4
+		{[][]int{{1}}, ForwardOptions{Interventions: []Intervention{{Kind: ProjectOut, Hook: hook.ResidPost(0), Rank: 2, Basis: make([]float32, 3)}}}, ErrBadIntervention}, // 5
+		{[][]int{{1}}, ForwardOptions{Interventions: []Intervention{{Kind: Ablate, Hook: hook.AttnHeads(0), Heads: []int{4}}}}, ErrBadIntervention},                        // 6
+		{[][]int{{1}}, ForwardOptions{Interventions: []Intervention{{Kind: Steer, Hook: hook.ResidPost(0), Vector: ones(32), Coef: math.NaN()}}}, ErrBadIntervention},      // 7
 	}
 	for i, tc := range cases {
 		if _, err := m.Forward(tc.seqs, tc.opts); !errors.Is(err, tc.want) {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sort"
+
+	"github.com/ifprobe/ifprobe/pkg/stats"
 )
 
 // groupMembers maps group ids to dense indices and lists each group's rows, in
@@ -20,17 +22,12 @@ func groupMembers(groups []int, n int) (members [][]int, of []int, err error) {
 	if len(groups) != n {
 		return nil, nil, fmt.Errorf("probe: %d group ids for %d rows: %w", len(groups), n, ErrInput)
 	}
-	idx := map[int]int{}
+	members = stats.Members(groups)
 	of = make([]int, n)
-	for i, g := range groups {
-		k, ok := idx[g]
-		if !ok {
-			k = len(members)
-			idx[g] = k
-			members = append(members, nil)
+	for k, rows := range members {
+		for _, i := range rows {
+			of[i] = k
 		}
-		members[k] = append(members[k], i)
-		of[i] = k
 	}
 	return members, of, nil
 }

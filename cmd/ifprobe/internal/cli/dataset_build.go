@@ -1,0 +1,107 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ifprobe/ifprobe/internal/progress"
+	"github.com/ifprobe/ifprobe/pipeline/build"
+	"github.com/ifprobe/ifprobe/pkg/compute"
+	"github.com/ifprobe/ifprobe/pkg/dataset"
+	"github.com/ifprobe/ifprobe/pkg/lm"
+	"github.com/ifprobe/ifprobe/pkg/safetensors"
+)
+
+func newDatasetBuildCmd() *cobra.Command {
+	var (
+		cfg                                      build.Config
+		modelName, taskList, out, backend, fracs string
+		space                                    []string
+		f16                                      bool
+	)
+	cmd := &cobra.Command{
+		Use:   "build --model M --out DIR",
+		Short: "Have a model answer the prompt set, verify the answers and capture its activations",
+		Long: `Build plans the prompt items (as 'dataset plan'), has the model answer each one
+through its chat template, verifies every answer with its task, and writes
+DIR/dataset.jsonl plus the activation store DIR/acts (blocks.{L}.resid_post at every
+layer, at prompt_last, response_first, the --fractions of the response, and eos).
+It resumes: rerun the same command after an interruption. At the end it prints each
+task's pass rate and flags a minority class under 20%.`,
+		Example: "  ifprobe dataset build --model smollm2-135m-instruct --per-task 40 --out runs/data\n" +
+			"  ifprobe dataset build --model smollm2-135m-instruct --tasks lowercase,topic --per-task 100 --max-tokens 128 --out runs/data2",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if out == "" {
+				return Usagef("dataset build: --out is required")
+			}
+			cfg.Plan.Tasks = strings.Split(taskList, ",")
+			sp, err := dataset.ParseSpace(space)
+			if err != nil {
+				return Usagef("dataset build: --space: %v", err)
+			}
+			cfg.Plan.Space = sp
+			if cfg.Fractions, err = parseFractions(fracs); err != nil {
+				return Usagef("dataset build: --fractions: %v", err)
+			}
+			if _, err := dataset.Plan(cfg.Plan); errors.Is(err, dataset.ErrBadConfig) {
+				return Usagef("dataset build: %v", err)
+			}
+			if f16 {
+				cfg.DType = safetensors.F16
+			}
+			b, info, err := compute.Open(backend)
+			if err != nil {
+				return Usagef("dataset build: --backend: %v", err)
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "backend: %s (%s)\n", info.Name, info.Reason)
+			m, err := lm.Load(modelName, lm.Options{Backend: b})
+			if err != nil {
+				return modelError(err)
+			}
+			bar := progress.New(os.Stderr, "dataset "+m.Name, 0)
+			cfg.Progress = bar.Set
+			st, err := build.Build(cmd.Context(), m, out, cfg)
+			bar.Done()
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%d items (%d generated now, %d tokens) in %s: %s\n",
+				st.Items, st.Generated, st.GeneratedTokens, st.Elapsed.Round(1e9), build.DatasetPath(out))
+			return dataset.WriteSummary(cmd.OutOrStdout(), st.Summary)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&modelName, "model", "smollm2-135m-instruct", "registry name or GGUF path")
+	f.StringVar(&taskList, "tasks", "all", "comma-separated task names, or all")
+	f.IntVar(&cfg.Plan.PerTask, "per-task", 40, "instructed items per task")
+	f.Uint64Var(&cfg.Plan.Seed, "seed", 1, "random seed")
+	f.IntVar(&cfg.Plan.Folds, "folds", dataset.DefaultFolds, "cross-validation folds (grouped by base request)")
+	f.BoolVar(&cfg.Plan.NoControls, "no-controls", false, "leave out the control items (base requests without instruction)")
+	f.StringArrayVar(&space, "space", nil, "sampling domain override: task.param=MIN:MAX or task.param=v1|v2 (repeatable)")
+	f.IntVar(&cfg.MaxTokens, "max-tokens", 96, "response length limit")
+	f.IntVar(&cfg.Batch, "batch", 8, "prompts generated together")
+	f.StringVar(&fracs, "fractions", "0.25,0.5,0.75,1", "fractions of the response with stored activations")
+	f.BoolVar(&f16, "f16", false, "store activations as float16 (half the disk)")
+	f.StringVar(&backend, "backend", "", `GoMLX backend ("go", "xla:cpu", ...); default: $IFPROBE_BACKEND or automatic`)
+	f.StringVar(&out, "out", "", "output directory")
+	return cmd
+}
+
+// parseFractions parses "0.25,0.5,1" into fractions in [0, 1].
+func parseFractions(s string) ([]float64, error) {
+	var out []float64
+	for _, p := range splitList(s) {
+		v, err := strconv.ParseFloat(p, 64)
+		if err != nil || v < 0 || v > 1 {
+			return nil, fmt.Errorf("%q is not a fraction in [0, 1]", p)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}

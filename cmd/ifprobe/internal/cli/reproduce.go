@@ -1,0 +1,96 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ifprobe/ifprobe/internal/progress"
+	"github.com/ifprobe/ifprobe/pipeline"
+	"github.com/ifprobe/ifprobe/pkg/compute"
+)
+
+func init() { register(newReproduceCmd) }
+
+func newReproduceCmd() *cobra.Command {
+	var (
+		models, profile, out, backend string
+		seed                          uint64
+	)
+	cmd := &cobra.Command{
+		Use:   "reproduce",
+		Short: "Run the whole study (dataset, probes, five findings) and write a report",
+		Long: `reproduce builds the labelled dataset from each model's own responses, trains
+probes at every layer and position, runs the five findings (specialist vs general,
+transfer, ablation, layers, temporal) and writes OUT/report.html and OUT/report.md
+with figures, tables and verdicts side by side across models.
+
+Every stage resumes from what is on disk: rerun the same command after an
+interruption. Profiles: quick (a few minutes per stage on a laptop CPU), paper
+(the study's sizes), ci (smallest run that exercises every stage).`,
+		Example: `  ifprobe reproduce --out runs/quick
+  ifprobe reproduce --models smollm2-135m-instruct,gemma3-270m --profile quick --out runs/two
+  ifprobe reproduce --profile paper --out runs/paper`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			p, err := pipeline.ProfileByName(profile)
+			if err != nil {
+				return &UsageError{err}
+			}
+			if out == "" {
+				out = filepath.Join("runs", profile)
+			}
+			b, info, err := compute.Open(backend)
+			if err != nil {
+				return &UsageError{fmt.Errorf("--backend: %w", err)}
+			}
+			errw := cmd.ErrOrStderr()
+			fmt.Fprintf(errw, "backend: %s (%s)\n", info.Name, info.Reason)
+			bars := map[string]*progress.Bar{}
+			cfg := pipeline.Config{Models: splitList(models), Profile: p, Out: out, Seed: seed, Backend: b, Log: errw,
+				Progress: func(model, stage string, done, total int) {
+					key := model + " " + stage
+					if bars[key] == nil {
+						bars[key] = progress.New(os.Stderr, key, total)
+					}
+					bars[key].Set(done, total)
+				}}
+			rep, err := pipeline.Run(cmd.Context(), cfg)
+			for _, bar := range bars {
+				bar.Done()
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "report: %s\n", filepath.Join(out, "report.html"))
+			for _, m := range rep.Models {
+				fmt.Fprintf(cmd.OutOrStdout(), "\n%s\n", m.Model)
+				for _, an := range []string{"specialist", "transfer", "ablation", "layers", "temporal"} {
+					fmt.Fprintf(cmd.OutOrStdout(), "  %-10s %s\n", an, m.Verdicts[an])
+				}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&models, "models", "smollm2-135m-instruct", "comma-separated registry names or GGUF paths")
+	f.StringVar(&profile, "profile", "quick", "sizes: quick, paper or ci")
+	f.StringVar(&out, "out", "", "output directory (default runs/<profile>)")
+	f.Uint64Var(&seed, "seed", 0, "seed of every random choice")
+	f.StringVar(&backend, "backend", "", `GoMLX backend ("go", "xla:cpu", ...); default: $IFPROBE_BACKEND or automatic`)
+	return cmd
+}
+
+// splitList splits a comma-separated flag value, dropping empty entries.
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

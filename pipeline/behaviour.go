@@ -1,0 +1,124 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ifprobe/ifprobe/analyses/ablation"
+	"github.com/ifprobe/ifprobe/pkg/chat"
+	"github.com/ifprobe/ifprobe/pkg/dataset"
+	"github.com/ifprobe/ifprobe/pkg/hook"
+	"github.com/ifprobe/ifprobe/pkg/lm"
+	"github.com/ifprobe/ifprobe/pkg/model"
+	"github.com/ifprobe/ifprobe/pkg/tasks"
+)
+
+// maxEditRank is the projection rank compiled into the behaviour graph: every edit
+// is padded to it with zero rows, so one compiled graph serves all sources (INLP
+// removes at most 20 directions by default).
+const maxEditRank = 32
+
+// behaviour implements ablation.Behaviour with the real model: it answers a fixed
+// set of prompts per task, greedily, with the edit projected out of the residual
+// stream at every position, and verifies the answers.
+type behaviour struct {
+	m         *lm.LM
+	items     map[string][]dataset.Item
+	maxTokens int
+	batch     int
+}
+
+// newBehaviour picks perTask items of each task, test split first.
+func newBehaviour(m *lm.LM, items []dataset.Item, perTask, maxTokens, batch int) *behaviour {
+	b := &behaviour{m: m, items: map[string][]dataset.Item{}, maxTokens: maxTokens, batch: batch}
+	for _, split := range []string{"test", "train"} {
+		for _, it := range items {
+			if it.Task != dataset.Control && it.Split == split && len(b.items[it.Task]) < perTask {
+				b.items[it.Task] = append(b.items[it.Task], it)
+			}
+		}
+	}
+	return b
+}
+
+// Run implements ablation.Behaviour: the prompts of all tasks, in task order, are
+// generated in batches of b.batch under the one edit, and each answer is verified
+// against its own task.
+func (b *behaviour) Run(ctx context.Context, taskNames []string, edit *ablation.Edit) (map[string][]bool, error) {
+	var items []dataset.Item
+	for _, t := range taskNames {
+		if len(b.items[t]) == 0 {
+			return nil, fmt.Errorf("reproduce: behaviour: no items of task %q", t)
+		}
+		items = append(items, b.items[t]...)
+	}
+	var ivs []model.Intervention
+	if edit != nil {
+		iv, err := projectOut(edit, b.m.Model.Config.DModel)
+		if err != nil {
+			return nil, err
+		}
+		ivs = []model.Intervention{iv}
+	}
+	out := map[string][]bool{}
+	for lo := 0; lo < len(items); lo += b.batch {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		batch := items[lo:min(lo+b.batch, len(items))]
+		ok, err := b.answer(ctx, batch, ivs)
+		if err != nil {
+			return nil, err
+		}
+		for i, it := range batch {
+			out[it.Task] = append(out[it.Task], ok[i])
+		}
+	}
+	return out, nil
+}
+
+// answer generates the responses to batch under ivs and verifies each against its
+// item's task and parameters.
+func (b *behaviour) answer(ctx context.Context, batch []dataset.Item, ivs []model.Intervention) ([]bool, error) {
+	prompts := make([][]int, len(batch))
+	for i, it := range batch {
+		ids, err := b.m.EncodeChat(ctx, []chat.Message{{Role: "user", Content: it.Prompt}})
+		if err != nil {
+			return nil, err
+		}
+		prompts[i] = ids
+	}
+	seqs, _, err := b.m.Model.Generate(prompts, model.GenerateOptions{MaxTokens: b.maxTokens, Stop: b.m.Stop(), Interventions: ivs})
+	if err != nil {
+		return nil, fmt.Errorf("reproduce: behaviour: %w", err)
+	}
+	ok := make([]bool, len(seqs))
+	for i, s := range seqs {
+		toks := s.Tokens
+		if s.Stop == model.StopToken && len(toks) > 0 {
+			toks = toks[:len(toks)-1]
+		}
+		v, err := tasks.Verify(batch[i].Task, b.m.Tokenizer.Decode(toks), batch[i].Params)
+		if err != nil {
+			return nil, err
+		}
+		ok[i] = v.Satisfied
+	}
+	return ok, nil
+}
+
+// projectOut turns an edit into a ProjectOut intervention at resid_post of its layer,
+// padded to maxEditRank rows.
+func projectOut(e *ablation.Edit, d int) (model.Intervention, error) {
+	k, dd := e.Basis.Dims()
+	if dd != d || k > maxEditRank {
+		return model.Intervention{}, fmt.Errorf("reproduce: edit basis is %dx%d, want at most %dx%d", k, dd, maxEditRank, d)
+	}
+	basis := make([]float32, maxEditRank*d)
+	for i := 0; i < k; i++ {
+		for j, v := range e.Basis.RawRowView(i) {
+			basis[i*d+j] = float32(v)
+		}
+	}
+	return model.Intervention{Kind: model.ProjectOut, Hook: hook.ResidPost(e.Layer), Rank: maxEditRank, Basis: basis}, nil
+}

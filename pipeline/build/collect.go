@@ -1,0 +1,308 @@
+package build
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/ifprobe/ifprobe/pkg/acts"
+	"github.com/ifprobe/ifprobe/pkg/atomicfile"
+	"github.com/ifprobe/ifprobe/pkg/capture"
+	"github.com/ifprobe/ifprobe/pkg/chat"
+	"github.com/ifprobe/ifprobe/pkg/dataset"
+	"github.com/ifprobe/ifprobe/pkg/hook"
+	"github.com/ifprobe/ifprobe/pkg/lm"
+	"github.com/ifprobe/ifprobe/pkg/model"
+	"github.com/ifprobe/ifprobe/pkg/safetensors"
+	"github.com/ifprobe/ifprobe/pkg/tasks"
+)
+
+// Config configures Build. Zero fields take the documented defaults.
+type Config struct {
+	Plan dataset.Config `json:"plan"` // tasks, items per task, seed, folds
+	// MaxTokens bounds each response; default 96.
+	MaxTokens int `json:"max_tokens"`
+	// Batch is the number of prompts generated together; default 8.
+	Batch int `json:"batch"`
+	// Fractions of the response at which to store states; default 0.25, 0.5, 0.75, 1.
+	Fractions []float64 `json:"fractions"`
+	// DType of stored activations; default F32.
+	DType safetensors.DType `json:"dtype"`
+	// Progress, when set, receives (done, total) after every batch.
+	Progress func(done, total int) `json:"-"`
+	// Log, when set, receives one line per batch (timings).
+	Log io.Writer `json:"-"`
+}
+
+func (c Config) withDefaults() Config {
+	if c.MaxTokens == 0 {
+		c.MaxTokens = 96
+	}
+	if c.Batch == 0 {
+		c.Batch = 8
+	}
+	if len(c.Fractions) == 0 {
+		c.Fractions = []float64{0.25, 0.5, 0.75, 1}
+	}
+	if c.DType == "" {
+		c.DType = safetensors.F32
+	}
+	return c
+}
+
+// Positions returns the stored positions for cfg, in generation order.
+func (c Config) Positions() []hook.Position {
+	c = c.withDefaults()
+	ps := []hook.Position{hook.PromptLast, hook.ResponseFirst}
+	for _, f := range c.Fractions {
+		ps = append(ps, hook.Frac(f))
+	}
+	return append(ps, hook.EOS)
+}
+
+// Stats summarises a Build.
+type Stats struct {
+	Items, Done, Generated int
+	Resumed                int
+	GeneratedTokens        int
+	Elapsed                time.Duration
+	Summary                []dataset.Summary
+}
+
+// ErrConfigChanged is returned when a build directory was started with other
+// settings: resuming it would mix two datasets.
+var ErrConfigChanged = errors.New("collect: the directory holds a build with other settings")
+
+// buildStamp is what must match for a build to resume: the plan and everything that
+// shapes a response or a stored row.
+type buildStamp struct {
+	Model     string            `json:"model"`
+	SHA256    string            `json:"sha256,omitempty"`
+	Plan      dataset.Config    `json:"plan"`
+	MaxTokens int               `json:"max_tokens"`
+	Fractions []float64         `json:"fractions"`
+	DType     safetensors.DType `json:"dtype"`
+}
+
+// normalPlan spells out the plan's defaults, so that equal plans stamp equally
+// (no tasks, or "all", is every task; 0 folds is the default).
+func normalPlan(p dataset.Config) dataset.Config {
+	if len(p.Tasks) == 0 || (len(p.Tasks) == 1 && p.Tasks[0] == "all") {
+		p.Tasks = tasks.Names()
+	}
+	if p.Folds == 0 {
+		p.Folds = dataset.DefaultFolds
+	}
+	if len(p.Space) == 0 {
+		p.Space = nil
+	}
+	return p
+}
+
+// checkStamp writes DIR/build.json on the first run and compares it on later ones.
+func checkStamp(dir string, st buildStamp) error {
+	want, err := json.MarshalIndent(st, "", " ")
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(dir, "build.json")
+	have, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return atomicfile.WriteFile(path, want)
+	}
+	if err != nil {
+		return fmt.Errorf("collect: %w", err)
+	}
+	if !bytes.Equal(bytes.TrimSpace(have), bytes.TrimSpace(want)) {
+		return fmt.Errorf("%w: %s was built with\n%s\nnot\n%s\nuse another output directory, or delete it to start over", ErrConfigChanged, dir, have, want)
+	}
+	return nil
+}
+
+// Paths of the outputs inside a build directory.
+func PlanPath(dir string) string    { return filepath.Join(dir, "plan.jsonl") }
+func DatasetPath(dir string) string { return filepath.Join(dir, "dataset.jsonl") }
+func ActsDir(dir string) string     { return filepath.Join(dir, "acts") }
+func SummaryPath(dir string) string { return filepath.Join(dir, "summary.json") }
+
+// Build answers every planned item with m and writes the dataset into dir.
+func Build(ctx context.Context, m *lm.LM, dir string, cfg Config) (*Stats, error) {
+	cfg = cfg.withDefaults()
+	start := time.Now()
+	items, err := dataset.Plan(cfg.Plan)
+	if err != nil {
+		return nil, fmt.Errorf("collect: %w", err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("collect: %w", err)
+	}
+	if err := checkStamp(dir, buildStamp{Model: m.Name, SHA256: m.SHA256, Plan: normalPlan(cfg.Plan), MaxTokens: cfg.MaxTokens,
+		Fractions: cfg.Fractions, DType: cfg.DType}); err != nil {
+		return nil, err
+	}
+	if err := atomicfile.Write(PlanPath(dir), func(w io.Writer) error { return dataset.WriteItems(w, items) }); err != nil {
+		return nil, fmt.Errorf("collect: %w", err)
+	}
+	dw, err := dataset.OpenWriter(DatasetPath(dir))
+	if err != nil {
+		return nil, fmt.Errorf("collect: %w", err)
+	}
+	defer dw.Close()
+	sc := storeConfig(m, cfg)
+	if _, err := os.Stat(filepath.Join(ActsDir(dir), "manifest.json")); err == nil {
+		sc.ShardRows = 0 // resuming: keep the store's own shard size
+	}
+	aw, err := acts.Create(ActsDir(dir), sc)
+	if err != nil {
+		return nil, fmt.Errorf("collect: %w", err)
+	}
+	st := &Stats{Items: len(items), Resumed: aw.Resumed()}
+	var todo []dataset.Item
+	for _, it := range items {
+		if !aw.Has(it.ID) {
+			todo = append(todo, it)
+		}
+	}
+	st.Done = len(items) - len(todo)
+	runErr := run(ctx, m, cfg, todo, dw, aw, st)
+	if err := aw.Close(); err != nil && runErr == nil {
+		runErr = fmt.Errorf("collect: %w", err)
+	}
+	if runErr != nil {
+		return st, runErr
+	}
+	if err := writeSummary(dir, st); err != nil {
+		return st, err
+	}
+	st.Elapsed = time.Since(start)
+	return st, nil
+}
+
+func storeConfig(m *lm.LM, cfg Config) acts.Config {
+	var hooks []hook.Point
+	for l := 0; l < m.Model.Config.NLayers; l++ {
+		hooks = append(hooks, hook.ResidPost(l))
+	}
+	// Small shards: a killed build loses at most the shard in flight, and a shard
+	// of every layer at every position is ~0.5 MB per example.
+	return acts.Config{Model: acts.Model{Name: m.Name, SHA256: m.SHA256}, DModel: m.Model.Config.DModel,
+		Hooks: hooks, Positions: cfg.Positions(), DType: cfg.DType, ShardRows: 4 * cfg.Batch}
+}
+
+func run(ctx context.Context, m *lm.LM, cfg Config, todo []dataset.Item, dw *dataset.Writer, aw *acts.Writer, st *Stats) error {
+	total := st.Items
+	for lo := 0; lo < len(todo); lo += cfg.Batch {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		batch := todo[lo:min(lo+cfg.Batch, len(todo))]
+		t0 := time.Now()
+		n, err := answer(ctx, m, cfg, batch, dw, aw)
+		if err != nil {
+			return err
+		}
+		st.Done += len(batch)
+		st.Generated += len(batch)
+		st.GeneratedTokens += n
+		if cfg.Log != nil {
+			fmt.Fprintf(cfg.Log, "collect: %d items, %d tokens in %s\n", len(batch), n, time.Since(t0).Round(time.Millisecond))
+		}
+		if cfg.Progress != nil {
+			cfg.Progress(st.Done, total)
+		}
+	}
+	return nil
+}
+
+// answer generates, verifies and stores one batch; it returns the tokens generated.
+func answer(ctx context.Context, m *lm.LM, cfg Config, batch []dataset.Item, dw *dataset.Writer, aw *acts.Writer) (int, error) {
+	prompts := make([][]int, len(batch))
+	for i, it := range batch {
+		msgs := make([]chat.Message, 0, 1)
+		for _, mm := range it.Messages() {
+			msgs = append(msgs, chat.Message{Role: mm.Role, Content: mm.Content})
+		}
+		ids, err := m.EncodeChat(ctx, msgs)
+		if err != nil {
+			return 0, fmt.Errorf("collect: item %s: %w", it.ID, err)
+		}
+		prompts[i] = ids
+	}
+	hooks := make([]hook.Point, m.Model.Config.NLayers)
+	for l := range hooks {
+		hooks[l] = hook.ResidPost(l)
+	}
+	seqs, gs, err := m.Model.Generate(prompts, model.GenerateOptions{MaxTokens: cfg.MaxTokens, Stop: m.Stop(), Capture: hooks})
+	if err != nil {
+		return 0, fmt.Errorf("collect: generate: %w", err)
+	}
+	positions := cfg.Positions()
+	ids := make([]string, len(batch))
+	for i, it := range batch {
+		ids[i] = it.ID
+	}
+	cache := capture.New(m.Model.Config.NLayers)
+	if err := cache.AddSequences(seqs, ids, positions); err != nil {
+		return 0, fmt.Errorf("collect: %w", err)
+	}
+	for i, it := range batch {
+		if err := store(m, it, seqs[i], cache, dw, aw); err != nil {
+			return 0, err
+		}
+	}
+	return gs.GeneratedTokens, nil
+}
+
+// store verifies one response and adds its record and activations.
+func store(m *lm.LM, it dataset.Item, seq model.Sequence, cache *capture.Cache, dw *dataset.Writer, aw *acts.Writer) error {
+	resp := seq.Tokens
+	ended := seq.Stop == model.StopToken
+	if ended && len(resp) > 0 {
+		resp = resp[:len(resp)-1] // the stop token is not part of the text
+	}
+	rec, err := dataset.NewRecord(it, m.Tokenizer.Decode(resp), m.Name)
+	if err != nil {
+		return fmt.Errorf("collect: %w", err)
+	}
+	if !dw.Has(it.ID) {
+		if err := dw.Append(rec); err != nil {
+			return fmt.Errorf("collect: %w", err)
+		}
+	}
+	label := -1 // controls carry no instruction, hence no label
+	if rec.Label != nil {
+		label = 0
+		if *rec.Label {
+			label = 1
+		}
+	}
+	x, err := cache.StoreRows(it.ID)
+	if err != nil {
+		return fmt.Errorf("collect: item %s: %w", it.ID, err)
+	}
+	ex := acts.Example{ID: it.ID, Task: it.Task, Label: label, BaseID: it.BaseID, Split: it.Split, Fold: it.Fold,
+		PromptHash: capture.PromptHash(seq.Prompt)}
+	if err := aw.Add(ex, x); err != nil {
+		return fmt.Errorf("collect: %w", err)
+	}
+	return nil
+}
+
+func writeSummary(dir string, st *Stats) error {
+	recs, err := dataset.ReadRecords(DatasetPath(dir))
+	if err != nil {
+		return fmt.Errorf("collect: %w", err)
+	}
+	st.Summary = dataset.Summarize(recs)
+	b, err := json.MarshalIndent(st.Summary, "", " ")
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(SummaryPath(dir), b)
+}

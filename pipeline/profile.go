@@ -1,0 +1,70 @@
+package pipeline
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/ifprobe/ifprobe/pkg/hook"
+)
+
+// Profile sets the sizes of a reproduction.
+type Profile struct {
+	Name string `json:"name"`
+	// Dataset. Tasks restricts the study to some tasks (default: all nine).
+	Tasks     []string  `json:"tasks,omitempty"`
+	PerTask   int       `json:"per_task"`   // instructed items per task
+	Controls  bool      `json:"controls"`   // also answer every base request without instruction
+	MaxTokens int       `json:"max_tokens"` // response length limit
+	Batch     int       `json:"batch"`      // prompts generated together
+	Fractions []float64 `json:"fractions"`  // response fractions with stored states
+	// Space overrides the tasks' sampling domains ("task.param=MIN:MAX" or
+	// "task.param=a|b"; see pkg/dataset.ParseSpace), to bring pass rates near 50%.
+	Space []string `json:"space,omitempty"`
+	// Probes. Position is where the specialist, transfer, ablation and layers
+	// findings read the residual stream (temporal reads every position); the
+	// default "eos" is the end of the response, where the study finds
+	// satisfaction most decodable.
+	Position      hook.Position `json:"position"`
+	Folds         int           `json:"folds"`
+	CGrid         []float64     `json:"c_grid,omitempty"` // inner-CV grid for C; empty: C = 1
+	BootstrapReps int           `json:"bootstrap_reps"`
+	// Ablation behaviour.
+	BehaviourSources int `json:"behaviour_sources"` // source tasks rerun with erasure (0: none)
+	BehaviourPrompts int `json:"behaviour_prompts"` // held-out prompts per target task
+}
+
+// Profiles are the built-in sizes. quick finishes on a 2-core CPU in about the
+// time BENCHMARKS.md gives; paper has the sizes the study needs. Batch is 32 for
+// both: decoding is bound by reading the weights once per step, so a step of 32
+// rows costs little more than one of 8 (SmolLM2 on XLA CPU: 51 against 22
+// tokens/s; on an H200, 2,222 against 990; BENCHMARKS.md).
+var Profiles = map[string]Profile{
+	"quick": {Name: "quick", Position: hook.EOS, PerTask: 40, Controls: false, MaxTokens: 96, Space: smallModelSpace, Batch: 32, Fractions: []float64{0.25, 0.5, 0.75, 1},
+		Folds: 5, BootstrapReps: 500, BehaviourSources: 2, BehaviourPrompts: 4},
+	"paper": {Name: "paper", Position: hook.EOS, PerTask: 250, Controls: true, MaxTokens: 256, Batch: 32, Fractions: []float64{0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1},
+		Folds: 5, CGrid: []float64{0.01, 0.1, 1, 10}, BootstrapReps: 1000, BehaviourSources: 9, BehaviourPrompts: 40},
+	// ci is the smallest run that exercises every stage; its numbers mean nothing.
+	"ci": {Name: "ci", Position: hook.EOS, PerTask: 10, MaxTokens: 16, Space: smallModelSpace, Batch: 6, Fractions: []float64{0.5, 1},
+		Folds: 2, BootstrapReps: 50, BehaviourSources: 1, BehaviourPrompts: 2},
+}
+
+// smallModelSpace tightens word_limit for models of a few hundred million
+// parameters: with the tasks' default range (20 to 120 words) SmolLM2-135M passes
+// almost always (pilot in pkg/tasks' docs: 7/8; with 10 to 35 words, 4/8).
+var smallModelSpace = []string{"word_limit.n=10:35"}
+
+// ProfileByName returns a built-in profile.
+func ProfileByName(name string) (Profile, error) {
+	p, ok := Profiles[name]
+	if !ok {
+		var names []string
+		for n := range Profiles {
+			names = append(names, n)
+		}
+		return Profile{}, fmt.Errorf("reproduce: unknown profile %q (valid: %s)", name, strings.Join(sorted(names), ", "))
+	}
+	return p, nil
+}
+
+func sorted(s []string) []string { slices.Sort(s); return s }

@@ -1,0 +1,64 @@
+package pipeline
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ifprobe/ifprobe/pkg/compute"
+	"github.com/ifprobe/ifprobe/pkg/probeset"
+	"github.com/ifprobe/ifprobe/pkg/registry/registrytest"
+)
+
+// The whole pipeline on the real default model at a tiny size: every stage runs,
+// every finding has a verdict (computed, or saying why not), the report has its
+// figures, and a rerun resumes from disk without regenerating anything.
+func TestReproduceTinyRealModel(t *testing.T) {
+	registrytest.Model(t, "smollm2-135m-instruct")
+	b, _, err := compute.Open("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := Profiles["ci"]
+	p.Tasks = []string{"word_limit", "forbidden_word", "sentiment", "topic"}
+	p.PerTask, p.MaxTokens, p.BehaviourPrompts = 10, 12, 2
+	out := t.TempDir()
+	cfg := Config{Models: []string{"smollm2-135m-instruct"}, Profile: p, Out: out, Seed: 3, Backend: b}
+	rep, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := rep.Models[0]
+	for _, an := range analysisNames {
+		if v := m.Verdicts[an]; !strings.HasPrefix(v, "Paper:") && !strings.HasPrefix(v, "Not computed on this model:") {
+			t.Errorf("%s: verdict %q", an, v)
+		}
+	}
+	html, err := os.ReadFile(filepath.Join(out, "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(html), "data:image/png;base64,"); n < len(m.Results) {
+		t.Errorf("report.html embeds %d figures for %d computed findings", n, len(m.Results))
+	}
+	if _, err := os.Stat(filepath.Join(out, "report.md")); err != nil {
+		t.Error(err)
+	}
+	if _, err := probeset.LoadGrid(filepath.Join(out, m.Dir, "grid.json")); err != nil {
+		t.Error(err)
+	}
+	rep2, err := Run(context.Background(), cfg) // resumes: nothing to generate
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep2.Models[0].Timings["dataset"] > rep.Models[0].Timings["dataset"] {
+		t.Logf("dataset stage took longer on resume (%.1fs vs %.1fs)", rep2.Models[0].Timings["dataset"], rep.Models[0].Timings["dataset"])
+	}
+	for an, v := range m.Verdicts {
+		if rep2.Models[0].Verdicts[an] != v {
+			t.Errorf("%s: verdict changed on resume:\n%s\n%s", an, v, rep2.Models[0].Verdicts[an])
+		}
+	}
+}

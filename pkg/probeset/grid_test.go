@@ -1,0 +1,102 @@
+package probeset_test
+
+import (
+	"context"
+	"math"
+	"path/filepath"
+	"testing"
+
+	"github.com/ifprobe/ifprobe/pkg/hook"
+	"github.com/ifprobe/ifprobe/pkg/planted"
+	"github.com/ifprobe/ifprobe/pkg/probe"
+	"github.com/ifprobe/ifprobe/pkg/probeset"
+)
+
+// A task whose signal switches on at layer 3 must be near chance before and
+// decodable after, and the grid must survive a save/load round trip and resume from
+// its cache.
+func TestGridPlantedOnset(t *testing.T) {
+	src, err := planted.New(planted.Config{
+		Tasks:     []probeset.Task{{Name: "a", Kind: "structural"}, {Name: "b", Kind: "semantic"}},
+		NumLayers: 5, N: 120, D: 16, Seed: 1,
+		Scale: func(task string, layer int, _ hook.Position) float64 {
+			if task == "a" && layer >= 3 {
+				return 1
+			}
+			return 0
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache := t.TempDir()
+	cfg := probeset.GridConfig{CV: probe.CVParams{Folds: 4, Probe: probe.DefaultParams()}, CacheDir: cache}
+	g, err := probeset.EvaluateGrid(context.Background(), src, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const chanceTol = 0.2 // 120 examples: chance AUROC varies by about ±0.1
+	for l := 0; l < 5; l++ {
+		a := g.AUROC("a", l, hook.PromptLast).Estimate
+		if l >= 3 && a < 0.9 {
+			t.Errorf("layer %d: planted AUROC %.3f < 0.9", l, a)
+		}
+		if l < 3 && math.Abs(a-0.5) > chanceTol {
+			t.Errorf("layer %d: no-signal AUROC %.3f not near 0.5", l, a)
+		}
+		if c, _ := g.Cell("a", l, hook.PromptLast); c.Control == nil || math.Abs(c.Control.Estimate-0.5) > chanceTol {
+			t.Errorf("layer %d: control AUROC %v not near chance", l, c.Control)
+		}
+	}
+	if bl := g.BestLayer("a", hook.PromptLast); bl < 3 {
+		t.Errorf("best layer %d, want >= 3", bl)
+	}
+	p := filepath.Join(t.TempDir(), "grid.json")
+	if err := g.Save(p); err != nil {
+		t.Fatal(err)
+	}
+	g2, err := probeset.LoadGrid(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g2.AUROC("a", 4, hook.PromptLast) != g.AUROC("a", 4, hook.PromptLast) {
+		t.Error("grid changed in a save/load round trip")
+	}
+	g3, err := probeset.EvaluateGrid(context.Background(), src, cfg) // all from cache
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g3.AUROC("b", 2, hook.PromptLast) != g.AUROC("b", 2, hook.PromptLast) {
+		t.Error("resumed grid differs")
+	}
+}
+
+// A task whose labels cannot be split into folds gets NaN cells with the reason; the
+// other tasks are still evaluated.
+func TestGridDegenerateTask(t *testing.T) {
+	study, err := planted.New(planted.Config{Tasks: []probeset.Task{{Name: "a"}, {Name: "b"}}, NumLayers: 1, N: 40, D: 4, Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := probeset.Relabel(study, func(task string, y []int) []int {
+		if task == "b" { // b: one negative only
+			for i := range y {
+				y[i] = 1
+			}
+			y[0] = 0
+		}
+		return y
+	})
+	g, err := probeset.EvaluateGrid(context.Background(), src, probeset.GridConfig{CV: probe.CVParams{Folds: 4, Probe: probe.DefaultParams()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := g.Cell("a", 0, hook.PromptLast)
+	b, _ := g.Cell("b", 0, hook.PromptLast)
+	if a.Error != "" || math.IsNaN(a.AUROC.Estimate) {
+		t.Errorf("healthy task a: %+v (%s)", a.AUROC, a.Error)
+	}
+	if b.Error == "" || !math.IsNaN(b.AUROC.Estimate) {
+		t.Errorf("degenerate task b: error %q, AUROC %v", b.Error, b.AUROC)
+	}
+}

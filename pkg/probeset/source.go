@@ -1,0 +1,223 @@
+package probeset
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/ifprobe/ifprobe/pkg/acts"
+	"github.com/ifprobe/ifprobe/pkg/hook"
+	"github.com/ifprobe/ifprobe/pkg/probe"
+	"github.com/ifprobe/ifprobe/pkg/tasks"
+	"gonum.org/v1/gonum/mat"
+)
+
+// ErrNoData is wrapped when a task, layer or position has no examples.
+var ErrNoData = errors.New("probeset: no data")
+
+// Task is one instruction task of the study.
+type Task struct {
+	Name string `json:"name"`
+	Kind string `json:"kind"` // structural, lexical or semantic
+}
+
+// Source supplies the probing datasets of one model.
+type Source interface {
+	// Model names the model the data come from.
+	Model() string
+	// Tasks lists the tasks, in the study's order.
+	Tasks() []Task
+	// Layers lists the layers with activations, ascending.
+	Layers() []int
+	// NumLayers is the model's depth (for normalised depth).
+	NumLayers() int
+	// Positions lists the positions with activations.
+	Positions() []hook.Position
+	// Dataset returns one task's examples at a layer and position: X [n, d],
+	// labels and base-request groups (shared across tasks).
+	Dataset(task string, layer int, position hook.Position) (probe.Dataset, error)
+}
+
+// DefaultPosition is the position analyses read when none is configured:
+// prompt_last when available, else the first one.
+func DefaultPosition(positions []hook.Position) hook.Position {
+	if slices.Contains(positions, hook.PromptLast) || len(positions) == 0 {
+		return hook.PromptLast
+	}
+	return positions[0]
+}
+
+// Datasets returns every task's dataset at one layer and position, in order.
+func Datasets(src Source, ts []Task, layer int, position hook.Position) ([]probe.Dataset, error) {
+	dss := make([]probe.Dataset, len(ts))
+	for i, t := range ts {
+		ds, err := src.Dataset(t.Name, layer, position)
+		if err != nil {
+			return nil, err
+		}
+		dss[i] = ds
+	}
+	return dss, nil
+}
+
+// Depth maps a layer to normalised depth in (0, 1]: (layer+1)/numLayers.
+func Depth(layer, numLayers int) float64 { return float64(layer+1) / float64(numLayers) }
+
+// StoreOptions configures FromStore.
+type StoreOptions struct {
+	// HookKind is the hook read at every layer; default resid_post.
+	HookKind hook.Kind
+	// NumLayers overrides the model depth; default: max layer in the store + 1.
+	NumLayers int
+	// Tasks restricts and orders tasks; default: the nine tasks of pkg/tasks that
+	// the store has, in their order.
+	Tasks []string
+	// MinPerClass is the fewest examples of each label a task needs to be probed
+	// (grouped k-fold needs at least k); default 5. Tasks below it are listed by
+	// Skipped, not probed: a task the model always (or never) satisfies has
+	// nothing to decode.
+	MinPerClass int
+}
+
+// SkippedTask is a task left out of probing, with the reason.
+type SkippedTask struct {
+	Task   string `json:"task"`
+	Reason string `json:"reason"`
+}
+
+// StoreSource is a Source backed by an activation store. It caches one position's
+// stacked activations at a time, so reading layer after layer is one pass.
+type StoreSource struct {
+	store     *acts.Store
+	opt       StoreOptions
+	tasks     []Task
+	skipped   []SkippedTask
+	groups    map[string]int
+	mu        sync.Mutex
+	cachedPos hook.Position
+	cached    *acts.Stacked
+}
+
+// FromStore wraps an activation store as a Source.
+func FromStore(s *acts.Store, opt StoreOptions) (*StoreSource, error) {
+	if opt.HookKind == 0 {
+		opt.HookKind = hook.KindResidPost
+	}
+	layers := s.Layers()
+	if len(layers) == 0 {
+		return nil, fmt.Errorf("probeset: store %s has no layer hooks: %w", s.Dir(), ErrNoData)
+	}
+	if opt.NumLayers == 0 {
+		opt.NumLayers = layers[len(layers)-1] + 1
+	}
+	if opt.MinPerClass == 0 {
+		opt.MinPerClass = 5
+	}
+	src := &StoreSource{store: s, opt: opt, groups: map[string]int{}}
+	present := map[string]bool{}
+	count := map[string][2]int{}
+	for _, e := range s.Examples() {
+		present[e.Task] = true
+		if e.Label == 0 || e.Label == 1 {
+			c := count[e.Task]
+			c[e.Label]++
+			count[e.Task] = c
+		}
+		if _, ok := src.groups[e.BaseID]; !ok {
+			src.groups[e.BaseID] = len(src.groups)
+		}
+	}
+	names := opt.Tasks
+	if len(names) == 0 {
+		names = tasks.Names()
+	}
+	for _, n := range names {
+		if !present[n] {
+			if len(opt.Tasks) > 0 {
+				return nil, fmt.Errorf("probeset: store %s has no examples of task %q: %w", s.Dir(), n, ErrNoData)
+			}
+			continue
+		}
+		if c := count[n]; min(c[0], c[1]) < opt.MinPerClass {
+			src.skipped = append(src.skipped, SkippedTask{Task: n,
+				Reason: fmt.Sprintf("%d satisfied and %d not: fewer than %d of a label", c[1], c[0], opt.MinPerClass)})
+			continue
+		}
+		kind := ""
+		if t, err := tasks.Get(n); err == nil {
+			kind = string(t.Kind)
+		}
+		src.tasks = append(src.tasks, Task{Name: n, Kind: kind})
+	}
+	if len(src.tasks) == 0 {
+		return nil, fmt.Errorf("probeset: store %s has no task with at least %d examples of each label (%v): %w", s.Dir(), opt.MinPerClass, src.skipped, ErrNoData)
+	}
+	return src, nil
+}
+
+// Skipped lists the tasks left out of probing and why.
+func (s *StoreSource) Skipped() []SkippedTask { return slices.Clone(s.skipped) }
+
+// Model implements Source.
+func (s *StoreSource) Model() string { return s.store.Manifest().Model.Name }
+
+// Tasks implements Source.
+func (s *StoreSource) Tasks() []Task { return slices.Clone(s.tasks) }
+
+// Layers implements Source.
+func (s *StoreSource) Layers() []int { return s.store.Layers() }
+
+// NumLayers implements Source.
+func (s *StoreSource) NumLayers() int { return s.opt.NumLayers }
+
+// Positions implements Source.
+func (s *StoreSource) Positions() []hook.Position { return slices.Clone(s.store.Manifest().Positions) }
+
+// Dataset implements Source.
+func (s *StoreSource) Dataset(task string, layer int, position hook.Position) (probe.Dataset, error) {
+	st, err := s.stacked(position)
+	if err != nil {
+		return probe.Dataset{}, err
+	}
+	li := slices.Index(st.Layers, layer)
+	if li < 0 {
+		return probe.Dataset{}, fmt.Errorf("probeset: layer %d not in store (layers %v): %w", layer, st.Layers, ErrNoData)
+	}
+	slab := st.Layer(li)
+	var rows []int
+	for i, e := range st.Examples {
+		if e.Task == task {
+			rows = append(rows, i)
+		}
+	}
+	if len(rows) == 0 {
+		return probe.Dataset{}, fmt.Errorf("probeset: task %q at %s: %w", task, position, ErrNoData)
+	}
+	x := mat.NewDense(len(rows), st.D, nil)
+	y := make([]int, len(rows))
+	g := make([]int, len(rows))
+	for r, i := range rows {
+		row := x.RawRowView(r)
+		for j, v := range slab[i*st.D : (i+1)*st.D] {
+			row[j] = float64(v)
+		}
+		y[r] = st.Examples[i].Label
+		g[r] = s.groups[st.Examples[i].BaseID]
+	}
+	return probe.Dataset{Name: fmt.Sprintf("%s/L%d/%s", task, layer, position), X: x, Y: y, Groups: g}, nil
+}
+
+func (s *StoreSource) stacked(position hook.Position) (*acts.Stacked, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cached != nil && s.cachedPos == position {
+		return s.cached, nil
+	}
+	st, err := s.store.Stack(s.opt.HookKind, position)
+	if err != nil {
+		return nil, fmt.Errorf("probeset: %w", err)
+	}
+	s.cachedPos, s.cached = position, st
+	return st, nil
+}
