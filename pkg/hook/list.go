@@ -61,7 +61,7 @@ func expand(s string, nLayers int) ([]Point, error) {
 	if rest, ok := strings.CutPrefix(s, "blocks.*."); ok {
 		k, err := ParseKind(rest)
 		if err != nil || !k.Block() {
-			return nil, fmt.Errorf("%w %q: unknown block site %q", ErrBadPoint, s, rest)
+			return nil, fmt.Errorf("%w %q: unknown site %q (want resid_pre, attn_out, resid_mid, mlp_out, resid_post or attn_heads)", ErrBadPoint, s, rest)
 		}
 		ps := make([]Point, nLayers)
 		for l := range ps {
