@@ -32,11 +32,9 @@ type Info struct {
 // An explicit choice that cannot be opened is an error naming where the choice
 // came from and the fix; it never falls back silently.
 //
-// Open installs this package's gradients (see InstallGradients) and sets
-// GOMLX_NO_AUTO_INSTALL=1, so nothing is downloaded at run time. Each call opens
+// Open sets GOMLX_NO_AUTO_INSTALL=1, so nothing is downloaded at run time. Each call opens
 // a new backend; most code wants Default.
 func Open(choice string) (backends.Backend, Info, error) {
-	InstallGradients()
 	_ = os.Setenv("GOMLX_NO_AUTO_INSTALL", "1")
 	source := "the explicit choice"
 	if choice == "" {
@@ -69,7 +67,6 @@ func Open(choice string) (backends.Backend, Info, error) {
 // environment the plugin reads (prepareCUDA): the CUDA data directory, and full
 // f32 matrix products unless $IFPROBE_TF32 allows TF32.
 func OpenCandidate(c Candidate) (backends.Backend, Info, error) {
-	InstallGradients()
 	info := Info{Kind: c.Kind, Config: c.Config, Reason: c.Reason, PluginPath: c.PluginPath, MatMul: MatMulF32}
 	if c.Kind == KindXLACUDA {
 		info.MatMul = prepareCUDA(c.CUDADataDir)

@@ -61,12 +61,17 @@
 //
 // # SimpleGo for training
 //
-// Importing this package replaces three gradients in graph.VJPRegistration
-// (see InstallGradients): DotGeneral's and Dot's become DotGenerals, as in JAX,
-// instead of a broadcast-multiply-reduce that materialises [batch, M, N, K];
-// Slice's concatenates zero blocks instead of calling Pad, which SimpleGo lacks.
-// The replacements are exact on every backend. SimpleGo is opened with
-// SimpleGoConfig ("go:ops_sequential"), which cannot deadlock the way the
+// GoMLX's own gradients of DotGeneral and Dot broadcast the cotangent against
+// the other operand and reduce, materialising [batch, M, N, K]; Slice's calls
+// Pad, which SimpleGo lacks. Code that takes gradients opts in to faster rules
+// with FastGradient (in place of graph.Gradient) or WithFastGradients (around code
+// that builds gradients inside GoMLX, such as a train.Trainer's first step):
+// DotGeneral's and Dot's become DotGenerals, as in JAX, and Slice's
+// concatenates zero blocks. The rules are exact on every backend and are in
+// force only while the gradient graph is built; GoMLX's registry is restored
+// afterwards, so importing this package changes nothing in GoMLX.
+// docs/upstream/gomlx-dotgeneral-vjp.md is the change proposed to GoMLX.
+// SimpleGo is opened with SimpleGoConfig ("go:ops_sequential"), which cannot deadlock the way the
 // default op scheduling did during training.
 //
 // # Invariants

@@ -46,11 +46,11 @@ func ExampleOpen() {
 	// 14.0000
 }
 
-// The installed gradients make training graphs run on SimpleGo: here the
-// gradient of Σ (x·W) with respect to W, a DotGeneral contracting x's last axis
-// with W's first, is x's column sums repeated over W's columns.
-func ExampleInstallGradients() {
-	compute.InstallGradients() // already done when the package was imported; idempotent
+// FastGradient takes the place of graph.Gradient where a graph needs gradients
+// that SimpleGo runs fast: here the gradient of Σ (x·W) with respect to W, a
+// DotGeneral contracting x's last axis with W's first, is x's column sums
+// repeated over W's columns.
+func ExampleFastGradient() {
 	backend, _, err := compute.Open("go")
 	if err != nil {
 		fmt.Println(err)
@@ -58,7 +58,7 @@ func ExampleInstallGradients() {
 	}
 	grad, err := graph.ExecOnce(backend, func(x, w *graph.Node) *graph.Node {
 		loss := graph.ReduceAllSum(graph.DotGeneral(x, []int{1}, nil, w, []int{0}, nil))
-		return graph.Gradient(loss, w)[0]
+		return compute.FastGradient(loss, w)[0]
 	}, [][]float32{{1, 2}, {3, 4}}, [][]float32{{0, 0, 0}, {0, 0, 0}})
 	if err != nil {
 		fmt.Println(err)

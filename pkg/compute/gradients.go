@@ -1,10 +1,13 @@
 package compute
 
 import (
-	"reflect"
+	"regexp"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 
+	"github.com/gomlx/gomlx/pkg/core/graph"
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // graph code reads best with the dot import, as in GoMLX itself
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 )
@@ -13,49 +16,62 @@ import (
 // XLA: DotGeneral's and Dot's broadcast the cotangent against the other operand
 // and reduce, materialising a [batch, M, N, K] tensor (33 s and GBs per step for a
 // 5M-parameter transformer on SimpleGo); Slice's uses Pad, which SimpleGo lacks.
-// graph.VJPRegistration is documented as replaceable, so we install gradients
-// that are themselves DotGenerals (and, for Slice, concatenations with zeros).
-// They are exact on every backend, so they are installed once, globally, for the
-// whole process as soon as this package is imported.
+// The rules below are themselves DotGenerals (and, for Slice, concatenations with
+// zeros). They are exact on every backend, but they are not installed for the
+// whole process: a program opts in where it takes gradients, with FastGradient or
+// WithFastGradients, and graph.VJPRegistration is restored afterwards.
+// docs/upstream/gomlx-dotgeneral-vjp.md proposes the same rules to GoMLX.
 
-var (
-	installOnce sync.Once
-	// stockVJP keeps GoMLX's own gradients, the fallback when a node's
-	// parameters cannot be read (a GoMLX upgrade renamed a field) and the
-	// reference the tests compare against.
-	stockVJP = map[NodeType]VJP{}
-)
+// gradMu serialises the temporary replacement of graph.VJPRegistration.
+var gradMu sync.Mutex
 
-func init() { InstallGradients() }
-
-// InstallGradients replaces, in graph.VJPRegistration, the gradients of
-// DotGeneral, Dot and Slice with ones that SimpleGo runs fast (see the package
-// documentation). It is idempotent and runs when this package is imported, so
-// every graph built in a process that imports compute gets them; Open calls it
-// too. It must not run concurrently with graph building in another package that
-// does not import compute, which cannot happen once init has run.
-func InstallGradients() {
-	installOnce.Do(func() {
-		for t, vjp := range map[NodeType]SingleOutputVJP{
-			NodeTypeDotGeneral: dotGeneralVJP,
-			NodeTypeDot:        dotVJP,
-			NodeTypeSlice:      sliceVJP,
-		} {
-			stockVJP[t] = VJPRegistration[t]
-			VJPRegistration[t] = singleOutput(vjp)
-		}
-	})
+// fastVJPs are the replacement rules, by node type.
+var fastVJPs = map[NodeType]SingleOutputVJP{
+	NodeTypeDotGeneral: dotGeneralVJP,
+	NodeTypeDot:        dotVJP,
+	NodeTypeSlice:      sliceVJP,
 }
 
-func singleOutput(fn SingleOutputVJP) VJP {
-	return func(node *Node, vjpOutputs []*Node, outputShape shapes.Shape) []*Node {
-		return fn(node, vjpOutputs[0], outputShape)
+// FastGradient is graph.Gradient with this package's DotGeneral, Dot and Slice rules
+// in force while the gradient graph is built (see WithFastGradients). Call it
+// inside a graph function, where graph.Gradient would be called.
+func FastGradient(output *Node, wrt ...*Node) (grads []*Node) {
+	WithFastGradients(func() { grads = graph.Gradient(output, wrt...) })
+	return grads
+}
+
+// WithFastGradients runs fn with the DotGeneral, Dot and Slice gradients of
+// graph.VJPRegistration replaced by ones SimpleGo runs fast (see the package
+// documentation), and puts GoMLX's own back when fn returns or panics. Use it
+// around code that builds gradients inside GoMLX, such as the first
+// train.Trainer step, which compiles the training graph. Calls are serialised;
+// they must not overlap a graph.Gradient called directly in another goroutine,
+// since the registry is a plain map.
+func WithFastGradients(fn func()) {
+	gradMu.Lock()
+	defer gradMu.Unlock()
+	stock := make(map[NodeType]VJP, len(fastVJPs))
+	for t, vjp := range fastVJPs {
+		stock[t] = VJPRegistration[t]
+		VJPRegistration[t] = withFallback(vjp, stock[t])
 	}
+	defer func() {
+		for t, vjp := range stock {
+			VJPRegistration[t] = vjp
+		}
+	}()
+	fn()
 }
 
-// fallback runs the stock gradient of node.
-func fallback(node, v *Node, outputShape shapes.Shape) []*Node {
-	return stockVJP[node.Type()](node, []*Node{v}, outputShape)
+// withFallback adapts a single-output rule, falling back to GoMLX's own rule
+// when fast returns nil (parameters it cannot read, shapes it does not handle).
+func withFallback(fast SingleOutputVJP, stock VJP) VJP {
+	return func(node *Node, vjpOutputs []*Node, outputShape shapes.Shape) []*Node {
+		if out := fast(node, vjpOutputs[0], outputShape); out != nil {
+			return out
+		}
+		return stock(node, vjpOutputs, outputShape)
+	}
 }
 
 // dotGeneralParams are the static parameters of a DotGeneral node.
@@ -63,57 +79,59 @@ type dotGeneralParams struct {
 	lhsContracting, lhsBatch, rhsContracting, rhsBatch []int
 }
 
-// readDotGeneralParams reads the axes of a DotGeneral node. GoMLX keeps them in
-// unexported fields and has no accessor; reflection reads them without unsafe.
-// ok is false when the layout is not the one of GoMLX v0.26.0.
+// intListParam matches one "name=[1 2]" parameter of a node's description.
+var intListParam = regexp.MustCompile(`(\w+)=\[(-?\d+(?: -?\d+)*)?\]`)
+
+// nodeIntParams reads the integer-list parameters of a node from its public
+// description, Node.String(), which GoMLX generates for every op as
+// "Type(x=[#3], starts=[1 1], ...)". GoMLX has no accessor for them
+// (docs/upstream/gomlx-dotgeneral-vjp.md proposes one); a description this
+// parser does not understand gives ok false and the stock gradient.
+func nodeIntParams(node *Node, names ...string) (vals [][]int, ok bool) {
+	desc := node.String()
+	open := strings.Index(desc, node.Type().String()+"(")
+	if open < 0 {
+		return nil, false
+	}
+	found := map[string][]int{}
+	for _, m := range intListParam.FindAllStringSubmatch(desc[open:], -1) {
+		var list []int
+		for _, f := range strings.Fields(m[2]) {
+			v, err := strconv.Atoi(f)
+			if err != nil {
+				return nil, false
+			}
+			list = append(list, v)
+		}
+		if _, dup := found[m[1]]; dup {
+			return nil, false
+		}
+		found[m[1]] = list
+	}
+	for _, n := range names {
+		v, ok := found[n]
+		if !ok {
+			return nil, false
+		}
+		vals = append(vals, v)
+	}
+	return vals, true
+}
+
+// readDotGeneralParams reads the axes of a DotGeneral node; ok is false when its
+// description does not hold them or they do not fit the operands.
 func readDotGeneralParams(node *Node) (p dotGeneralParams, ok bool) {
-	in, ok := nodeParams(node)
+	v, ok := nodeIntParams(node, "lhsContractingAxes", "lhsBatchAxes", "rhsContractingAxes", "rhsBatchAxes")
 	if !ok {
 		return p, false
 	}
-	for _, f := range []struct {
-		name string
-		dst  *[]int
-	}{
-		{"lhsContractingAxes", &p.lhsContracting}, {"lhsBatchAxes", &p.lhsBatch},
-		{"rhsContractingAxes", &p.rhsContracting}, {"rhsBatchAxes", &p.rhsBatch},
-	} {
-		if *f.dst, ok = intsField(in, f.name); !ok {
-			return p, false
-		}
-	}
+	p = dotGeneralParams{v[0], v[1], v[2], v[3]}
 	lhs, rhs := node.Inputs()[0], node.Inputs()[1]
 	if len(p.lhsContracting) != len(p.rhsContracting) || len(p.lhsBatch) != len(p.rhsBatch) ||
 		!validAxes(lhs.Rank(), p.lhsContracting, p.lhsBatch) || !validAxes(rhs.Rank(), p.rhsContracting, p.rhsBatch) {
 		return p, false
 	}
 	return p, true
-}
-
-// nodeParams returns the struct behind node's unexported `inputs` field.
-func nodeParams(node *Node) (reflect.Value, bool) {
-	v := reflect.ValueOf(node).Elem().FieldByName("inputs")
-	if !v.IsValid() || v.Kind() != reflect.Interface || v.IsNil() {
-		return reflect.Value{}, false
-	}
-	v = v.Elem()
-	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
-		return reflect.Value{}, false
-	}
-	return v.Elem(), true
-}
-
-// intsField reads a []int field of a struct value, exported or not.
-func intsField(s reflect.Value, name string) ([]int, bool) {
-	f := s.FieldByName(name)
-	if !f.IsValid() || f.Kind() != reflect.Slice || f.Type().Elem().Kind() != reflect.Int {
-		return nil, false
-	}
-	out := make([]int, f.Len())
-	for i := range out {
-		out[i] = int(f.Index(i).Int())
-	}
-	return out, true
 }
 
 // validAxes reports whether the axes are distinct and within rank.
@@ -163,7 +181,7 @@ func span(start, n int) []int {
 func dotGeneralVJP(node, v *Node, outputShape shapes.Shape) []*Node {
 	p, ok := readDotGeneralParams(node)
 	if !ok || outputShape.Rank() != 0 || !v.Shape().Equal(node.Shape()) {
-		return fallback(node, v, outputShape)
+		return nil
 	}
 	lhs, rhs := node.Inputs()[0], node.Inputs()[1]
 	nBatch := len(p.lhsBatch)
@@ -215,7 +233,7 @@ func isIdentity(perm []int) bool {
 func dotVJP(node, v *Node, outputShape shapes.Shape) []*Node {
 	lhs, rhs := node.Inputs()[0], node.Inputs()[1]
 	if outputShape.Rank() != 0 {
-		return fallback(node, v, outputShape)
+		return nil
 	}
 	switch {
 	case lhs.Rank() == 1 && rhs.Rank() == 1: // v is a scalar
@@ -231,28 +249,26 @@ func dotVJP(node, v *Node, outputShape shapes.Shape) []*Node {
 			DotGeneral(lhs, []int{0}, nil, v, []int{0}, nil), // [j,k]
 		}
 	}
-	return fallback(node, v, outputShape)
+	return nil
 }
 
 // sliceVJP scatters the cotangent back into an operand-shaped tensor of zeros by
 // concatenating zero blocks before and after the slice on each axis: SimpleGo has
 // no Pad, which the stock gradient uses. Strided slices keep the stock gradient.
 func sliceVJP(node, v *Node, outputShape shapes.Shape) []*Node {
-	in, ok := nodeParams(node)
+	p, ok := nodeIntParams(node, "starts", "limits", "strides")
 	if !ok || outputShape.Rank() != 0 {
-		return fallback(node, v, outputShape)
+		return nil
 	}
-	starts, ok1 := intsField(in, "starts")
-	limits, ok2 := intsField(in, "limits")
-	strides, ok3 := intsField(in, "strides")
+	starts, limits, strides := p[0], p[1], p[2]
 	x := node.Inputs()[0]
 	rank := x.Rank()
-	if !ok1 || !ok2 || !ok3 || len(starts) != rank || len(limits) != rank || len(strides) != rank {
-		return fallback(node, v, outputShape)
+	if len(starts) != rank || len(limits) != rank || len(strides) != rank {
+		return nil
 	}
 	for _, s := range strides {
 		if s > 1 {
-			return fallback(node, v, outputShape)
+			return nil
 		}
 	}
 	grad := v

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/pkg/core/graph"
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
@@ -46,12 +47,15 @@ func randTensor(rng *rand.Rand, dims []int) *tensors.Tensor {
 	return tensors.FromFlatDataAndDimensions(v, dims...)
 }
 
+// gradientFn is FastGradient (this package's rules) or graph.Gradient (GoMLX's own).
+type gradientFn func(output *Node, wrt ...*Node) []*Node
+
 // lossAndGrads builds loss = Σ DotGeneral(lhs, rhs)·w and its gradients.
-func lossAndGrads(c dotCase) func(lhs, rhs, w *Node) []*Node {
+func lossAndGrads(c dotCase, grad gradientFn) func(lhs, rhs, w *Node) []*Node {
 	return func(lhs, rhs, w *Node) []*Node {
 		out := DotGeneral(lhs, c.lhsContr, c.lhsBatch, rhs, c.rhsContr, c.rhsBatch)
 		loss := ReduceAllSum(Mul(out, w))
-		g := Gradient(loss, lhs, rhs)
+		g := grad(loss, lhs, rhs)
 		return []*Node{loss, g[0], g[1]}
 	}
 }
@@ -67,22 +71,7 @@ func outDims(t *testing.T, b backends.Backend, c dotCase) []int {
 	return out.Shape().Dimensions
 }
 
-// withStockGradients runs fn with GoMLX's own gradients registered.
-func withStockGradients(fn func()) {
-	saved := map[NodeType]VJP{}
-	for t, vjp := range stockVJP {
-		saved[t] = VJPRegistration[t]
-		VJPRegistration[t] = vjp
-	}
-	defer func() {
-		for t, vjp := range saved {
-			VJPRegistration[t] = vjp
-		}
-	}()
-	fn()
-}
-
-// TestDotGeneralVJP checks the installed gradient against GoMLX's stock gradient
+// TestDotGeneralVJP checks this package's gradient against GoMLX's stock gradient
 // (an independent formulation: broadcast, multiply, reduce) and against central
 // finite differences of the loss.
 func TestDotGeneralVJP(t *testing.T) {
@@ -97,12 +86,11 @@ func TestDotGeneralVJP(t *testing.T) {
 		t.Run(fmt.Sprintf("%d-%s", i, c.name), func(t *testing.T) {
 			lhs, rhs := randTensor(rng, c.lhsDims), randTensor(rng, c.rhsDims)
 			w := randTensor(rng, outDims(t, b, c))
-			got, err := execN(b, lossAndGrads(c), lhs, rhs, w)
+			got, err := execN(b, lossAndGrads(c, FastGradient), lhs, rhs, w)
 			if err != nil {
 				t.Fatalf("new gradient: %v", err)
 			}
-			var want []*tensors.Tensor
-			withStockGradients(func() { want, err = execN(b, lossAndGrads(c), lhs, rhs, w) })
+			want, err := execN(b, lossAndGrads(c, graph.Gradient), lhs, rhs, w)
 			if err != nil {
 				t.Fatalf("stock gradient: %v", err)
 			}
@@ -153,14 +141,16 @@ func TestDotGeneralVJP(t *testing.T) {
 
 // TestDotGeneralVJPNoBroadcast checks the point of the replacement: no node of
 // the gradient graph is larger than the largest of lhs, rhs and the output,
-// where the stock gradient builds a [batch, M, N, K] tensor.
+// where the stock gradient builds a [batch, M, N, K] tensor. It also checks that
+// the replacement is scoped: graph.Gradient, called before and after FastGradient,
+// still builds the stock broadcast.
 func TestDotGeneralVJPNoBroadcast(t *testing.T) {
 	b := mustGo(t)
 	c := dotCase{"batched", []int{2, 30, 40}, []int{2, 40, 50}, []int{2}, []int{0}, []int{1}, []int{0}}
 	limit := 2 * 40 * 50 // the largest operand: rhs
-	largest := func() (size int, desc string) {
+	largest := func(grad gradientFn) (size int, desc string) {
 		_, err := execN(b, func(lhs, rhs, w *Node) []*Node {
-			out := lossAndGrads(c)(lhs, rhs, w)
+			out := lossAndGrads(c, grad)(lhs, rhs, w)
 			for _, n := range lhs.Graph().Nodes() {
 				if s := n.Shape().Size(); n.NumOutputs() == 1 && s > size {
 					size, desc = s, n.Shape().String()
@@ -174,14 +164,15 @@ func TestDotGeneralVJPNoBroadcast(t *testing.T) {
 		}
 		return size, desc
 	}
-	if size, desc := largest(); size > limit {
+	// The stock gradient does materialise the broadcast: this shows the check below can fail.
+	if stockSize, _ := largest(graph.Gradient); stockSize <= limit {
+		t.Errorf("stock gradient's largest node has %d elements; expected the [2,30,50,40] broadcast", stockSize)
+	}
+	if size, desc := largest(FastGradient); size > limit {
 		t.Errorf("gradient graph has a node of shape %s (%d elements), want at most %d", desc, size, limit)
 	}
-	// The stock gradient does materialise the broadcast: this shows the check above can fail.
-	var stockSize int
-	withStockGradients(func() { stockSize, _ = largest() })
-	if stockSize <= limit {
-		t.Errorf("stock gradient's largest node has %d elements; expected the [2,30,50,40] broadcast", stockSize)
+	if stockSize, _ := largest(graph.Gradient); stockSize <= limit {
+		t.Errorf("after FastGradient, graph.Gradient's largest node has %d elements: the replacement leaked out of its scope", stockSize)
 	}
 }
 
@@ -192,16 +183,14 @@ func TestDotVJP(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for i, dims := range [][2][]int{{{5}, {5}}, {{3, 5}, {5}}, {{3, 5}, {5, 4}}} {
 		lhs, rhs := randTensor(rng, dims[0]), randTensor(rng, dims[1])
-		fn := func(l, r *Node) []*Node {
-			loss := ReduceAllSum(Square(Dot(l, r)))
-			return Gradient(loss, l, r)
+		fn := func(grad gradientFn) func(l, r *Node) []*Node {
+			return func(l, r *Node) []*Node { return grad(ReduceAllSum(Square(Dot(l, r))), l, r) }
 		}
-		got, err := execN(b, fn, lhs, rhs)
+		got, err := execN(b, fn(FastGradient), lhs, rhs)
 		if err != nil {
 			t.Fatalf("case %d: %v", i, err)
 		}
-		var want []*tensors.Tensor
-		withStockGradients(func() { want, err = execN(b, fn, lhs, rhs) })
+		want, err := execN(b, fn(graph.Gradient), lhs, rhs)
 		if err != nil {
 			t.Fatalf("case %d stock: %v", i, err)
 		}
@@ -225,7 +214,7 @@ func TestSliceVJP(t *testing.T) {
 	got, err := ExecOnce(b, func(x *Node) *Node {
 		s := Slice(x, AxisRange(1, 3), AxisRange(1, 3)) // rows 1..2, columns 1..2
 		w := Const(x.Graph(), [][]float64{{1, 2}, {3, 4}})
-		return Gradient(ReduceAllSum(Mul(s, w)), x)[0]
+		return FastGradient(ReduceAllSum(Mul(s, w)), x)[0]
 	}, x)
 	if err != nil {
 		t.Fatalf("slice gradient on SimpleGo: %v", err)
@@ -236,9 +225,9 @@ func TestSliceVJP(t *testing.T) {
 	}
 }
 
-// TestReadDotGeneralParams guards the reflection on GoMLX internals: if an
-// upgrade renames the fields, this fails instead of the gradients silently
-// falling back to the slow stock ones.
+// TestReadDotGeneralParams guards the reading of node parameters from GoMLX's
+// node descriptions: if an upgrade changes them, this fails instead of the
+// gradients silently falling back to the slow stock ones.
 func TestReadDotGeneralParams(t *testing.T) {
 	b := mustGo(t)
 	var p dotGeneralParams
@@ -254,5 +243,17 @@ func TestReadDotGeneralParams(t *testing.T) {
 	want := dotGeneralParams{[]int{3}, []int{1, 0}, []int{1}, []int{2, 0}}
 	if !ok || fmt.Sprint(p) != fmt.Sprint(want) {
 		t.Errorf("readDotGeneralParams = %v, %v; want %v, true", p, ok, want)
+	}
+	var sp [][]int
+	_, err = ExecOnce(b, func(x *Node) *Node {
+		s := Slice(x.WithAlias("x"), AxisRange(1, 3), AxisRange(2, 5)).WithAlias("sliced")
+		sp, ok = nodeIntParams(s, "starts", "limits", "strides")
+		return s
+	}, tensors.FromShape(shapes.Make(dtypesF64, 4, 5)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := [][]int{{1, 2}, {3, 5}, {1, 1}}; !ok || fmt.Sprint(sp) != fmt.Sprint(want) {
+		t.Errorf("Slice parameters = %v, %v; want %v, true", sp, ok, want)
 	}
 }

@@ -86,7 +86,8 @@ func numParams(ctx *context.Context) int {
 }
 
 // TestTrainStepSimpleGo runs forward+backward+Adam of a 5M-parameter transformer
-// on SimpleGo as Open("go") configures it. With the stock DotGeneral gradient
+// on SimpleGo as Open("go") configures it, with this package's gradients
+// (WithFastGradients). With the stock DotGeneral gradient
 // this needed GBs of memory, and with SimpleGo's default op scheduling it could
 // deadlock; the watchdog turns a deadlock into a failure with all stacks printed
 // instead of a hang until go test's global timeout. It checks that the loss of
@@ -133,7 +134,10 @@ func trainThreeSteps(t *testing.T, b backends.Backend) {
 	go func() {
 		defer close(done)
 		for range 3 {
-			m, err := trainer.TrainStep(nil, []*tensors.Tensor{tokens}, []*tensors.Tensor{labels})
+			var m []*tensors.Tensor
+			var err error
+			// The first step builds the training graph: with this package's gradients.
+			WithFastGradients(func() { m, err = trainer.TrainStep(nil, []*tensors.Tensor{tokens}, []*tensors.Tensor{labels}) })
 			if err != nil {
 				t.Errorf("TrainStep: %v", err)
 				return
