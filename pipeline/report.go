@@ -144,14 +144,15 @@ func (r *Report) markdown() (string, error) {
 	}
 	b.WriteString("\n## Pass rates (the model's own responses, verified)\n\n")
 	for _, m := range r.Models {
-		fmt.Fprintf(&b, "**%s**\n\n| task | n | pass rate | minority < 20%% |\n|---|---|---|---|\n", m.Model)
+		fmt.Fprintf(&b, "**%s**\n\n| task | n | pass rate | minority < 20%% | truncated (satisfied) |\n|---|---|---|---|---|\n", m.Model)
 		for _, s := range m.Summary {
 			flag := ""
 			if s.Imbalanced {
 				flag = "yes"
 			}
-			fmt.Fprintf(&b, "| %s | %d | %.2f | %s |\n", s.Task, s.N, s.PassRate, flag)
+			fmt.Fprintf(&b, "| %s | %d | %.2f | %s | %d (%d) |\n", s.Task, s.N, s.PassRate, flag, s.Truncated, s.TruncatedSatisfied)
 		}
+		b.WriteString("\nTruncated: responses stopped by the token limit. They have no end, so they are left out at eos.\n")
 		b.WriteString("\n")
 		for _, sk := range m.Skipped {
 			fmt.Fprintf(&b, "Not probed: %s (%s).\n\n", sk.Task, sk.Reason)
@@ -214,15 +215,15 @@ th{background:#f4f4f4}img{max-width:100%;border:1px solid #eee;margin:.5em 0}.mo
 	}
 	b.WriteString("</table><h2>Pass rates</h2><div class=models>")
 	for _, m := range r.Models {
-		b.WriteString("<div class=model><h3>" + html.EscapeString(m.Model) + "</h3><table><tr><th>task</th><th>n</th><th>pass rate</th><th>minority &lt; 20%</th></tr>")
+		b.WriteString("<div class=model><h3>" + html.EscapeString(m.Model) + "</h3><table><tr><th>task</th><th>n</th><th>pass rate</th><th>minority &lt; 20%</th><th>truncated (satisfied)</th></tr>")
 		for _, s := range m.Summary {
 			flag := ""
 			if s.Imbalanced {
 				flag = "yes"
 			}
-			fmt.Fprintf(&b, "<tr><td>%s</td><td>%d</td><td>%.2f</td><td>%s</td></tr>", html.EscapeString(s.Task), s.N, s.PassRate, flag)
+			fmt.Fprintf(&b, "<tr><td>%s</td><td>%d</td><td>%.2f</td><td>%s</td><td>%d (%d)</td></tr>", html.EscapeString(s.Task), s.N, s.PassRate, flag, s.Truncated, s.TruncatedSatisfied)
 		}
-		b.WriteString("</table>")
+		b.WriteString("</table><p>Truncated: responses stopped by the token limit. They have no end, so they are left out at eos.</p>")
 		for _, sk := range m.Skipped {
 			b.WriteString("<p>Not probed: " + html.EscapeString(sk.Task+" ("+sk.Reason+")") + ".</p>")
 		}

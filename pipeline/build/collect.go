@@ -82,6 +82,10 @@ var ErrConfigChanged = errors.New("collect: the directory holds a build with oth
 // buildStamp is what must match for a build to resume: the plan and everything that
 // shapes a response or a stored row.
 type buildStamp struct {
+	// Records is the version of what a record and a stored example hold; an older
+	// build lacks truncation flags and token ids, and stored a fake eos state for
+	// truncated responses, so it cannot be resumed.
+	Records   int               `json:"records"`
 	Model     string            `json:"model"`
 	SHA256    string            `json:"sha256,omitempty"`
 	Plan      dataset.Config    `json:"plan"`
@@ -89,6 +93,10 @@ type buildStamp struct {
 	Fractions []float64         `json:"fractions"`
 	DType     safetensors.DType `json:"dtype"`
 }
+
+// recordsVersion is buildStamp.Records: 2 since records flag truncated responses,
+// carry their token ids, and the store holds no eos state for them.
+const recordsVersion = 2
 
 // normalPlan spells out the plan's defaults, so that equal plans stamp equally
 // (no tasks, or "all", is every task; 0 folds is the default).
@@ -142,7 +150,7 @@ func Build(ctx context.Context, m *lm.LM, dir string, cfg Config) (*Stats, error
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("collect: %w", err)
 	}
-	if err := checkStamp(dir, buildStamp{Model: m.Name, SHA256: m.SHA256, Plan: normalPlan(cfg.Plan), MaxTokens: cfg.MaxTokens,
+	if err := checkStamp(dir, buildStamp{Records: recordsVersion, Model: m.Name, SHA256: m.SHA256, Plan: normalPlan(cfg.Plan), MaxTokens: cfg.MaxTokens,
 		Fractions: cfg.Fractions, DType: cfg.DType}); err != nil {
 		return nil, err
 	}
@@ -259,7 +267,8 @@ func answer(ctx context.Context, m *lm.LM, cfg Config, batch []dataset.Item, dw 
 	return gs.GeneratedTokens, nil
 }
 
-// store verifies one response and adds its record and activations.
+// store verifies one response and adds its record and activations. A response
+// stopped by the token limit is flagged truncated in both: it has no eos state.
 func store(m *lm.LM, it dataset.Item, seq model.Sequence, cache *capture.Cache, dw *dataset.Writer, aw *acts.Writer) error {
 	resp := seq.Tokens
 	ended := seq.Stop == model.StopToken
@@ -270,6 +279,8 @@ func store(m *lm.LM, it dataset.Item, seq model.Sequence, cache *capture.Cache, 
 	if err != nil {
 		return fmt.Errorf("collect: %w", err)
 	}
+	rec.Truncated, rec.ResponseTokens = !ended, len(resp)
+	rec.PromptIDs, rec.ResponseIDs = seq.Prompt, resp
 	if !dw.Has(it.ID) {
 		if err := dw.Append(rec); err != nil {
 			return fmt.Errorf("collect: %w", err)
@@ -287,7 +298,7 @@ func store(m *lm.LM, it dataset.Item, seq model.Sequence, cache *capture.Cache, 
 		return fmt.Errorf("collect: item %s: %w", it.ID, err)
 	}
 	ex := acts.Example{ID: it.ID, Task: it.Task, Label: label, BaseID: it.BaseID, Split: it.Split, Fold: it.Fold,
-		PromptHash: capture.PromptHash(seq.Prompt)}
+		PromptHash: capture.PromptHash(seq.Prompt), Truncated: !ended, ResponseTokens: len(resp)}
 	if err := aw.Add(ex, x); err != nil {
 		return fmt.Errorf("collect: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ifprobe/ifprobe/pkg/acts"
+	"github.com/ifprobe/ifprobe/pkg/capture"
 	"github.com/ifprobe/ifprobe/pkg/compute"
 	"github.com/ifprobe/ifprobe/pkg/dataset"
 	"github.com/ifprobe/ifprobe/pkg/hook"
@@ -51,9 +52,34 @@ func TestBuildSmolLM2(t *testing.T) {
 	if s.Len() != 4 || len(s.Layers()) != m.Model.Config.NLayers || len(s.Keys()) != m.Model.Config.NLayers*len(cfg.Positions()) {
 		t.Fatalf("store: %s", s)
 	}
+	// Truncation: a response that used every token the limit allowed did not end;
+	// the record and the store say so, and no eos state is read for it.
+	ended := 0
+	exs := map[string]acts.Example{}
+	for _, e := range s.Examples() {
+		exs[e.ID] = e
+	}
+	for _, r := range recs {
+		if r.Truncated != (r.ResponseTokens == cfg.MaxTokens) || len(r.ResponseIDs) != r.ResponseTokens {
+			t.Errorf("record %s: truncated %v with %d response tokens (%d ids), limit %d", r.ID, r.Truncated, r.ResponseTokens, len(r.ResponseIDs), cfg.MaxTokens)
+		}
+		if got := m.Tokenizer.Decode(r.ResponseIDs); got != r.Response {
+			t.Errorf("record %s: response ids decode to %q, response is %q", r.ID, got, r.Response)
+		}
+		e := exs[r.ID]
+		if e.Truncated != r.Truncated || e.ResponseTokens != r.ResponseTokens || e.PromptHash != capture.PromptHash(r.PromptIDs) {
+			t.Errorf("store example %+v disagrees with record %s (truncated %v, %d tokens)", e, r.ID, r.Truncated, r.ResponseTokens)
+		}
+		if r.Ended() {
+			ended++
+		}
+	}
 	a, err := s.Get(hook.ResidPost(29), hook.EOS)
-	if err != nil || a.N != 4 || a.D != 576 {
-		t.Fatalf("get: %v", err)
+	if err != nil || a.N != ended || a.D != 576 {
+		t.Fatalf("get at eos: %v rows, want the %d that ended: %v", a, ended, err)
+	}
+	if a, err := s.Get(hook.ResidPost(29), hook.Frac(1)); err != nil || a.N != 4 {
+		t.Fatalf("get at frac:1: %v", err)
 	}
 	st2, err := Build(context.Background(), m, dir, cfg)
 	if err != nil {

@@ -7,16 +7,19 @@
 // Layout of the output directory:
 //
 //	plan.jsonl      the prompt items (seeded, reproducible)
-//	dataset.jsonl   one record per answered item: prompt, messages, response, label, reason, split
+//	dataset.jsonl   one record per answered item: prompt, messages, response, its token ids,
+//	                truncated, label, reason, split
 //	acts/           the activation store: blocks.{L}.resid_post at each position
 //	summary.json    pass rates per task
-//	build.json      the settings; a rerun with other settings is refused (ErrConfigChanged)
+//	build.json      the settings; a rerun with other settings, or of a build made by an
+//	                older ifprobe (other record format), is refused (ErrConfigChanged)
 //
 // Build is resumable: an item is done once its activations are in the store; a rerun
 // skips done items, regenerates the few whose shard was in flight when the process
 // died (greedy decoding makes them identical), and never appends a record twice.
 //
 // Positions: prompt_last, response_first, frac:{f} for the configured fractions, and
-// eos. A response cut by the token limit has no end-of-sequence token; its eos row
-// holds the last generated token instead (the record's stop field says which).
+// eos. A response cut by the token limit did not end: its record and its stored
+// example say truncated, and it has no eos state (the store keeps zeros there and
+// never returns them; frac:1 is its last token).
 package build

@@ -56,6 +56,11 @@
 // Get and Stack read only the tensors asked for, and only from shards that hold a
 // selected example. Stack's peak memory is the stack plus one key.
 //
+// A response stopped by the token limit has no end: its example is marked
+// Truncated, its eos rows are stored as zeros (Add writes them whatever it is
+// given), and Get and Stack at eos leave it out, so no state ever stands for the
+// end of a response that did not end.
+//
 // Cost of a commit: the shard is written once; manifest.json is rewritten whole (its
 // records are copied from the previous version), so each commit also writes about
 // 200 bytes per example stored so far. With the default 64 MiB shards that is noise;
@@ -69,8 +74,9 @@
 // manifest.json has the model (name, revision, sha256), d_model, dtype ("F16" or
 // "F32"), hooks, layers, positions, keys, shard_rows, the complete shards (file, rows,
 // bytes, sha256) and one record per example (id, task, label, base_id, split, fold,
-// prompt_hash, shard, row) in shard and row order: so concatenating a key over the
-// shards in order gives rows in the order of "examples". Each shard's __metadata__
+// prompt_hash, truncated and response_tokens when set, shard, row) in shard and row
+// order: so concatenating a key over the shards in order gives rows in the order of
+// "examples". Each shard's __metadata__
 // lists its example ids in row order under "ids" (a JSON array). README.md in this
 // directory shows the same schema and a short Python reader (safetensors + json),
 // which scripts/fixtures/acts/check.sh runs against testdata/store.

@@ -71,8 +71,15 @@ type Example struct {
 	Split      string `json:"split,omitempty"`       // e.g. "train", "test"
 	Fold       int    `json:"fold"`                  // cross-validation fold
 	PromptHash string `json:"prompt_hash,omitempty"` // e.g. sha256 of the rendered prompt
-	Shard      int    `json:"shard"`                 // set by the Writer
-	Row        int    `json:"row"`                   // set by the Writer
+	// Truncated: the response was stopped by the token limit, not by the model. It
+	// has no end, so no eos state: its eos rows hold zeros, and Get and Stack at eos
+	// leave it out.
+	Truncated bool `json:"truncated,omitempty"`
+	// ResponseTokens is the number of tokens the model generated (the stop token
+	// excluded); 0 when not recorded.
+	ResponseTokens int `json:"response_tokens,omitempty"`
+	Shard          int `json:"shard"` // set by the Writer
+	Row            int `json:"row"`   // set by the Writer
 }
 
 // Manifest is manifest.json: the store's configuration, its complete shards, and one

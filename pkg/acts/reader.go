@@ -79,6 +79,18 @@ func Split(splits ...string) Filter {
 // Label selects examples with the given label.
 func Label(label int) Filter { return func(e Example) bool { return e.Label == label } }
 
+// Ended selects the examples whose response ended (not Truncated).
+func Ended(e Example) bool { return !e.Truncated }
+
+// atPosition adds Ended to filters at eos: a truncated example has no eos state
+// (its stored row is zeros), so no reader may take it for one.
+func atPosition(position hook.Position, filters []Filter) []Filter {
+	if position.Kind == hook.PosEOS {
+		return append(slices.Clone(filters), Ended)
+	}
+	return filters
+}
+
 // IDs selects the examples with the given ids.
 func IDs(ids ...string) Filter {
 	set := map[string]bool{}
@@ -143,9 +155,10 @@ func labels(exs []Example) []int {
 }
 
 // Get loads hook at position for the examples the filters select, as float32.
+// At eos, truncated examples are left out.
 func (s *Store) Get(p hook.Point, position hook.Position, filters ...Filter) (*Acts, error) {
 	k := hook.Key{Point: p, Position: position}
-	data, exs, err := s.load([]hook.Key{k}, filters)
+	data, exs, err := s.load([]hook.Key{k}, atPosition(position, filters))
 	if err != nil {
 		return nil, err
 	}
@@ -174,8 +187,10 @@ func (st *Stacked) IDs() []string { return ids(st.Examples) }
 func (st *Stacked) Labels() []int { return labels(st.Examples) }
 
 // Stack loads "blocks.{L}.<kind>" (kind such as "resid_post") at position for every
-// layer the store has, ascending, reading each selected shard once.
+// layer the store has, ascending, reading each selected shard once. At eos,
+// truncated examples are left out.
 func (s *Store) Stack(kind hook.Kind, position hook.Position, filters ...Filter) (*Stacked, error) {
+	filters = atPosition(position, filters)
 	st := &Stacked{Position: position, D: s.m.DModel}
 	var keys []hook.Key
 	for _, l := range s.m.Layers {

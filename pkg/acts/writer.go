@@ -260,6 +260,8 @@ func (w *Writer) Len() int { return w.committed + len(w.pending) }
 // of the store, a vector of d_model finite values (and, for F16, of magnitude at most
 // 65504). ex.Shard and ex.Row are set by the Writer. An id already stored gives
 // ErrDuplicateID. When the shard fills up, Add writes it and updates the manifest.
+// For an ex.Truncated example the eos keys may be left out of x: whatever x holds
+// there, zeros are stored, since a response cut by the token limit has no eos.
 func (w *Writer) Add(ex Example, x map[hook.Key][]float32) error {
 	if w.closed {
 		return fmt.Errorf("acts: %s: Add after Close", w.dir)
@@ -269,6 +271,9 @@ func (w *Writer) Add(ex Example, x map[hook.Key][]float32) error {
 	}
 	if w.Has(ex.ID) {
 		return fmt.Errorf("acts: example %q: %w", ex.ID, ErrDuplicateID)
+	}
+	if ex.Truncated {
+		x = w.withoutEOS(x)
 	}
 	if err := w.check(ex.ID, x); err != nil {
 		return err
@@ -284,6 +289,21 @@ func (w *Writer) Add(ex Example, x map[hook.Key][]float32) error {
 		return w.Flush()
 	}
 	return nil
+}
+
+// withoutEOS returns x with a zero vector at every eos key of the store, so that
+// no state stands for the end of a response that did not end.
+func (w *Writer) withoutEOS(x map[hook.Key][]float32) map[hook.Key][]float32 {
+	out := make(map[hook.Key][]float32, len(w.keys))
+	for k, v := range x {
+		out[k] = v
+	}
+	for _, k := range w.keys {
+		if k.Position.Kind == hook.PosEOS {
+			out[k] = make([]float32, w.m.DModel)
+		}
+	}
+	return out
 }
 
 // check validates one example's activations before anything is buffered, so a

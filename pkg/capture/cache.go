@@ -225,10 +225,7 @@ func (c *Cache) add(ex Example, ended bool, hooks []hook.Point, positions []hook
 				c.data[k] = a
 				c.keys = append(c.keys, k)
 			}
-			idx, ok := p.Index(pl, rl, ended)
-			if !ok && p.Kind == hook.PosEOS && rl > 0 {
-				idx = []int{pl + rl - 1} // cut by the token limit: the last token read, as pkg/collect
-			}
+			idx, _ := p.Index(pl, rl, ended) // none for eos of a response cut by the token limit
 			for _, t := range idx {
 				a.Data = append(a.Data, v[t*w:(t+1)*w]...)
 				a.IDs = append(a.IDs, ex.ID)

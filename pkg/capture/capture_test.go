@@ -162,13 +162,12 @@ func TestGenerateStepEqualsForward(t *testing.T) {
 					t.Errorf("%s %s@step:%d: max |generate - forward| = %g > %g", ex.ID, h, k, d, genTol)
 				}
 			}
-			// eos of a response cut by MaxTokens is its last token; frac:0.5 is step 2 of 5.
+			// A response cut by MaxTokens has no eos; frac:0.5 is step 2 of 5.
 			eos, _ := c.Get(h, hook.EOS)
-			last, _ := c.Get(h, hook.Step(steps-1))
 			frac, _ := c.Get(h, hook.Frac(0.5))
 			mid, _ := c.Get(h, hook.Step(2))
-			if !slices.Equal(eos.Row(i), last.Row(i)) || !slices.Equal(frac.Row(i), mid.Row(i)) {
-				t.Errorf("%s %s: eos/frac rows do not match their steps", ex.ID, h)
+			if eos.N != 0 || !slices.Equal(frac.Row(i), mid.Row(i)) {
+				t.Errorf("%s %s: %d eos rows of cut responses, or frac:0.5 is not step 2", ex.ID, h, eos.N)
 			}
 		}
 	}

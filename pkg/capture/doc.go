@@ -46,8 +46,9 @@
 // defined by hook.Position.Index. A single forward (Generate false) reads only the
 // prompt, so only prompt_last and all are allowed (ErrNeedsGenerate). When
 // generating, every generated token is fed back once, so the stop token has a
-// state: eos is the stop token; for a response cut by MaxTokens, eos is its last
-// token (as pkg/collect stores it; Example.Stop says which). `all` lives only in
+// state: eos is the stop token. A response cut by MaxTokens did not end, so it has
+// no eos row (Example.Stop says why it stopped); a store marks it Truncated and
+// holds zeros there, which its readers leave out. `all` lives only in
 // memory: a store keeps one vector per key and example (ErrAllInStore).
 //
 // # Invariants

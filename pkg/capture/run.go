@@ -334,6 +334,13 @@ func addToStore(w *acts.Writer, c *Cache, batch []Prompt, opts Options) error {
 		}
 		ex, _ := c.Example(p.ID)
 		rec := acts.Example{ID: p.ID, Task: p.Task, Label: p.Label, BaseID: p.BaseID, PromptHash: PromptHash(ex.Prompt)}
+		if ex.Stop != "" { // generated: a response cut by the token limit has no eos
+			rec.Truncated = ex.Stop != model.StopToken
+			rec.ResponseTokens = len(ex.Response)
+			if !rec.Truncated {
+				rec.ResponseTokens-- // the stop token
+			}
+		}
 		if err := w.Add(rec, x); err != nil {
 			return fmt.Errorf("capture: %w", err)
 		}
@@ -343,7 +350,8 @@ func addToStore(w *acts.Writer, c *Cache, batch []Prompt, opts Options) error {
 
 // StoreRows returns example id's vector at every key of the cache, keyed as an
 // activation store wants them (acts.Writer.Add). Every key must have a row for the
-// example: a position its sequence never reached is an error naming it.
+// example, but for eos of a response that did not end (stored as Truncated, which
+// has no eos state): a position its sequence never reached is an error naming it.
 func (c *Cache) StoreRows(id string) (map[hook.Key][]float32, error) {
 	ex, ok := c.Example(id)
 	if !ok {
@@ -353,6 +361,9 @@ func (c *Cache) StoreRows(id string) (map[hook.Key][]float32, error) {
 	for _, k := range c.keys {
 		a := c.data[k]
 		i := slices.Index(a.IDs, id)
+		if i < 0 && k.Position.Kind == hook.PosEOS && ex.Stop != "" && ex.Stop != model.StopToken {
+			continue
+		}
 		if i < 0 {
 			return nil, fmt.Errorf("capture: prompt %q: position %s does not exist in %d prompt and %d response tokens (stop: %s)",
 				id, k.Position, len(ex.Prompt), len(ex.Response), ex.Stop)

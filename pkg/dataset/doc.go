@@ -33,8 +33,10 @@
 //
 // One JSON object per line (Record): id, base_id, task, params, phrasing,
 // instruction, prompt (the user message), messages (the chat given to the
-// chat template), response, label (true/false; null for controls), reason,
-// split, fold, model. In Python: pandas.read_json(path, lines=True).
+// chat template), response, truncated (stopped by the token limit),
+// response_tokens, prompt_ids and response_ids (the tokens read and written),
+// label (true/false; null for controls), reason, split, fold, model. In Python:
+// pandas.read_json(path, lines=True).
 //
 // Baseline verifies each base request's control response against the
 // constraints of its instructed items: whether the constraint would have held

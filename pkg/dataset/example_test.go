@@ -37,7 +37,7 @@ func ExampleSummarize() {
 	}
 	dataset.WriteSummary(os.Stdout, dataset.Summarize(recs))
 	// Output:
-	// task         n  satisfied  pass rate  flag
-	// lowercase    3  2          66.7%      -
-	// json_format  3  2          66.7%      -
+	// task         n  satisfied  pass rate  truncated  flag
+	// lowercase    3  2          66.7%      0          -
+	// json_format  3  2          66.7%      0          -
 }

@@ -24,6 +24,17 @@ type Record struct {
 	Prompt      string       `json:"prompt"`   // the user message
 	Messages    []Message    `json:"messages"` // the chat given to the model (before its template)
 	Response    string       `json:"response"` // the model's generated text, special tokens removed
+	// Truncated: the response was stopped by the token limit, not ended by the
+	// model (false when unknown, as for responses labelled from elsewhere).
+	Truncated bool `json:"truncated"`
+	// ResponseTokens is the number of tokens the model generated, the stop token
+	// excluded (0 when unknown).
+	ResponseTokens int `json:"response_tokens,omitempty"`
+	// PromptIDs are the token ids the model read (the chat template applied) and
+	// ResponseIDs those it wrote, the stop token excluded; set by the build, so
+	// that the text a state has seen is known token by token.
+	PromptIDs   []int `json:"prompt_ids,omitempty"`
+	ResponseIDs []int `json:"response_ids,omitempty"`
 	// Label is whether Response satisfies the instruction; null for controls,
 	// which have no instruction.
 	Label  *bool  `json:"label"`
@@ -31,6 +42,19 @@ type Record struct {
 	Split  string `json:"split"`            // "train" or "test"
 	Fold   int    `json:"fold"`
 	Model  string `json:"model,omitempty"` // the model that wrote Response
+}
+
+// Ended reports whether the response ended by itself, hence has an eos state.
+func (r Record) Ended() bool { return !r.Truncated }
+
+// SeenTokens is the length of the generated sequence as positions index it
+// (hook.Position.Index's respLen): the response tokens plus the stop token when
+// the response ended.
+func (r Record) SeenTokens() int {
+	if r.Truncated {
+		return len(r.ResponseIDs)
+	}
+	return len(r.ResponseIDs) + 1
 }
 
 // NewRecord verifies response against the item's task and returns the record.

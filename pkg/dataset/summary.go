@@ -21,6 +21,10 @@ type Summary struct {
 	PassRate   float64 `json:"pass_rate"` // Satisfied / N
 	Minority   float64 `json:"minority"`  // min(PassRate, 1-PassRate)
 	Imbalanced bool    `json:"imbalanced"`
+	// Truncated counts the responses stopped by the token limit (they have no
+	// eos state), and TruncatedSatisfied those of them labelled satisfied.
+	Truncated          int `json:"truncated"`
+	TruncatedSatisfied int `json:"truncated_satisfied"`
 }
 
 // Summarize computes per-task pass rates, in the study's task order followed by
@@ -39,6 +43,12 @@ func Summarize(records []Record) []Summary {
 		s.N++
 		if *r.Label {
 			s.Satisfied++
+		}
+		if r.Truncated {
+			s.Truncated++
+			if *r.Label {
+				s.TruncatedSatisfied++
+			}
 		}
 	}
 	var out []Summary
@@ -71,13 +81,13 @@ func Summarize(records []Record) []Summary {
 // with "minority < 20%".
 func WriteSummary(w io.Writer, ss []Summary) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "task\tn\tsatisfied\tpass rate\tflag")
+	fmt.Fprintln(tw, "task\tn\tsatisfied\tpass rate\ttruncated\tflag")
 	for _, s := range ss {
 		flag := "-"
 		if s.Imbalanced {
 			flag = fmt.Sprintf("minority < %.0f%%", 100*MinMinority)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%.1f%%\t%s\n", s.Task, s.N, s.Satisfied, 100*s.PassRate, flag)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%.1f%%\t%d\t%s\n", s.Task, s.N, s.Satisfied, 100*s.PassRate, s.Truncated, flag)
 	}
 	return tw.Flush()
 }

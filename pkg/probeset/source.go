@@ -78,6 +78,9 @@ type StoreOptions struct {
 	// Skipped, not probed: a task the model always (or never) satisfies has
 	// nothing to decode.
 	MinPerClass int
+	// ExcludeTruncated leaves out, at every position, the responses stopped by the
+	// token limit. At eos they are always left out: they have no end (acts).
+	ExcludeTruncated bool
 }
 
 // SkippedTask is a task left out of probing, with the reason.
@@ -118,6 +121,9 @@ func FromStore(s *acts.Store, opt StoreOptions) (*StoreSource, error) {
 	present := map[string]bool{}
 	count := map[string][2]int{}
 	for _, e := range s.Examples() {
+		if opt.ExcludeTruncated && e.Truncated {
+			continue
+		}
 		present[e.Task] = true
 		if e.Label == 0 || e.Label == 1 {
 			c := count[e.Task]
@@ -214,7 +220,11 @@ func (s *StoreSource) stacked(position hook.Position) (*acts.Stacked, error) {
 	if s.cached != nil && s.cachedPos == position {
 		return s.cached, nil
 	}
-	st, err := s.store.Stack(s.opt.HookKind, position)
+	var filters []acts.Filter
+	if s.opt.ExcludeTruncated {
+		filters = append(filters, acts.Ended)
+	}
+	st, err := s.store.Stack(s.opt.HookKind, position, filters...)
 	if err != nil {
 		return nil, fmt.Errorf("probeset: %w", err)
 	}

@@ -1,0 +1,103 @@
+package probeset_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/ifprobe/ifprobe/pkg/acts"
+	"github.com/ifprobe/ifprobe/pkg/hook"
+	"github.com/ifprobe/ifprobe/pkg/probeset"
+	"github.com/ifprobe/ifprobe/pkg/safetensors"
+)
+
+// storeExample is one example of a test store, with its truncation.
+type storeExample struct {
+	acts.Example
+	x float32 // every stored value (eos of a truncated example: whatever the writer keeps)
+}
+
+// writeStore writes a 2-layer store at prompt_last and eos with one value per
+// example in every slot, and opens it.
+func writeStore(t *testing.T, exs []storeExample) *acts.Store {
+	t.Helper()
+	dir := t.TempDir()
+	w, err := acts.Create(dir, acts.Config{Model: acts.Model{Name: "test"}, DModel: 3,
+		Hooks: []hook.Point{hook.ResidPost(0), hook.ResidPost(1)}, Positions: []hook.Position{hook.PromptLast, hook.EOS},
+		DType: safetensors.F32, ShardRows: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range exs {
+		x := map[hook.Key][]float32{}
+		for _, k := range w.Keys() {
+			x[k] = []float32{e.x, e.x, e.x}
+		}
+		if err := w.Add(e.Example, x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := acts.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// truncatedStore: 40 word_limit and 40 lowercase examples over 20 base requests,
+// every fourth truncated, and 20 controls; value = example index.
+func truncatedStore(t *testing.T) ([]storeExample, *acts.Store) {
+	var exs []storeExample
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range 80 {
+		task := []string{"word_limit", "lowercase"}[i/40]
+		e := acts.Example{ID: fmt.Sprintf("%s-%02d", task, i%40), Task: task, Label: rng.IntN(2),
+			BaseID: fmt.Sprintf("b%02d", i%20), Truncated: i%4 == 1, ResponseTokens: 10}
+		exs = append(exs, storeExample{e, float32(i)})
+	}
+	for b := range 20 {
+		exs = append(exs, storeExample{acts.Example{ID: fmt.Sprintf("control-b%02d", b), Task: "control", Label: -1,
+			BaseID: fmt.Sprintf("b%02d", b)}, float32(100 + b)})
+	}
+	return exs, writeStore(t, exs)
+}
+
+// Truncated responses are never read at eos; with ExcludeTruncated they are left
+// out at every position. Controls are never probed.
+func TestStoreSourceTruncation(t *testing.T) {
+	exs, store := truncatedStore(t)
+	for _, exclude := range []bool{false, true} {
+		src, err := probeset.FromStore(store, probeset.StoreOptions{ExcludeTruncated: exclude})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if names := []string{src.Tasks()[0].Name, src.Tasks()[1].Name}; len(src.Tasks()) != 2 || !slices.Equal(names, []string{"word_limit", "lowercase"}) {
+			t.Fatalf("tasks %v", src.Tasks())
+		}
+		for _, pos := range []hook.Position{hook.PromptLast, hook.EOS} {
+			ds, err := src.Dataset("lowercase", 1, pos)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []float64
+			var wantY []int
+			for _, e := range exs {
+				if e.Task == "lowercase" && !(e.Truncated && (exclude || pos == hook.EOS)) {
+					want, wantY = append(want, float64(e.x)), append(wantY, e.Label)
+				}
+			}
+			n, _ := ds.X.Dims()
+			var got []float64
+			for i := range n {
+				got = append(got, ds.X.At(i, 0))
+			}
+			if !slices.Equal(got, want) || !slices.Equal(ds.Y, wantY) {
+				t.Errorf("exclude=%v at %s: rows %v, want %v", exclude, pos, got, want)
+			}
+		}
+	}
+}
