@@ -63,10 +63,14 @@ func (cv CVParams) withDefaults() (CVParams, error) {
 	return cv, nil
 }
 
-// Score is a probe's accuracy and AUROC with bootstrap intervals.
+// Score is a probe's accuracy, balanced accuracy and AUROC with bootstrap
+// intervals. Predictions are decision value > 0. Balanced accuracy is the mean
+// of the two classes' accuracies: unlike accuracy, it is 0.5 for a probe that
+// always answers the majority class.
 type Score struct {
-	Accuracy stats.Interval `json:"accuracy"`
-	AUROC    stats.Interval `json:"auroc"`
+	Accuracy         stats.Interval `json:"accuracy"`
+	BalancedAccuracy stats.Interval `json:"balanced_accuracy"`
+	AUROC            stats.Interval `json:"auroc"`
 }
 
 // FoldResult is the evaluation of one outer fold.
@@ -252,7 +256,7 @@ func (cv CVParams) evaluate(ds Dataset) (*Evaluation, error) {
 func nanScore() Score {
 	nan := math.NaN()
 	iv := stats.Interval{Estimate: nan, Lo: nan, Hi: nan}
-	return Score{Accuracy: iv, AUROC: iv}
+	return Score{Accuracy: iv, BalancedAccuracy: iv, AUROC: iv}
 }
 
 // chooseC returns the C of every outer fold: Probe.C, or the inner-CV choice.
@@ -360,7 +364,9 @@ func (cv CVParams) score(z []float64, y []int, idx []int, members [][]int, group
 		return Score{}, err
 	}
 	acc, _ := stats.Accuracy(pred, ys)
-	s := Score{AUROC: stats.Interval{Estimate: auc, Lo: auc, Hi: auc}, Accuracy: stats.Interval{Estimate: acc, Lo: acc, Hi: acc}}
+	bal, _ := stats.BalancedAccuracy(pred, ys) // defined: AUROC was
+	s := Score{AUROC: stats.Interval{Estimate: auc, Lo: auc, Hi: auc}, Accuracy: stats.Interval{Estimate: acc, Lo: acc, Hi: acc},
+		BalancedAccuracy: stats.Interval{Estimate: bal, Lo: bal, Hi: bal}}
 	if cv.SkipCI {
 		return s, nil
 	}
@@ -399,6 +405,24 @@ func (cv CVParams) score(z []float64, y []int, idx []int, members [][]int, group
 		return float64(ok) / float64(len(rows))
 	})
 	if s.Accuracy, err = stats.Bootstrap(len(sub), accStat, cv.Bootstrap); err != nil {
+		return Score{}, err
+	}
+	// A resample with one class has no balanced accuracy (NaN, left out of the
+	// percentiles as for AUROC).
+	balStat := stats.GroupedStatistic(sub, func(rows []int) float64 {
+		var hit, n [2]int
+		for _, k := range rows {
+			n[ys[k]]++
+			if pred[k] == ys[k] {
+				hit[ys[k]]++
+			}
+		}
+		if n[0] == 0 || n[1] == 0 {
+			return math.NaN()
+		}
+		return (float64(hit[0])/float64(n[0]) + float64(hit[1])/float64(n[1])) / 2
+	})
+	if s.BalancedAccuracy, err = stats.Bootstrap(len(sub), balStat, cv.Bootstrap); err != nil {
 		return Score{}, err
 	}
 	return s, nil

@@ -205,3 +205,29 @@ func TestKeepProbes(t *testing.T) {
 		}
 	}
 }
+
+// A probe that can only learn the base rate (C tiny, the intercept unpenalised)
+// answers the majority class everywhere: its accuracy is the majority share,
+// its balanced accuracy exactly 0.5, intervals around both.
+func TestBalancedAccuracyOfMajorityGuess(t *testing.T) {
+	X, _, _ := probetest.Planted(300, 4, 0, 2)
+	y := make([]int, 300)
+	for i := range y {
+		if i%5 != 0 {
+			y[i] = 1 // 80% positive
+		}
+	}
+	cv := probe.CVParams{Probe: probe.Params{C: 1e-6, Standardize: true}}
+	cv.Bootstrap.Reps = 100
+	ev, err := cv.Evaluate(probe.Dataset{Name: "majority", X: X, Y: y, Groups: groupsOf(300)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc, bal := ev.Pooled.Accuracy, ev.Pooled.BalancedAccuracy
+	if acc.Estimate != 0.8 || bal.Estimate != 0.5 {
+		t.Errorf("accuracy %v, balanced accuracy %v: want 0.8 and 0.5", acc, bal)
+	}
+	if !(bal.Lo <= bal.Estimate && bal.Estimate <= bal.Hi) || bal.Reps == 0 {
+		t.Errorf("balanced accuracy interval %+v", bal)
+	}
+}

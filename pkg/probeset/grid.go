@@ -3,6 +3,7 @@ package probeset
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -36,17 +37,20 @@ type GridConfig struct {
 // Cell is the cross-validated evaluation of one task's probe at one layer and
 // position, with the data needed to bootstrap statistics built on it.
 type Cell struct {
-	Task         string          `json:"task"`
-	Layer        int             `json:"layer"`
-	Position     hook.Position   `json:"position"`
-	N            int             `json:"n"`
-	AUROC        stats.Interval  `json:"auroc"`
-	Accuracy     stats.Interval  `json:"accuracy"`
-	Control      *stats.Interval `json:"control_auroc,omitempty"`
-	Selectivity  float64         `json:"selectivity"`
-	FoldAUROC    []float64       `json:"fold_auroc"`
-	C            []float64       `json:"c"` // C chosen per fold
-	NotConverged int             `json:"not_converged"`
+	Task     string         `json:"task"`
+	Layer    int            `json:"layer"`
+	Position hook.Position  `json:"position"`
+	N        int            `json:"n"`
+	AUROC    stats.Interval `json:"auroc"`
+	Accuracy stats.Interval `json:"accuracy"`
+	// BalancedAccuracy is the mean of the two classes' accuracies (0.5 for a
+	// majority-class guess); the paper reports accuracy on balanced sets.
+	BalancedAccuracy stats.Interval  `json:"balanced_accuracy"`
+	Control          *stats.Interval `json:"control_auroc,omitempty"`
+	Selectivity      float64         `json:"selectivity"`
+	FoldAUROC        []float64       `json:"fold_auroc"`
+	C                []float64       `json:"c"` // C chosen per fold
+	NotConverged     int             `json:"not_converged"`
 	// Error says why this cell could not be evaluated (e.g. a fold whose
 	// training rows hold one class); its scores are then NaN.
 	Error  string    `json:"error,omitempty"`
@@ -143,37 +147,9 @@ func evaluateLayer(src Source, cfg GridConfig, ts []Task, layer int, pos hook.Po
 			}
 		}
 	}
-	dss, err := Datasets(src, ts, layer, pos)
+	cells, err := evaluateTasks(src, cfg, ts, layer, pos)
 	if err != nil {
 		return nil, err
-	}
-	evs, err := cfg.CV.EvaluateMany(dss)
-	cells := make([]Cell, len(ts))
-	if err != nil {
-		// One degenerate dataset (say, a fold with a single class) must not sink
-		// the others: evaluate one by one and mark the failures.
-		for i := range dss {
-			ev, err := cfg.CV.Evaluate(dss[i])
-			if err != nil {
-				// Small sets can leave a control task with one class in a training
-				// fold; keep the task's own scores and report the control as missing.
-				noCtl := cfg.CV
-				noCtl.Control = false
-				if ev2, err2 := noCtl.Evaluate(dss[i]); err2 == nil {
-					cells[i] = cellOf(ts[i].Name, layer, pos, dss[i], ev2)
-					cells[i].Selectivity = math.NaN()
-					cells[i].Error = "control task: " + err.Error()
-					continue
-				}
-				cells[i] = failedCell(ts[i].Name, layer, pos, dss[i], err)
-				continue
-			}
-			cells[i] = cellOf(ts[i].Name, layer, pos, dss[i], ev)
-		}
-	} else {
-		for i, ev := range evs {
-			cells[i] = cellOf(ts[i].Name, layer, pos, dss[i], ev)
-		}
 	}
 	if cache != "" {
 		b, err := jsonnan.Marshal(cells)
@@ -190,9 +166,57 @@ func evaluateLayer(src Source, cfg GridConfig, ts []Task, layer int, pos hook.Po
 	return cells, nil
 }
 
+// evaluateTasks evaluates every task at one layer and position. A task with no
+// rows there (say, eos when every response was truncated) gets a failed cell.
+func evaluateTasks(src Source, cfg GridConfig, ts []Task, layer int, pos hook.Position) ([]Cell, error) {
+	cells := make([]Cell, len(ts))
+	var dss []probe.Dataset
+	var at []int // index in ts of each dataset
+	for i, t := range ts {
+		ds, err := src.Dataset(t.Name, layer, pos)
+		if errors.Is(err, ErrNoData) {
+			cells[i] = failedCell(t.Name, layer, pos, probe.Dataset{}, err)
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		dss, at = append(dss, ds), append(at, i)
+	}
+	evs, err := cfg.CV.EvaluateMany(dss)
+	if err != nil {
+		// One degenerate dataset (say, a fold with a single class) must not sink
+		// the others: evaluate one by one and mark the failures.
+		for k, ds := range dss {
+			i := at[k]
+			ev, err := cfg.CV.Evaluate(ds)
+			if err != nil {
+				// Small sets can leave a control task with one class in a training
+				// fold; keep the task's own scores and report the control as missing.
+				noCtl := cfg.CV
+				noCtl.Control = false
+				if ev2, err2 := noCtl.Evaluate(ds); err2 == nil {
+					cells[i] = cellOf(ts[i].Name, layer, pos, ds, ev2)
+					cells[i].Selectivity = math.NaN()
+					cells[i].Error = "control task: " + err.Error()
+					continue
+				}
+				cells[i] = failedCell(ts[i].Name, layer, pos, ds, err)
+				continue
+			}
+			cells[i] = cellOf(ts[i].Name, layer, pos, ds, ev)
+		}
+	} else {
+		for k, ev := range evs {
+			cells[at[k]] = cellOf(ts[at[k]].Name, layer, pos, dss[k], ev)
+		}
+	}
+	return cells, nil
+}
+
 func cellOf(task string, layer int, pos hook.Position, ds probe.Dataset, ev *probe.Evaluation) Cell {
 	c := Cell{Task: task, Layer: layer, Position: pos, N: ev.N, AUROC: ev.Pooled.AUROC,
-		Accuracy: ev.Pooled.Accuracy, Selectivity: ev.Selectivity, NotConverged: ev.NotConverged,
+		Accuracy: ev.Pooled.Accuracy, BalancedAccuracy: ev.Pooled.BalancedAccuracy, Selectivity: ev.Selectivity, NotConverged: ev.NotConverged,
 		Y: ds.Y, Groups: ds.Groups, OOF: ev.OOF, FoldOf: ev.FoldOf}
 	if ev.Control != nil {
 		ctl := ev.Control.AUROC
@@ -212,7 +236,7 @@ func failedCell(task string, layer int, pos hook.Position, ds probe.Dataset, err
 	for i := range oof {
 		oof[i] = nan
 	}
-	return Cell{Task: task, Layer: layer, Position: pos, N: len(ds.Y), AUROC: iv, Accuracy: iv, Selectivity: nan,
+	return Cell{Task: task, Layer: layer, Position: pos, N: len(ds.Y), AUROC: iv, Accuracy: iv, BalancedAccuracy: iv, Selectivity: nan,
 		Y: ds.Y, Groups: ds.Groups, OOF: oof, Error: err.Error()}
 }
 

@@ -73,3 +73,26 @@ func Accuracy(pred, labels []int) (float64, error) {
 	}
 	return float64(ok) / float64(len(pred)), nil
 }
+
+// BalancedAccuracy returns the mean of the accuracy on each class (label 1 and
+// label 0): 0.5 for any constant prediction, whatever the class balance. It is
+// undefined (ErrDegenerate) when a class is absent.
+func BalancedAccuracy(pred, labels []int) (float64, error) {
+	if len(pred) != len(labels) {
+		return 0, fmt.Errorf("stats: BalancedAccuracy: %d predictions but %d labels", len(pred), len(labels))
+	}
+	var hit, n [2]int
+	for i, y := range labels {
+		if y != 0 && y != 1 {
+			return 0, fmt.Errorf("stats: BalancedAccuracy: label %d at %d, want 0 or 1", y, i)
+		}
+		n[y]++
+		if pred[i] == y {
+			hit[y]++
+		}
+	}
+	if n[0] == 0 || n[1] == 0 {
+		return 0, fmt.Errorf("stats: BalancedAccuracy: %d positives and %d negatives: %w", n[1], n[0], ErrDegenerate)
+	}
+	return (float64(hit[0])/float64(n[0]) + float64(hit[1])/float64(n[1])) / 2, nil
+}
