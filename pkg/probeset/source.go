@@ -214,17 +214,38 @@ func (s *StoreSource) Dataset(task string, layer int, position hook.Position) (p
 	return probe.Dataset{Name: fmt.Sprintf("%s/L%d/%s", task, layer, position), X: x, Y: y, Groups: g}, nil
 }
 
+// Examples returns the stored examples that Dataset(task, _, position) returns as
+// rows, in the same order: the task's, without truncated responses at eos (or
+// anywhere, with ExcludeTruncated). Baseline sources use it to line up with the
+// activations row for row.
+func (s *StoreSource) Examples(task string, position hook.Position) []acts.Example {
+	return s.store.Examples(append(s.filters(position), acts.Task(task))...)
+}
+
+// Group returns the group id of a base request (-1 when the store has none).
+func (s *StoreSource) Group(baseID string) int {
+	if g, ok := s.groups[baseID]; ok {
+		return g
+	}
+	return -1
+}
+
+// filters select the examples read at position (acts.Store.Stack adds Ended at eos).
+func (s *StoreSource) filters(position hook.Position) []acts.Filter {
+	var fs []acts.Filter
+	if s.opt.ExcludeTruncated || position.Kind == hook.PosEOS {
+		fs = append(fs, acts.Ended)
+	}
+	return fs
+}
+
 func (s *StoreSource) stacked(position hook.Position) (*acts.Stacked, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.cached != nil && s.cachedPos == position {
 		return s.cached, nil
 	}
-	var filters []acts.Filter
-	if s.opt.ExcludeTruncated {
-		filters = append(filters, acts.Ended)
-	}
-	st, err := s.store.Stack(s.opt.HookKind, position, filters...)
+	st, err := s.store.Stack(s.opt.HookKind, position, s.filters(position)...)
 	if err != nil {
 		return nil, fmt.Errorf("probeset: %w", err)
 	}

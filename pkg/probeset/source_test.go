@@ -1,13 +1,16 @@
 package probeset_test
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/ifprobe/ifprobe/pkg/acts"
 	"github.com/ifprobe/ifprobe/pkg/hook"
+	"github.com/ifprobe/ifprobe/pkg/probe"
 	"github.com/ifprobe/ifprobe/pkg/probeset"
 	"github.com/ifprobe/ifprobe/pkg/safetensors"
 )
@@ -98,6 +101,37 @@ func TestStoreSourceTruncation(t *testing.T) {
 			if !slices.Equal(got, want) || !slices.Equal(ds.Y, wantY) {
 				t.Errorf("exclude=%v at %s: rows %v, want %v", exclude, pos, got, want)
 			}
+		}
+	}
+}
+
+// A task whose every response was truncated has no rows at eos: its grid cells
+// there say so, and the other cells are evaluated.
+func TestGridTaskWithoutEOS(t *testing.T) {
+	exs, _ := truncatedStore(t)
+	for i := range exs {
+		if exs[i].Task == "lowercase" {
+			exs[i].Truncated = true
+		}
+		exs[i].x += float32(exs[i].Label) * 50 // decodable
+	}
+	src, err := probeset.FromStore(writeStore(t, exs), probeset.StoreOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := probeset.EvaluateGrid(context.Background(), src, probeset.GridConfig{CV: probe.CVParams{Folds: 3, SkipCI: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := g.Cell("lowercase", 1, hook.EOS); c.N != 0 || !strings.Contains(c.Error, "no data") {
+		t.Errorf("lowercase at eos: n %d, error %q", c.N, c.Error)
+	}
+	for _, k := range []struct {
+		task string
+		pos  hook.Position
+	}{{"lowercase", hook.PromptLast}, {"word_limit", hook.EOS}} {
+		if c, _ := g.Cell(k.task, 1, k.pos); c.Error != "" || c.AUROC.Estimate < 0.99 {
+			t.Errorf("%s at %s: AUROC %v, error %q", k.task, k.pos, c.AUROC, c.Error)
 		}
 	}
 }
