@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/ifprobe/ifprobe/pkg/acts"
+	"github.com/ifprobe/ifprobe/pkg/dataset"
 	"github.com/ifprobe/ifprobe/pkg/hook"
 	"github.com/ifprobe/ifprobe/pkg/probe"
 	"github.com/ifprobe/ifprobe/pkg/tasks"
@@ -182,32 +183,13 @@ func (s *StoreSource) Positions() []hook.Position { return slices.Clone(s.store.
 
 // Dataset implements Source.
 func (s *StoreSource) Dataset(task string, layer int, position hook.Position) (probe.Dataset, error) {
-	st, err := s.stacked(position)
+	st, x, rows, err := s.read(layer, position, func(e acts.Example) bool { return e.Task == task })
 	if err != nil {
-		return probe.Dataset{}, err
+		return probe.Dataset{}, fmt.Errorf("probeset: task %q: %w", task, err)
 	}
-	li := slices.Index(st.Layers, layer)
-	if li < 0 {
-		return probe.Dataset{}, fmt.Errorf("probeset: layer %d not in store (layers %v): %w", layer, st.Layers, ErrNoData)
-	}
-	slab := st.Layer(li)
-	var rows []int
-	for i, e := range st.Examples {
-		if e.Task == task {
-			rows = append(rows, i)
-		}
-	}
-	if len(rows) == 0 {
-		return probe.Dataset{}, fmt.Errorf("probeset: task %q at %s: %w", task, position, ErrNoData)
-	}
-	x := mat.NewDense(len(rows), st.D, nil)
 	y := make([]int, len(rows))
 	g := make([]int, len(rows))
 	for r, i := range rows {
-		row := x.RawRowView(r)
-		for j, v := range slab[i*st.D : (i+1)*st.D] {
-			row[j] = float64(v)
-		}
 		y[r] = st.Examples[i].Label
 		g[r] = s.groups[st.Examples[i].BaseID]
 	}
@@ -220,6 +202,46 @@ func (s *StoreSource) Dataset(task string, layer int, position hook.Position) (p
 // activations row for row.
 func (s *StoreSource) Examples(task string, position hook.Position) []acts.Example {
 	return s.store.Examples(append(s.filters(position), acts.Task(task))...)
+}
+
+// Controls returns the uninstructed control examples (task dataset.Control: the
+// base request alone, label -1) at a layer and position: X [n, d] and each row's
+// example. They are never probed; analyses project them on probe directions.
+// At eos, truncated controls are left out as any other. ErrNoData when the store
+// has none there.
+func (s *StoreSource) Controls(layer int, position hook.Position) (*mat.Dense, []acts.Example, error) {
+	st, x, rows, err := s.read(layer, position, func(e acts.Example) bool { return e.Task == dataset.Control })
+	if err != nil {
+		return nil, nil, fmt.Errorf("probeset: controls: %w", err)
+	}
+	exs := make([]acts.Example, len(rows))
+	for r, i := range rows {
+		exs[r] = st.Examples[i]
+	}
+	return x, exs, nil
+}
+
+// read returns the states at layer and position of the examples keep selects:
+// the stack they come from, X [n, d], and their indices in the stack.
+func (s *StoreSource) read(layer int, position hook.Position, keep func(acts.Example) bool) (*acts.Stacked, *mat.Dense, []int, error) {
+	st, err := s.stacked(position)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	li := slices.Index(st.Layers, layer)
+	if li < 0 {
+		return nil, nil, nil, fmt.Errorf("layer %d not in store (layers %v): %w", layer, st.Layers, ErrNoData)
+	}
+	var rows []int
+	for i, e := range st.Examples {
+		if keep(e) {
+			rows = append(rows, i)
+		}
+	}
+	if len(rows) == 0 {
+		return nil, nil, nil, fmt.Errorf("no examples at %s: %w", position, ErrNoData)
+	}
+	return st, rowsOf(st.Layer(li), st.D, rows), rows, nil
 }
 
 // Group returns the group id of a base request (-1 when the store has none).
@@ -251,4 +273,16 @@ func (s *StoreSource) stacked(position hook.Position) (*acts.Stacked, error) {
 	}
 	s.cachedPos, s.cached = position, st
 	return st, nil
+}
+
+// rowsOf copies the given rows of a [n, d] slab into a matrix.
+func rowsOf(slab []float32, d int, rows []int) *mat.Dense {
+	x := mat.NewDense(len(rows), d, nil)
+	for r, i := range rows {
+		row := x.RawRowView(r)
+		for j, v := range slab[i*d : (i+1)*d] {
+			row[j] = float64(v)
+		}
+	}
+	return x
 }
