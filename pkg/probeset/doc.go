@@ -13,6 +13,16 @@
 //	grid, err := probeset.EvaluateGrid(ctx, src, probeset.GridConfig{Positions: []string{"prompt_last"}})
 //	auc := grid.AUROC("lowercase", 12, "prompt_last") // stats.Interval with a 95% CI
 //
+// Baselines (FeatureSource: NewTextBaseline, NewInstructionBaseline) are Sources
+// with a StoreSource's rows — same tasks, examples, order, labels and groups at
+// every position — and one pseudo-layer (BaselineLayer) of features computed
+// from the dataset records: the text seen at the position, or the instruction
+// alone. A grid over one, with the activation grid's CVParams, has the same
+// folds, so every probe score can be read beside what the text gives away.
+//
+// Truncated responses (stopped by the token limit) have no eos: a StoreSource
+// leaves them out there, and everywhere with StoreOptions.ExcludeTruncated.
+//
 // Layers are the model's block indices (0-based, resid_post); Depth(l) maps a layer to
 // normalised depth (l+1)/NumLayers so models of different depth compare. Positions
 // use ifprobe's names: prompt_last, response_first, step:{k}, frac:{f}, eos.

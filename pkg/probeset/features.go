@@ -49,6 +49,14 @@ func (f *FeatureSource) NumLayers() int { return 1 }
 // Positions implements Source: the store's.
 func (f *FeatureSource) Positions() []hook.Position { return f.rows.Positions() }
 
+// AllRows implements NamedRows: the rows' store's.
+func (f *FeatureSource) AllRows(task string) ([]string, []int) { return f.rows.AllRows(task) }
+
+// RowIDs implements NamedRows: the rows' store's.
+func (f *FeatureSource) RowIDs(task string, position hook.Position) []string {
+	return f.rows.RowIDs(task, position)
+}
+
 // Dataset implements Source: the features of the rows StoreSource.Dataset
 // returns for task at position.
 func (f *FeatureSource) Dataset(task string, layer int, position hook.Position) (probe.Dataset, error) {

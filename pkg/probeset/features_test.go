@@ -166,3 +166,44 @@ func TestTextBaselinePrefixes(t *testing.T) {
 		t.Errorf("record without token ids: %v", err)
 	}
 }
+
+// The label-permutation null keeps one label per example: at eos, which holds
+// fewer rows (no truncated response), each example has the label it has at
+// prompt_last, and a baseline permuted with the same seed has the activations'
+// permuted labels row for row.
+func TestPermuteLabelsNamedRows(t *testing.T) {
+	recs, src := wordLimitStudy(t)
+	text, err := probeset.NewTextBaseline(src, recs, decodeWords, textfeat.Config{Buckets: 16, LastBuckets: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	null, nullText := probeset.PermuteLabels(src, 9), probeset.PermuteLabels(text, 9)
+	label := map[string]int{}
+	changed := 0
+	for _, pos := range []hook.Position{hook.PromptLast, hook.EOS} {
+		ds, err := null.Dataset("word_limit", 0, pos)
+		if err != nil {
+			t.Fatal(err)
+		}
+		orig, _ := src.Dataset("word_limit", 0, pos)
+		for i, id := range src.RowIDs("word_limit", pos) {
+			if l, seen := label[id]; seen && l != ds.Y[i] {
+				t.Fatalf("%s: label %d at prompt_last, %d at %s", id, l, ds.Y[i], pos)
+			}
+			label[id] = ds.Y[i]
+			if ds.Y[i] != orig.Y[i] {
+				changed++
+			}
+		}
+		bt, err := nullText.Dataset("word_limit", probeset.BaselineLayer, pos)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(bt.Y, ds.Y) {
+			t.Errorf("at %s the permuted baseline's labels differ from the permuted activations'", pos)
+		}
+	}
+	if changed == 0 {
+		t.Error("the permutation changed no label")
+	}
+}

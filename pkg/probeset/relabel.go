@@ -12,10 +12,22 @@ import (
 
 // Relabel wraps src so that every dataset of a task carries the labels that
 // relabel returns for it. relabel is called once per task with the task's
-// labels (the same at every layer and position, in row order) and must return
-// as many labels; its result is reused for every layer and position.
+// labels in row order and must return as many; its result is reused for every
+// layer and position. When src names its rows (NamedRows: a store, a baseline
+// over one), relabel gets every example of the task, and each example keeps its
+// new label at every position, including one that holds fewer rows (eos leaves
+// truncated responses out); otherwise every position must hold the same rows.
 func Relabel(src Source, relabel func(task string, y []int) []int) Source {
-	return &relabelled{Source: src, relabel: relabel, labels: map[string][]int{}}
+	return &relabelled{Source: src, relabel: relabel, labels: map[string][]int{}, byID: map[string]map[string]int{}}
+}
+
+// NamedRows is a Source whose rows are named examples.
+type NamedRows interface {
+	// AllRows lists every example of a task that any position may hold, with
+	// its label, in store order.
+	AllRows(task string) (ids []string, y []int)
+	// RowIDs names the rows Dataset returns for a task at a position, in order.
+	RowIDs(task string, position hook.Position) []string
 }
 
 // PermuteLabels is the label-permutation null: within each task the labels are
@@ -37,6 +49,7 @@ type relabelled struct {
 	relabel func(task string, y []int) []int
 	mu      sync.Mutex
 	labels  map[string][]int
+	byID    map[string]map[string]int // task -> example id -> new label (NamedRows)
 }
 
 // Dataset implements Source with the task's replaced labels.
@@ -44,6 +57,9 @@ func (r *relabelled) Dataset(task string, layer int, position hook.Position) (pr
 	ds, err := r.Source.Dataset(task, layer, position)
 	if err != nil {
 		return ds, err
+	}
+	if named, ok := r.Source.(NamedRows); ok {
+		return r.byName(named, task, position, ds)
 	}
 	r.mu.Lock()
 	y, ok := r.labels[task]
@@ -56,6 +72,39 @@ func (r *relabelled) Dataset(task string, layer int, position hook.Position) (pr
 		return probe.Dataset{}, fmt.Errorf("probeset: relabelled task %q: %d labels for %d rows", task, len(y), len(ds.Y))
 	}
 	ds.Y = slices.Clone(y)
+	return ds, nil
+}
+
+// byName gives each row of ds its example's new label.
+func (r *relabelled) byName(named NamedRows, task string, position hook.Position, ds probe.Dataset) (probe.Dataset, error) {
+	r.mu.Lock()
+	m, ok := r.byID[task]
+	if !ok {
+		ids, y := named.AllRows(task)
+		ny := r.relabel(task, slices.Clone(y))
+		if len(ny) != len(ids) {
+			r.mu.Unlock()
+			return probe.Dataset{}, fmt.Errorf("probeset: relabelled task %q: %d labels for %d examples", task, len(ny), len(ids))
+		}
+		m = make(map[string]int, len(ids))
+		for i, id := range ids {
+			m[id] = ny[i]
+		}
+		r.byID[task] = m
+	}
+	r.mu.Unlock()
+	ids := named.RowIDs(task, position)
+	if len(ids) != len(ds.Y) {
+		return probe.Dataset{}, fmt.Errorf("probeset: relabelled task %q at %s: %d row names for %d rows", task, position, len(ids), len(ds.Y))
+	}
+	ds.Y = make([]int, len(ids))
+	for i, id := range ids {
+		y, ok := m[id]
+		if !ok {
+			return probe.Dataset{}, fmt.Errorf("probeset: relabelled task %q: row %s is not among its examples", task, id)
+		}
+		ds.Y[i] = y
+	}
 	return ds, nil
 }
 

@@ -204,6 +204,27 @@ func (s *StoreSource) Examples(task string, position hook.Position) []acts.Examp
 	return s.store.Examples(append(s.filters(position), acts.Task(task))...)
 }
 
+// AllRows implements NamedRows: the task's examples at the positions that hold
+// them all (all but eos), with their labels.
+func (s *StoreSource) AllRows(task string) (ids []string, y []int) {
+	exs := s.Examples(task, hook.PromptLast)
+	ids, y = make([]string, len(exs)), make([]int, len(exs))
+	for i, e := range exs {
+		ids[i], y[i] = e.ID, e.Label
+	}
+	return ids, y
+}
+
+// RowIDs implements NamedRows.
+func (s *StoreSource) RowIDs(task string, position hook.Position) []string {
+	exs := s.Examples(task, position)
+	ids := make([]string, len(exs))
+	for i, e := range exs {
+		ids[i] = e.ID
+	}
+	return ids
+}
+
 // Controls returns the uninstructed control examples (task dataset.Control: the
 // base request alone, label -1) at a layer and position: X [n, d] and each row's
 // example. They are never probed; analyses project them on probe directions.

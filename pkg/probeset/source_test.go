@@ -9,46 +9,24 @@ import (
 	"testing"
 
 	"github.com/ifprobe/ifprobe/pkg/acts"
+	"github.com/ifprobe/ifprobe/pkg/acts/actstest"
 	"github.com/ifprobe/ifprobe/pkg/hook"
 	"github.com/ifprobe/ifprobe/pkg/probe"
 	"github.com/ifprobe/ifprobe/pkg/probeset"
-	"github.com/ifprobe/ifprobe/pkg/safetensors"
 )
 
-// storeExample is one example of a test store, with its truncation.
+// storeExample is one example of a test store with the one value of its vector.
 type storeExample struct {
 	acts.Example
-	x float32 // every stored value (eos of a truncated example: whatever the writer keeps)
+	x float32
 }
 
-// writeStore writes a 2-layer store at prompt_last and eos with one value per
-// example in every slot, and opens it.
 func writeStore(t *testing.T, exs []storeExample) *acts.Store {
-	t.Helper()
-	dir := t.TempDir()
-	w, err := acts.Create(dir, acts.Config{Model: acts.Model{Name: "test"}, DModel: 3,
-		Hooks: []hook.Point{hook.ResidPost(0), hook.ResidPost(1)}, Positions: []hook.Position{hook.PromptLast, hook.EOS},
-		DType: safetensors.F32, ShardRows: 7})
-	if err != nil {
-		t.Fatal(err)
+	rows := make([]actstest.Row, len(exs))
+	for i, e := range exs {
+		rows[i] = actstest.Row{Example: e.Example, X: []float32{e.x, e.x, e.x}}
 	}
-	for _, e := range exs {
-		x := map[hook.Key][]float32{}
-		for _, k := range w.Keys() {
-			x[k] = []float32{e.x, e.x, e.x}
-		}
-		if err := w.Add(e.Example, x); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s, err := acts.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return actstest.Write(t, rows)
 }
 
 // truncatedStore: 40 word_limit and 40 lowercase examples over 20 base requests,
