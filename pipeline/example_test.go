@@ -21,7 +21,7 @@ func ExamplePlanted() {
 		return
 	}
 	var r temporal.Result
-	if err := analyses.Load(filepath.Join(dir, r.Name()), &r); err != nil {
+	if _, err := analyses.Load(filepath.Join(dir, r.Name()), &r); err != nil {
 		fmt.Println(err)
 		return
 	}

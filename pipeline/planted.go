@@ -7,11 +7,6 @@ import (
 	"path/filepath"
 
 	"github.com/ifprobe/ifprobe/analyses"
-	"github.com/ifprobe/ifprobe/analyses/ablation"
-	"github.com/ifprobe/ifprobe/analyses/layers"
-	"github.com/ifprobe/ifprobe/analyses/specialist"
-	"github.com/ifprobe/ifprobe/analyses/temporal"
-	"github.com/ifprobe/ifprobe/analyses/transfer"
 	"github.com/ifprobe/ifprobe/pkg/hook"
 	"github.com/ifprobe/ifprobe/pkg/planted"
 	"github.com/ifprobe/ifprobe/pkg/probe"
@@ -23,65 +18,79 @@ import (
 // study (see Planted), where a reproduction's results would name quick, ci or paper.
 const PlantedProfile = "planted"
 
-// Planted computes the five findings on the planted study (planted.PaperConfig:
-// synthetic states in which every finding holds by construction) and saves them
-// into dir in the layout Run writes for one model: grid.json, and for each
-// analysis <analysis>/result.json, table.csv, verdict.txt and figures/. So code
-// that reads a reproduction reads the planted study the same way.
+// Planted computes every registered finding on the planted study
+// (planted.PaperConfig: synthetic states in which every finding holds by
+// construction) and saves them into dir in the layout Run writes for one model:
+// grid.json, and for each analysis <analysis>/result.json, table.csv,
+// verdict.txt and figures/. So code that reads a reproduction reads the planted
+// study the same way.
 //
 // The sizes are fixed (4 grouped folds, 200 bootstrap resamples, seed 1, every
 // finding read at eos) and small: it takes seconds on a laptop CPU. progress, when
 // not nil, is told how many probe-grid cells are done. Unlike Run, nothing is
 // resumed: every file is computed and written again.
 func Planted(ctx context.Context, dir string, progress func(done, total int)) error {
-	if err := computePlanted(ctx, dir, progress); err != nil {
-		return fmt.Errorf("reproduce: planted study: %w", err)
-	}
-	return nil
+	_, err := RunPlanted(ctx, dir, PlantedOptions{Progress: progress})
+	return err
 }
 
-func computePlanted(ctx context.Context, dir string, progress func(done, total int)) error {
-	src, err := planted.New(planted.PaperConfig())
+// PlantedOptions varies RunPlanted.
+type PlantedOptions struct {
+	// Config replaces the planted study's configuration (default
+	// planted.PaperConfig()).
+	Config *planted.Config
+	// NullSeed, when set, permutes every task's labels with this seed before
+	// probing (probeset.PermuteLabels): the negative control on which nothing may
+	// hold.
+	NullSeed *uint64
+	Progress func(done, total int)
+}
+
+// RunPlanted is Planted with options; it returns the verdicts by analysis.
+func RunPlanted(ctx context.Context, dir string, opt PlantedOptions) (map[string]analyses.Verdict, error) {
+	v, err := runPlanted(ctx, dir, opt)
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("reproduce: planted study: %w", err)
+	}
+	return v, nil
+}
+
+func runPlanted(ctx context.Context, dir string, opt PlantedOptions) (map[string]analyses.Verdict, error) {
+	cfg := planted.PaperConfig()
+	if opt.Config != nil {
+		cfg = *opt.Config
+	}
+	study, err := planted.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	var src probeset.Source = study
+	if opt.NullSeed != nil {
+		src = probeset.PermuteLabels(study, *opt.NullSeed)
 	}
 	bp := stats.BootstrapParams{Reps: 200, Seed: 1}
 	cv := probe.CVParams{Probe: probe.DefaultParams(), Folds: 4, Bootstrap: bp}
-	grid, err := probeset.EvaluateGrid(ctx, src, probeset.GridConfig{CV: cv, Progress: progress})
+	grid, err := probeset.EvaluateGrid(ctx, src, probeset.GridConfig{CV: cv, Progress: opt.Progress})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
+		return nil, err
 	}
 	if err := grid.Save(filepath.Join(dir, "grid.json")); err != nil {
-		return err
+		return nil, err
 	}
-	pos := hook.EOS
-	spec, err := specialist.Run(ctx, src, specialist.Config{Position: pos, CV: cv})
-	if err != nil {
-		return err
-	}
-	tr, err := transfer.Run(ctx, src, transfer.Config{Position: pos, Folds: 4, Probe: cv.Probe, Bootstrap: bp})
-	if err != nil {
-		return err
-	}
-	ab, err := ablation.Run(ctx, src, grid, ablation.Config{Position: pos, CV: cv, Seed: 1, Bootstrap: bp})
-	if err != nil {
-		return err
-	}
-	ly, err := layers.Run(ctx, grid, layers.Config{Position: pos, Bootstrap: bp, Source: src})
-	if err != nil {
-		return err
-	}
-	tm, err := temporal.Run(ctx, grid, temporal.Config{Bootstrap: bp})
-	if err != nil {
-		return err
-	}
-	for _, r := range []analyses.Result{spec, tr, ab, ly, tm} {
-		if err := analyses.Save(filepath.Join(dir, r.Name()), r); err != nil {
-			return err
+	in := analyses.Inputs{Source: src, Grid: grid, Position: hook.EOS, CV: cv, Bootstrap: bp, Seed: 1}
+	verdicts := map[string]analyses.Verdict{}
+	for _, a := range analyses.All() {
+		r, err := a.Run(ctx, in)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", a.Name(), err)
 		}
+		if _, err := analyses.Save(filepath.Join(dir, a.Name()), r); err != nil {
+			return nil, err
+		}
+		verdicts[a.Name()] = r.Verdict()
 	}
-	return nil
+	return verdicts, nil
 }

@@ -5,7 +5,10 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ifprobe/ifprobe/pkg/dataset"
 	"github.com/ifprobe/ifprobe/pkg/hook"
+	"github.com/ifprobe/ifprobe/pkg/probe"
+	"github.com/ifprobe/ifprobe/pkg/stats"
 )
 
 // Profile sets the sizes of a reproduction.
@@ -68,3 +71,21 @@ func ProfileByName(name string) (Profile, error) {
 }
 
 func sorted(s []string) []string { slices.Sort(s); return s }
+
+// plan is the dataset plan of the profile.
+func (p Profile) plan(seed uint64) (dataset.Config, error) {
+	space, err := dataset.ParseSpace(p.Space)
+	if err != nil {
+		return dataset.Config{}, err
+	}
+	return dataset.Config{Tasks: p.Tasks, PerTask: p.PerTask, Seed: seed, Folds: p.Folds, NoControls: !p.Controls, Space: space}, nil
+}
+
+// cv is the profile's probe settings: grouped folds, the C grid, bootstrap
+// resamples; its probe seed draws the folds.
+func (p Profile) cv(seed uint64) probe.CVParams {
+	cv := probe.CVParams{Probe: probe.DefaultParams(), Folds: p.Folds, CGrid: p.CGrid,
+		Bootstrap: stats.BootstrapParams{Reps: p.BootstrapReps}}
+	cv.Probe.Seed = seed
+	return cv
+}

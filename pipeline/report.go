@@ -1,11 +1,9 @@
 package pipeline
 
 import (
-	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"html"
+	"math"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
@@ -14,18 +12,19 @@ import (
 
 	"github.com/ifprobe/ifprobe/analyses"
 	"github.com/ifprobe/ifprobe/internal/jsonnan"
-
 	"github.com/ifprobe/ifprobe/pkg/atomicfile"
 )
 
-// Report is the outcome of a reproduction: per model, the dataset summary, the five
-// results and their verdicts, with the configuration, versions and timings.
+// Report is the outcome of a reproduction: per model, the dataset summary, the
+// findings' results and verdicts, and across models one table per finding, with
+// the configuration, versions and timings.
 type Report struct {
-	Config   Config      `json:"config"`
-	Models   []*ModelRun `json:"models"`
-	Started  time.Time   `json:"started"`
-	Finished time.Time   `json:"finished"`
-	Versions Versions    `json:"versions"`
+	Config     Config       `json:"config"`
+	Models     []*ModelRun  `json:"models"`
+	CrossModel []CrossModel `json:"cross_model,omitempty"` // with two or more models
+	Started    time.Time    `json:"started"`
+	Finished   time.Time    `json:"finished"`
+	Versions   Versions     `json:"versions"`
 }
 
 // Versions records what produced a report.
@@ -54,14 +53,6 @@ func versions(backend string) Versions {
 	return v
 }
 
-var titles = map[string]string{
-	"specialist": "1. Specialist vs general probes",
-	"transfer":   "2. Cross-task transfer",
-	"ablation":   "3. Causal ablation",
-	"layers":     "4. Layer stratification",
-	"temporal":   "5. Temporal monitoring",
-}
-
 // Write writes report.md, report.html (self-contained: figures embedded) and
 // report.json into dir.
 func (r *Report) Write(dir string) error {
@@ -70,14 +61,12 @@ func (r *Report) Write(dir string) error {
 		backend = r.Config.Backend.Name()
 	}
 	r.Versions = versions(backend)
-	md, err := r.markdown()
-	if err != nil {
+	r.CrossModel = r.crossModels()
+	doc := r.document(dir)
+	if err := atomicfile.WriteFile(filepath.Join(dir, "report.md"), []byte(doc.markdown())); err != nil {
 		return err
 	}
-	if err := atomicfile.WriteFile(filepath.Join(dir, "report.md"), []byte(md)); err != nil {
-		return err
-	}
-	h, err := r.html()
+	h, err := doc.html()
 	if err != nil {
 		return err
 	}
@@ -91,28 +80,28 @@ func (r *Report) Write(dir string) error {
 	return atomicfile.WriteFile(filepath.Join(dir, "report.json"), b)
 }
 
-// section is one analysis across models.
-type section struct {
-	name    string
-	results []analyses.Result
-	models  []*ModelRun
-}
-
-func (r *Report) sections() []section {
-	var out []section
-	for _, an := range analysisNames {
-		s := section{name: an}
+// crossModels pools every finding that two or more models computed.
+func (r *Report) crossModels() []CrossModel {
+	if len(r.Models) < 2 {
+		return nil
+	}
+	var out []CrossModel
+	for _, a := range analyses.All() {
+		var names []string
+		var vs []analyses.Verdict
 		for _, m := range r.Models {
-			if res, ok := m.Results[an]; ok {
-				s.results = append(s.results, res)
-				s.models = append(s.models, m)
+			if v, ok := m.Verdicts[a.Name()]; ok {
+				names, vs = append(names, m.Model), append(vs, v)
 			}
 		}
-		out = append(out, s)
+		if len(vs) >= 2 {
+			out = append(out, crossModel(a.Name(), names, vs))
+		}
 	}
 	return out
 }
 
+// header describes the run in one paragraph.
 func (r *Report) header() string {
 	var b strings.Builder
 	var names []string
@@ -122,155 +111,46 @@ func (r *Report) header() string {
 	p := r.Config.Profile
 	fmt.Fprintf(&b, "Models: %s. Profile %q: %d items per task, responses up to %d tokens, %d-fold grouped CV, %d bootstrap resamples, seed %d, probes read at %s. ",
 		strings.Join(names, ", "), p.Name, p.PerTask, p.MaxTokens, p.Folds, p.BootstrapReps, r.Config.Seed, p.Position)
+	if s := r.Config.NullSeed; s != nil {
+		fmt.Fprintf(&b, "**Label-permutation null (seed %d)**: every task's labels were shuffled before probing, so no finding may hold; a status of holds here would mean a broken analysis. ", *s)
+	}
 	fmt.Fprintf(&b, "Took %s (%s to %s).", r.Finished.Sub(r.Started).Round(time.Second), r.Started.UTC().Format(time.RFC3339), r.Finished.UTC().Format(time.RFC3339))
 	return b.String()
 }
 
-func (r *Report) markdown() (string, error) {
-	var b strings.Builder
-	b.WriteString("# ifprobe report: How LLMs Follow Instructions\n\n")
-	b.WriteString(r.header() + "\n\n## Verdicts\n\n")
-	b.WriteString("| finding |")
-	for _, m := range r.Models {
-		b.WriteString(" " + m.Model + " |")
+// readingGuide explains the statuses once, above the verdict table.
+const readingGuide = "How to read a verdict: **holds** needs positive evidence (the 95% CI of the finding's statistic lies on the paper's side of zero, the probes read the labels at all, and the finding's other parts hold too); **partly** means only part of the claim has that evidence (for example on raw AUROC but not over what a probe on the text alone reaches); **not supported** means the effect is reliably smaller than the smallest effect the claim could mean; **contradicted** means the CI lies on the other side of zero; **inconclusive** means this run cannot tell: the CI is wider than the effects in question. Every verdict gives n and the minimum detectable effect (MDE, power 0.8) at that n; an inconclusive one says what n would settle it. Run a bigger profile (`--profile standard` or `paper`) or another model to settle it, and `--null-seed 1` as the negative control."
+
+// statusCell is a verdict in a table cell: status, estimate, CI, n and MDE.
+func statusCell(v analyses.Verdict) string {
+	p := v.Primary
+	s := fmt.Sprintf("**%s**: %s", v.Status, ciText(p.Estimate.Estimate, p.Estimate.Lo, p.Estimate.Hi))
+	s += fmt.Sprintf(", n = %d", p.N)
+	if mde := float64(p.MDE); !math.IsNaN(mde) {
+		s += fmt.Sprintf(", MDE %.3f", mde)
 	}
-	b.WriteString("\n|---|" + strings.Repeat("---|", len(r.Models)) + "\n")
-	for _, an := range analysisNames {
-		b.WriteString("| " + titles[an] + " |")
-		for _, m := range r.Models {
-			b.WriteString(" " + strings.ReplaceAll(m.Verdicts[an], "|", "\\|") + " |")
-		}
-		b.WriteString("\n")
-	}
-	b.WriteString("\n## Pass rates (the model's own responses, verified)\n\n")
-	for _, m := range r.Models {
-		fmt.Fprintf(&b, "**%s**\n\n| task | n | pass rate | minority < 20%% | truncated (satisfied) |\n|---|---|---|---|---|\n", m.Model)
-		for _, s := range m.Summary {
-			flag := ""
-			if s.Imbalanced {
-				flag = "yes"
-			}
-			fmt.Fprintf(&b, "| %s | %d | %.2f | %s | %d (%d) |\n", s.Task, s.N, s.PassRate, flag, s.Truncated, s.TruncatedSatisfied)
-		}
-		b.WriteString("\nTruncated: responses stopped by the token limit. They have no end, so they are left out at eos.\n")
-		b.WriteString("\n")
-		for _, sk := range m.Skipped {
-			fmt.Fprintf(&b, "Not probed: %s (%s).\n\n", sk.Task, sk.Reason)
-		}
-	}
-	for _, s := range r.sections() {
-		fmt.Fprintf(&b, "## %s\n\n", titles[s.name])
-		for i, res := range s.results {
-			m := s.models[i]
-			fmt.Fprintf(&b, "### %s\n\n%s\n\n", m.Model, res.Verdict())
-			figs, err := res.Figures()
-			if err != nil {
-				return "", err
-			}
-			for _, f := range figs {
-				fmt.Fprintf(&b, "![%s](%s)\n\n", f.Name, filepath.ToSlash(filepath.Join(m.Dir, s.name, "figures", f.Name+".png")))
-			}
-			fmt.Fprintf(&b, "Table: [%s](%s)\n\n", "table.csv", filepath.ToSlash(filepath.Join(m.Dir, s.name, "table.csv")))
-		}
-	}
-	b.WriteString("## Run\n\n```json\n")
-	cfg, _ := json.MarshalIndent(struct {
-		Profile  Profile                       `json:"profile"`
-		Seed     uint64                        `json:"seed"`
-		Versions Versions                      `json:"versions"`
-		Timings  map[string]map[string]float64 `json:"timings_s"`
-	}{r.Config.Profile, r.Config.Seed, r.Versions, r.timings()}, "", "  ")
-	b.Write(cfg)
-	b.WriteString("\n```\n")
-	return b.String(), nil
+	return s
 }
 
-func (r *Report) timings() map[string]map[string]float64 {
+func ciText(est, lo, hi float64) string {
+	if math.IsNaN(lo) || math.IsNaN(hi) {
+		return fmt.Sprintf("%.3f", est)
+	}
+	return fmt.Sprintf("%.3f [%.3f, %.3f]", est, lo, hi)
+}
+
+// runJSON is the report's closing block: profile, seeds, versions, timings.
+func (r *Report) runJSON() string {
 	t := map[string]map[string]float64{}
 	for _, m := range r.Models {
 		t[m.Model] = m.Timings
 	}
-	return t
-}
-
-func (r *Report) html() (string, error) {
-	var b bytes.Buffer
-	b.WriteString(`<!doctype html><html><head><meta charset="utf-8"><title>ifprobe report</title><style>
-body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;line-height:1.45}
-table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top}
-th{background:#f4f4f4}img{max-width:100%;border:1px solid #eee;margin:.5em 0}.models{display:flex;gap:1em;flex-wrap:wrap}
-.model{flex:1 1 480px}code,pre{background:#f6f6f6}</style></head><body>`)
-	b.WriteString("<h1>ifprobe report: How LLMs Follow Instructions</h1><p>" + html.EscapeString(r.header()) + "</p>")
-	b.WriteString("<h2>Verdicts</h2><table><tr><th>finding</th>")
-	for _, m := range r.Models {
-		b.WriteString("<th>" + html.EscapeString(m.Model) + "</th>")
-	}
-	b.WriteString("</tr>")
-	for _, an := range analysisNames {
-		b.WriteString("<tr><td>" + html.EscapeString(titles[an]) + "</td>")
-		for _, m := range r.Models {
-			b.WriteString("<td>" + html.EscapeString(m.Verdicts[an]) + "</td>")
-		}
-		b.WriteString("</tr>")
-	}
-	b.WriteString("</table><h2>Pass rates</h2><div class=models>")
-	for _, m := range r.Models {
-		b.WriteString("<div class=model><h3>" + html.EscapeString(m.Model) + "</h3><table><tr><th>task</th><th>n</th><th>pass rate</th><th>minority &lt; 20%</th><th>truncated (satisfied)</th></tr>")
-		for _, s := range m.Summary {
-			flag := ""
-			if s.Imbalanced {
-				flag = "yes"
-			}
-			fmt.Fprintf(&b, "<tr><td>%s</td><td>%d</td><td>%.2f</td><td>%s</td><td>%d (%d)</td></tr>", html.EscapeString(s.Task), s.N, s.PassRate, flag, s.Truncated, s.TruncatedSatisfied)
-		}
-		b.WriteString("</table><p>Truncated: responses stopped by the token limit. They have no end, so they are left out at eos.</p>")
-		for _, sk := range m.Skipped {
-			b.WriteString("<p>Not probed: " + html.EscapeString(sk.Task+" ("+sk.Reason+")") + ".</p>")
-		}
-		b.WriteString("</div>")
-	}
-	b.WriteString("</div>")
-	for _, s := range r.sections() {
-		b.WriteString("<h2>" + html.EscapeString(titles[s.name]) + "</h2><div class=models>")
-		for i, res := range s.results {
-			b.WriteString("<div class=model><h3>" + html.EscapeString(s.models[i].Model) + "</h3><p>" + html.EscapeString(res.Verdict()) + "</p>")
-			figs, err := res.Figures()
-			if err != nil {
-				return "", err
-			}
-			for _, f := range figs {
-				png, err := f.PNG()
-				if err != nil {
-					return "", err
-				}
-				fmt.Fprintf(&b, `<img alt="%s" src="data:image/png;base64,%s">`, html.EscapeString(f.Name), base64.StdEncoding.EncodeToString(png))
-			}
-			b.WriteString(tableHTML(res.Table()) + "</div>")
-		}
-		b.WriteString("</div>")
-	}
-	b.WriteString("</body></html>\n")
-	return b.String(), nil
-}
-
-// tableHTML renders a table, collapsed when long.
-func tableHTML(rows [][]string) string {
-	if len(rows) == 0 {
-		return ""
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "<details><summary>table (%d rows)</summary><table><tr>", len(rows)-1)
-	for _, h := range rows[0] {
-		b.WriteString("<th>" + html.EscapeString(h) + "</th>")
-	}
-	b.WriteString("</tr>")
-	for _, row := range rows[1:] {
-		b.WriteString("<tr>")
-		for _, c := range row {
-			b.WriteString("<td>" + html.EscapeString(c) + "</td>")
-		}
-		b.WriteString("</tr>")
-	}
-	b.WriteString("</table></details>")
-	return b.String()
+	b, _ := json.MarshalIndent(struct {
+		Profile  Profile                       `json:"profile"`
+		Seed     uint64                        `json:"seed"`
+		NullSeed *uint64                       `json:"null_seed,omitempty"`
+		Versions Versions                      `json:"versions"`
+		Timings  map[string]map[string]float64 `json:"timings_s"`
+	}{r.Config.Profile, r.Config.Seed, r.Config.NullSeed, r.Versions, t}, "", "  ")
+	return string(b)
 }

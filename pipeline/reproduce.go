@@ -10,11 +10,6 @@ import (
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/ifprobe/ifprobe/analyses"
-	"github.com/ifprobe/ifprobe/analyses/ablation"
-	"github.com/ifprobe/ifprobe/analyses/layers"
-	"github.com/ifprobe/ifprobe/analyses/specialist"
-	"github.com/ifprobe/ifprobe/analyses/temporal"
-	"github.com/ifprobe/ifprobe/analyses/transfer"
 	"github.com/ifprobe/ifprobe/pipeline/build"
 	"github.com/ifprobe/ifprobe/pkg/acts"
 	"github.com/ifprobe/ifprobe/pkg/dataset"
@@ -31,32 +26,48 @@ type Config struct {
 	Out     string           `json:"out"`
 	Seed    uint64           `json:"seed"`
 	Backend backends.Backend `json:"-"` // nil: compute.Default()
+	// NullSeed, when set, runs the label-permutation null: the dataset is the
+	// real run's, but before probing and erasure every task's labels are shuffled
+	// (counts kept) with this seed. Nothing may hold on such a run. Its grid,
+	// results and report go to NullDir below Out.
+	NullSeed *uint64 `json:"null_seed,omitempty"`
 	// Progress, when set, is told each stage's progress (e.g. "dataset", 40, 360).
 	Progress func(model, stage string, done, total int) `json:"-"`
 	// Log receives one line per stage.
 	Log io.Writer `json:"-"`
 }
 
-// ModelRun is what one model's run produced.
-type ModelRun struct {
-	Model    string                     `json:"model"`
-	Dir      string                     `json:"dir"` // relative to Config.Out
-	Summary  []dataset.Summary          `json:"summary"`
-	Skipped  []probeset.SkippedTask     `json:"skipped"` // tasks not probed (too few of a label)
-	Results  map[string]analyses.Result `json:"-"`       // by analysis name; absent when it failed
-	Verdicts map[string]string          `json:"verdicts"`
-	Timings  map[string]float64         `json:"timings_s"`
+// NullDir is the directory, below the report's or a model's directory, of the
+// permutation null with seed k.
+func NullDir(k uint64) string { return fmt.Sprintf("null-%d", k) }
+
+// ReportDir is where the report goes: Out, or its null directory.
+func (cfg Config) ReportDir() string {
+	if cfg.NullSeed != nil {
+		return filepath.Join(cfg.Out, NullDir(*cfg.NullSeed))
+	}
+	return cfg.Out
 }
 
-// analysisNames are the five findings, in the paper's order.
-var analysisNames = []string{"specialist", "transfer", "ablation", "layers", "temporal"}
+// ModelRun is what one model's run produced.
+type ModelRun struct {
+	Model    string                      `json:"model"`
+	Dir      string                      `json:"dir"` // results, relative to the report's directory
+	Summary  []dataset.Summary           `json:"summary"`
+	Skipped  []probeset.SkippedTask      `json:"skipped"` // tasks not probed (too few of a label)
+	Results  map[string]analyses.Result  `json:"-"`       // by analysis name; absent when it failed
+	Verdicts map[string]analyses.Verdict `json:"verdicts"`
+	Errors   map[string]string           `json:"errors,omitempty"` // analyses that could not be computed
+	Files    map[string][]string         `json:"-"`                // files each analysis saved, relative to its directory
+	Timings  map[string]float64          `json:"timings_s"`
+}
 
 // Run reproduces the study for every model in cfg and writes the report.
 func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if len(cfg.Models) == 0 {
 		return nil, fmt.Errorf("reproduce: no models")
 	}
-	if err := os.MkdirAll(cfg.Out, 0o755); err != nil {
+	if err := os.MkdirAll(cfg.ReportDir(), 0o755); err != nil {
 		return nil, fmt.Errorf("reproduce: %w", err)
 	}
 	rep := &Report{Config: cfg, Started: time.Now()}
@@ -68,7 +79,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		rep.Models = append(rep.Models, mr)
 	}
 	rep.Finished = time.Now()
-	if err := rep.Write(cfg.Out); err != nil {
+	if err := rep.Write(cfg.ReportDir()); err != nil {
 		return nil, err
 	}
 	return rep, nil
@@ -87,6 +98,18 @@ func (cfg Config) progress(model, stage string) func(done, total int) {
 	return func(done, total int) { cfg.Progress(model, stage, done, total) }
 }
 
+// modelDirs are a model's directories: data (the dataset build, shared with
+// its null runs) and results (grid and analyses).
+type modelDirs struct{ data, results string }
+
+func (cfg Config) dirs(model string) modelDirs {
+	d := modelDirs{data: filepath.Join(cfg.Out, model, "data"), results: filepath.Join(cfg.Out, model)}
+	if cfg.NullSeed != nil {
+		d.results = filepath.Join(d.results, NullDir(*cfg.NullSeed))
+	}
+	return d
+}
+
 func runModel(ctx context.Context, cfg Config, name string) (*ModelRun, error) {
 	p := cfg.Profile
 	t0 := time.Now()
@@ -94,66 +117,84 @@ func runModel(ctx context.Context, cfg Config, name string) (*ModelRun, error) {
 	if err != nil {
 		return nil, err
 	}
-	mr := &ModelRun{Model: m.Name, Dir: m.Name, Verdicts: map[string]string{}, Results: map[string]analyses.Result{},
-		Timings: map[string]float64{"load": time.Since(t0).Seconds()}}
-	dir := filepath.Join(cfg.Out, m.Name)
-	space, err := dataset.ParseSpace(p.Space)
+	mr := &ModelRun{Model: m.Name, Verdicts: map[string]analyses.Verdict{}, Results: map[string]analyses.Result{},
+		Files: map[string][]string{}, Timings: map[string]float64{"load": time.Since(t0).Seconds()}}
+	dirs := cfg.dirs(m.Name)
+	if mr.Dir, err = filepath.Rel(cfg.ReportDir(), dirs.results); err != nil {
+		return nil, err
+	}
+	plan, err := p.plan(cfg.Seed)
 	if err != nil {
 		return nil, err
 	}
-	plan := dataset.Config{Tasks: p.Tasks, PerTask: p.PerTask, Seed: cfg.Seed, Folds: p.Folds, NoControls: !p.Controls, Space: space}
-	ccfg := build.Config{Plan: plan, MaxTokens: p.MaxTokens, Batch: p.Batch, Fractions: p.Fractions,
-		Progress: cfg.progress(m.Name, "dataset")}
 	cfg.logf("%s: dataset (%d items per task, up to %d tokens each)", m.Name, p.PerTask, p.MaxTokens)
 	t0 = time.Now()
-	st, err := build.Build(ctx, m, filepath.Join(dir, "data"), ccfg)
+	st, err := build.Build(ctx, m, dirs.data, build.Config{Plan: plan, MaxTokens: p.MaxTokens, Batch: p.Batch,
+		Fractions: p.Fractions, Progress: cfg.progress(m.Name, "dataset")})
 	if err != nil {
 		return nil, err
 	}
 	mr.Summary, mr.Timings["dataset"] = st.Summary, time.Since(t0).Seconds()
-	store, err := acts.Open(build.ActsDir(filepath.Join(dir, "data")))
+	in, err := cfg.inputs(ctx, m, dirs, plan, mr)
 	if err != nil {
 		return nil, err
 	}
-	src, err := probeset.FromStore(store, probeset.StoreOptions{NumLayers: m.Model.Config.NLayers, MinPerClass: max(p.Folds, 2)})
-	if err != nil {
-		return nil, err
-	}
-	mr.Skipped = src.Skipped()
-	cv := probe.CVParams{Probe: probe.DefaultParams(), Folds: p.Folds, CGrid: p.CGrid,
-		Bootstrap: stats.BootstrapParams{Reps: p.BootstrapReps}}
-	cv.Probe.Seed = cfg.Seed
-	cfg.logf("%s: probe grid", m.Name)
-	t0 = time.Now()
-	grid, err := gridFor(ctx, cfg, m.Name, dir, src, cv)
-	if err != nil {
-		return nil, err
-	}
-	mr.Timings["grid"] = time.Since(t0).Seconds()
-	items, err := dataset.Plan(plan)
-	if err != nil {
-		return nil, err
-	}
-	beh := newBehaviour(m, items, p.BehaviourPrompts, p.MaxTokens, p.Batch)
-	for _, an := range analysisNames {
-		cfg.logf("%s: %s", m.Name, an)
+	for _, a := range analyses.All() {
+		cfg.logf("%s: %s", m.Name, a.Name())
 		t0 = time.Now()
-		r, err := analysis(ctx, an, filepath.Join(dir, an), src, grid, cv, p, cfg.Seed, beh)
-		mr.Timings[an] = time.Since(t0).Seconds()
+		r, files, err := runAnalysis(ctx, a, filepath.Join(dirs.results, a.Name()), in)
+		mr.Timings[a.Name()] = time.Since(t0).Seconds()
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, err
 			}
 			// One finding that cannot be computed on this model (say, fewer than
 			// two probe-able tasks) must not hide the others.
-			mr.Verdicts[an] = "Not computed on this model: " + err.Error()
-			cfg.logf("%s: %s failed: %v", m.Name, an, err)
+			if mr.Errors == nil {
+				mr.Errors = map[string]string{}
+			}
+			mr.Errors[a.Name()] = err.Error()
+			cfg.logf("%s: %s failed: %v", m.Name, a.Name(), err)
 			continue
 		}
-		mr.Results[an] = r
-		mr.Verdicts[an] = r.Verdict()
+		mr.Results[a.Name()], mr.Verdicts[a.Name()], mr.Files[a.Name()] = r, r.Verdict(), files
 	}
 	return mr, nil
+}
+
+// inputs builds what the analyses read: the probing source (labels permuted
+// for a null run), the probe grid, the behaviour runner, and the settings.
+func (cfg Config) inputs(ctx context.Context, m *lm.LM, dirs modelDirs, plan dataset.Config, mr *ModelRun) (analyses.Inputs, error) {
+	p := cfg.Profile
+	store, err := acts.Open(build.ActsDir(dirs.data))
+	if err != nil {
+		return analyses.Inputs{}, err
+	}
+	ss, err := probeset.FromStore(store, probeset.StoreOptions{NumLayers: m.Model.Config.NLayers, MinPerClass: max(p.Folds, 2)})
+	if err != nil {
+		return analyses.Inputs{}, err
+	}
+	mr.Skipped = ss.Skipped()
+	var src probeset.Source = ss
+	if cfg.NullSeed != nil {
+		src = probeset.PermuteLabels(ss, *cfg.NullSeed)
+	}
+	in := analyses.Inputs{Source: src, Position: p.Position, CV: p.cv(cfg.Seed), Seed: cfg.Seed,
+		Bootstrap: stats.BootstrapParams{Reps: p.BootstrapReps, Seed: cfg.Seed}, BehaviourSources: p.BehaviourSources}
+	cfg.logf("%s: probe grid", m.Name)
+	t0 := time.Now()
+	if in.Grid, err = gridFor(ctx, cfg, m.Name, dirs.results, src, in.CV); err != nil {
+		return analyses.Inputs{}, err
+	}
+	mr.Timings["grid"] = time.Since(t0).Seconds()
+	if p.BehaviourSources > 0 && p.BehaviourPrompts > 0 {
+		items, err := dataset.Plan(plan)
+		if err != nil {
+			return analyses.Inputs{}, err
+		}
+		in.Behaviour = newBehaviour(m, items, p.BehaviourPrompts, p.MaxTokens, p.Batch)
+	}
+	return in, nil
 }
 
 func gridFor(ctx context.Context, cfg Config, model, dir string, src probeset.Source, cv probe.CVParams) (*probeset.Grid, error) {
@@ -168,68 +209,27 @@ func gridFor(ctx context.Context, cfg Config, model, dir string, src probeset.So
 	return g, g.Save(path)
 }
 
-// analysis loads a saved result or runs the analysis and saves it.
-func analysis(ctx context.Context, name, dir string, src probeset.Source, g *probeset.Grid, cv probe.CVParams, p Profile, seed uint64, beh *behaviour) (analyses.Result, error) {
-	var r analyses.Result
-	load := func(into analyses.Result) (analyses.Result, bool) {
-		if analyses.Load(dir, into) == nil {
-			return into, true
-		}
-		return nil, false
+// runAnalysis loads a saved result or runs the analysis and saves it. It
+// returns the result and the files it saved, relative to dir.
+func runAnalysis(ctx context.Context, a analyses.Analysis, dir string, in analyses.Inputs) (analyses.Result, []string, error) {
+	r := a.NewResult()
+	if _, err := analyses.Load(dir, r); err == nil {
+		return r, savedFiles(dir), nil
 	}
-	bp := stats.BootstrapParams{Reps: p.BootstrapReps, Seed: seed}
-	switch name {
-	case "specialist":
-		if res, ok := load(&specialist.Result{}); ok {
-			return res, nil
-		}
-		res, err := specialist.Run(ctx, src, specialist.Config{Position: p.Position, CV: cv})
-		if err != nil {
-			return nil, err
-		}
-		r = res
-	case "transfer":
-		if res, ok := load(&transfer.Result{}); ok {
-			return res, nil
-		}
-		res, err := transfer.Run(ctx, src, transfer.Config{Position: p.Position, Folds: p.Folds, Probe: cv.Probe, Bootstrap: bp})
-		if err != nil {
-			return nil, err
-		}
-		r = res
-	case "ablation":
-		if res, ok := load(&ablation.Result{}); ok {
-			return res, nil
-		}
-		acfg := ablation.Config{Position: p.Position, CV: cv, Seed: seed, Bootstrap: bp, BehaviourTop: p.BehaviourSources}
-		if p.BehaviourSources > 0 && p.BehaviourPrompts > 0 {
-			acfg.Behaviour = beh
-		}
-		res, err := ablation.Run(ctx, src, g, acfg)
-		if err != nil {
-			return nil, err
-		}
-		r = res
-	case "layers":
-		if res, ok := load(&layers.Result{}); ok {
-			return res, nil
-		}
-		res, err := layers.Run(ctx, g, layers.Config{Position: p.Position, Bootstrap: bp, Source: src})
-		if err != nil {
-			return nil, err
-		}
-		r = res
-	case "temporal":
-		if res, ok := load(&temporal.Result{}); ok {
-			return res, nil
-		}
-		res, err := temporal.Run(ctx, g, temporal.Config{Bootstrap: bp})
-		if err != nil {
-			return nil, err
-		}
-		r = res
-	default:
-		return nil, fmt.Errorf("unknown analysis %q", name)
+	r, err := a.Run(ctx, in)
+	if err != nil {
+		return nil, nil, err
 	}
-	return r, analyses.Save(dir, r)
+	files, err := analyses.Save(dir, r)
+	return r, files, err
+}
+
+// savedFiles lists what analyses.Save wrote into dir, relative to it.
+func savedFiles(dir string) []string {
+	files := []string{analyses.ResultFile, analyses.TableFile, analyses.VerdictFile}
+	figs, _ := filepath.Glob(filepath.Join(dir, analyses.FiguresDir, "*"))
+	for _, f := range figs {
+		files = append(files, filepath.Join(analyses.FiguresDir, filepath.Base(f)))
+	}
+	return files
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/ifprobe/ifprobe/analyses"
 	"github.com/ifprobe/ifprobe/pkg/compute"
 	"github.com/ifprobe/ifprobe/pkg/probeset"
 	"github.com/ifprobe/ifprobe/pkg/registry/registrytest"
@@ -31,9 +33,13 @@ func TestReproduceTinyRealModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := rep.Models[0]
-	for _, an := range analysisNames {
-		if v := m.Verdicts[an]; !strings.HasPrefix(v, "Paper:") && !strings.HasPrefix(v, "Not computed on this model:") {
-			t.Errorf("%s: verdict %q", an, v)
+	for _, a := range analyses.All() {
+		v, ok := m.Verdicts[a.Name()]
+		if !ok && m.Errors[a.Name()] == "" {
+			t.Errorf("%s: neither a verdict nor an error", a.Name())
+		}
+		if ok && (!slices.Contains(analyses.Statuses, v.Status) || !strings.HasPrefix(v.Text, "Paper:") || v.Primary.N == 0) {
+			t.Errorf("%s: verdict %+v", a.Name(), v)
 		}
 	}
 	html, err := os.ReadFile(filepath.Join(out, "report.html"))
@@ -57,8 +63,8 @@ func TestReproduceTinyRealModel(t *testing.T) {
 		t.Logf("dataset stage took longer on resume (%.1fs vs %.1fs)", rep2.Models[0].Timings["dataset"], rep.Models[0].Timings["dataset"])
 	}
 	for an, v := range m.Verdicts {
-		if rep2.Models[0].Verdicts[an] != v {
-			t.Errorf("%s: verdict changed on resume:\n%s\n%s", an, v, rep2.Models[0].Verdicts[an])
+		if again := rep2.Models[0].Verdicts[an]; again.Text != v.Text || again.Status != v.Status {
+			t.Errorf("%s: verdict changed on resume:\n%s\n%s", an, v.Text, again.Text)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/ifprobe/ifprobe/analyses"
 	"github.com/ifprobe/ifprobe/pkg/erase"
 	"github.com/ifprobe/ifprobe/pkg/hook"
 	"github.com/ifprobe/ifprobe/pkg/probe"
@@ -13,21 +14,12 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// Edit is an intervention for Behaviour: project Basis (orthonormal rows, [k, d]) out
-// of the residual stream after block Layer, at every position.
-type Edit struct {
-	Layer int
-	Basis *mat.Dense
-}
-
-// Behaviour reruns the model on held-out prompts of the given tasks, all under one
-// optional edit, and verifies the responses: satisfied[task][i] for the task's i-th
-// prompt. It must use the same prompts, in the same order, on every call for a
-// task, so that runs pair. Taking every target at once lets the model generate the
-// tasks' prompts in shared batches (one batch per edit instead of one per task).
-type Behaviour interface {
-	Run(ctx context.Context, tasks []string, edit *Edit) (satisfied map[string][]bool, err error)
-}
+// Edit and Behaviour are the analyses contract's: the pipeline supplies a
+// Behaviour that reruns the model under an Edit.
+type (
+	Edit      = analyses.Edit
+	Behaviour = analyses.Behaviour
+)
 
 // Eraser kinds measured.
 const (
@@ -52,7 +44,7 @@ type Config struct {
 	Seed        uint64 `json:"seed"`
 	RandomDraws int    `json:"random_draws"`
 	// MinEffect is the smallest dependency (AUROC drop) counted as significant,
-	// on top of a 95% CI above zero; default 0.05. Refitting probes on erased
+	// on top of a Holm-corrected test above zero; default 0.05. Refitting probes on erased
 	// states of ~100 examples moves AUROC by a few hundredths even for planted
 	// independent tasks, which the bootstrap over examples does not see.
 	MinEffect float64 `json:"min_effect"`
@@ -73,6 +65,10 @@ type Cell struct {
 	Erased         stats.Float    `json:"erased"`   // AUROC_B after A's erasure
 	Random         stats.Float    `json:"random"`   // AUROC_B after a random erasure of equal rank
 	Dependency     stats.Interval `json:"dependency"`
+	// Significant: the dependency is above zero after a Benjamini–Hochberg
+	// correction over every off-diagonal pair of both erasers, and at least
+	// Config.MinEffect.
+	Significant bool `json:"significant"`
 }
 
 // Eraser is one eraser kind's full result.
@@ -81,11 +77,15 @@ type Eraser struct {
 	Ranks []int    `json:"ranks"` // per source
 	Cells [][]Cell `json:"cells"` // [source][target]
 	// Significant is the share of off-diagonal pairs with a significant
-	// dependency (CI above zero and at least Config.MinEffect; a
-	// sparse dependency structure has a small share).
-	Significant float64 `json:"significant"`
-	// Asymmetric is the share of significant pairs whose reverse is not
-	// significant; MeanAsymmetry is the mean |D[A][B] − D[B][A]| over pairs.
+	// dependency (Cell.Significant; a sparse dependency structure has a small,
+	// non-zero share), and NSignificant their number.
+	Significant  float64 `json:"significant"`
+	NSignificant int     `json:"n_significant"`
+	// NAsymmetric counts the significant pairs whose dependency exceeds its
+	// reverse's (D[A][B] − D[B][A] above zero, Holm-corrected over the
+	// significant pairs, normal approximation from the two CIs), Asymmetric
+	// their share; MeanAsymmetry is the mean |D[A][B] − D[B][A]| over pairs.
+	NAsymmetric   int         `json:"n_asymmetric"`
 	Asymmetric    float64     `json:"asymmetric"`
 	MeanAsymmetry stats.Float `json:"mean_asymmetry"`
 }
@@ -101,6 +101,9 @@ type BehaviourCell struct {
 	Erased   float64        `json:"erased"`
 	Random   float64        `json:"random"`
 	Effect   stats.Interval `json:"effect"` // Random − Erased, paired bootstrap over prompts
+	// Significant: Effect above zero after a Holm correction over the
+	// behavioural pairs, and at least Config.MinEffect.
+	Significant bool `json:"significant"`
 }
 
 // Result is the ablation finding on one model.
@@ -111,6 +114,10 @@ type Result struct {
 	Layers    []int           `json:"layers"` // erasure layer per source
 	Erasers   []Eraser        `json:"erasers"`
 	Behaviour []BehaviourCell `json:"behaviour,omitempty"`
+	N         int             `json:"n"` // mean items per task
+	// Decodability is filled by Analysis.Run: the probes must read the labels
+	// for their erasure to mean anything.
+	Decodability *analyses.Evidence `json:"decodability,omitempty"`
 }
 
 // Name implements analyses.Result.
@@ -161,8 +168,10 @@ func Run(ctx context.Context, src probeset.Source, grid *probeset.Grid, cfg Conf
 		}
 		bases[a] = row
 	}
+	r.N /= max(len(ts), 1)
+	markSignificant([]*Eraser{&leace, &inlp}, cfg.MinEffect, cfg.CV.Folds)
 	for _, e := range []*Eraser{&leace, &inlp} {
-		e.summarise(cfg.MinEffect)
+		e.summarise(cfg.CV.Folds)
 		r.Erasers = append(r.Erasers, *e)
 	}
 	if cfg.Behaviour != nil {
@@ -181,6 +190,7 @@ func (r *Result) sourceRow(src probeset.Source, a int, cfg Config, leace, inlp *
 	if err != nil {
 		return nil, err
 	}
+	r.N += len(dsA.Y) // summed here, divided by the task count in Run
 	le, err := erase.LEACEParams{}.Fit(dsA.X, dsA.Y)
 	if err != nil {
 		return nil, fmt.Errorf("ablation: LEACE on %s at layer %d: %w", ts[a].Name, layer, err)
@@ -261,23 +271,47 @@ func (r *Result) targetCells(targets []probe.Dataset, er erase.Eraser, rnd []era
 	return cells, nil
 }
 
-// summarise computes sparsity and asymmetry of the dependency matrix.
-func (e *Eraser) summarise(minEffect float64) {
+// familyAlpha is the false discovery rate of the dependency tests (and, under
+// the global null of no dependency at all, the chance of any false one).
+const familyAlpha = 0.05
+
+// markSignificant tests every off-diagonal dependency of the erasers as one
+// family: with k tasks there are 2·k(k−1) tests, and at 95% per test a few would
+// pass on labels with no information at all. The Benjamini–Hochberg procedure
+// keeps the expected share of false discoveries at 5%, and the chance of any
+// discovery when there is no dependency at all at 5%.
+func markSignificant(es []*Eraser, minEffect float64, folds int) {
+	var p []float64
+	var cells []*Cell
+	for _, e := range es {
+		for a := range e.Cells {
+			for b := range e.Cells[a] {
+				if a != b {
+					p = append(p, analyses.CVCorrect(e.Cells[a][b].Dependency, folds).PAbove())
+					cells = append(cells, &e.Cells[a][b])
+				}
+			}
+		}
+	}
+	for i, rej := range stats.BenjaminiHochberg(p, familyAlpha) {
+		cells[i].Significant = rej && cells[i].Dependency.Estimate >= minEffect
+	}
+}
+
+// summarise computes density and asymmetry of the dependency matrix.
+func (e *Eraser) summarise(folds int) {
 	n := len(e.Cells)
-	sig := func(a, b int) bool { return significant(e.Cells[a][b].Dependency, minEffect) }
-	var pairs, nSig, nAsym int
-	var asym []float64
+	var pairs int
+	var asym, pAsym []float64
 	for a := 0; a < n; a++ {
 		for b := 0; b < n; b++ {
 			if a == b {
 				continue
 			}
 			pairs++
-			if sig(a, b) {
-				nSig++
-				if !sig(b, a) {
-					nAsym++
-				}
+			if e.Cells[a][b].Significant {
+				e.NSignificant++
+				pAsym = append(pAsym, asymmetryP(analyses.CVCorrect(e.Cells[a][b].Dependency, folds), analyses.CVCorrect(e.Cells[b][a].Dependency, folds)))
 			}
 			if a < b {
 				asym = append(asym, math.Abs(e.Cells[a][b].Dependency.Estimate-e.Cells[b][a].Dependency.Estimate))
@@ -285,16 +319,26 @@ func (e *Eraser) summarise(minEffect float64) {
 		}
 	}
 	if pairs > 0 {
-		e.Significant = float64(nSig) / float64(pairs)
+		e.Significant = float64(e.NSignificant) / float64(pairs)
 	}
-	if nSig > 0 {
-		e.Asymmetric = float64(nAsym) / float64(nSig)
+	for _, rej := range stats.Holm(pAsym, familyAlpha) {
+		if rej {
+			e.NAsymmetric++
+		}
+	}
+	if e.NSignificant > 0 {
+		e.Asymmetric = float64(e.NAsymmetric) / float64(e.NSignificant)
 	}
 	e.MeanAsymmetry = stats.Float(stats.Mean(asym))
 }
 
-// significant reports a dependency whose CI lies above zero and whose estimate
-// reaches minEffect.
-func significant(d stats.Interval, minEffect float64) bool {
-	return d.Lo > 0 && d.Estimate >= minEffect
+// asymmetryP is the one-sided p-value of D[A][B] − D[B][A] > 0, from the two
+// CIs (the two dependencies are measured on different targets' rows, so their
+// errors are taken as independent).
+func asymmetryP(ab, ba stats.Interval) float64 {
+	d := stats.Interval{Estimate: ab.Estimate - ba.Estimate, Level: 0.95}
+	se := math.Hypot(ab.SE(), ba.SE())
+	z := stats.NormalQuantile(0.975)
+	d.Lo, d.Hi = d.Estimate-z*se, d.Estimate+z*se
+	return d.PAbove()
 }

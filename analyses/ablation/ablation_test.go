@@ -4,7 +4,6 @@ import (
 	"context"
 	"math/rand/v2"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/ifprobe/ifprobe/analyses"
@@ -105,7 +104,7 @@ func TestPlantedDependencies(t *testing.T) {
 					continue
 				}
 				want := dep[[2]string{tasks[ai].Name, tasks[bi].Name}]
-				if got := significant(c.Dependency, r.Config.MinEffect); got != want {
+				if got := c.Significant; got != want {
 					t.Errorf("%s: %s→%s significant = %v (D = %v), planted %v", e.Kind, tasks[ai].Name, tasks[bi].Name, got, c.Dependency, want)
 				}
 			}
@@ -113,18 +112,20 @@ func TestPlantedDependencies(t *testing.T) {
 	}
 	for _, c := range r.Behaviour {
 		planted := dir[c.Source] == dir[c.Target]
-		if got := significant(c.Effect, r.Config.MinEffect); got != planted {
+		if got := c.Significant; got != planted {
 			t.Errorf("behaviour %s→%s: effect %v (erased %.2f, random %.2f), planted %v", c.Source, c.Target, c.Effect, c.Erased, c.Random, planted)
 		}
 	}
-	if !strings.Contains(r.Verdict(), "Holds") {
-		t.Errorf("verdict: %s", r.Verdict())
+	// The planted dependency runs both ways (a↔b): sparse, but not asymmetric,
+	// so the claim holds only partly.
+	if v := r.Verdict(); v.Status != analyses.Partly {
+		t.Errorf("verdict %s: %s", v.Status, v.Text)
 	}
 	figs, err := r.Figures()
 	if err != nil || len(figs) != 3 {
 		t.Fatalf("figures: %v, %d", err, len(figs))
 	}
-	if err := analyses.Save(t.TempDir(), r); err != nil {
+	if _, err := analyses.Save(t.TempDir(), r); err != nil {
 		t.Fatal(err)
 	}
 }

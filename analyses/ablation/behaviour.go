@@ -59,6 +59,13 @@ func (r *Result) behaviour(ctx context.Context, cfg Config, bases []*mat.Dense) 
 			r.Behaviour = append(r.Behaviour, cell)
 		}
 	}
+	p := make([]float64, len(r.Behaviour))
+	for i, c := range r.Behaviour {
+		p[i] = c.Effect.PAbove()
+	}
+	for i, rej := range stats.Holm(p, familyAlpha) {
+		r.Behaviour[i].Significant = rej && r.Behaviour[i].Effect.Estimate >= cfg.MinEffect
+	}
 	return nil
 }
 
@@ -232,36 +239,100 @@ func (r *Result) Table() [][]string {
 	return rows
 }
 
-// Verdict implements analyses.Result.
-func (r *Result) Verdict() string {
-	var parts []string
-	sparse := true
+// Claim is the paper's claim, as reports quote it.
+const Claim = "erasing one task's subspace hurts other tasks only for a few, asymmetric pairs (sparse and asymmetric dependencies)."
+
+// maxDense is the largest share of significant pairs still called sparse.
+const maxDense = 0.5
+
+// Verdict implements analyses.Result. The claim has three parts, each needing
+// positive evidence: dependencies exist (the strongest pair is above zero with a
+// Bonferroni-corrected CI), they are sparse (at most half the pairs are
+// significant after Holm's correction), and asymmetric (some significant pair
+// reliably exceeds its reverse, Holm-corrected). No dependency at all is not evidence
+// for sparse dependencies: it is inconclusive, or not supported when even the
+// strongest pair is reliably below Config.MinEffect.
+func (r *Result) Verdict() analyses.Verdict {
+	v := analyses.Verdict{Finding: r.Name(), Claim: Claim, Decodability: r.Decodability,
+		Primary: r.strongest()}
+	v.Status = v.Primary.Judge()
+	nSig, nAsym, pairs := 0, 0, 0
 	for _, e := range r.Erasers {
-		parts = append(parts, fmt.Sprintf("%s: %.0f%% of off-diagonal pairs significant, %.0f%% of those one-directional, mean |D(A→B) − D(B→A)| = %.3f",
-			e.Kind, 100*e.Significant, 100*e.Asymmetric, e.MeanAsymmetry))
-		if e.Significant > 0.5 {
-			sparse = false
+		nSig += e.NSignificant
+		nAsym += e.NAsymmetric
+		pairs += len(e.Cells) * max(len(e.Cells)-1, 0)
+	}
+	density := stats.Interval{Estimate: share(nSig, pairs), Lo: math.NaN(), Hi: math.NaN()}
+	v.Supporting = append(v.Supporting, analyses.Evidence{Statistic: "share of off-diagonal pairs significant (Benjamini–Hochberg)", Estimate: density, N: pairs, Unit: "pairs"})
+	switch {
+	case v.Status == analyses.Holds && nSig == 0:
+		v.Status = analyses.Inconclusive
+		v.Because("the strongest pair is above zero but below the minimum effect of %.2f AUROC", r.Config.MinEffect)
+	case v.Status == analyses.Holds:
+		v.Because("%d of %d off-diagonal pairs have a dependency beyond a random erasure (Benjamini–Hochberg at 5%%, at least %.2f AUROC), %d of them reliably larger than their reverse", nSig, pairs, r.Config.MinEffect, nAsym)
+		if share(nSig, pairs) > maxDense {
+			v.Cap(analyses.Partly, "but they are not sparse: more than half of the pairs depend on each other")
+		}
+		if nAsym == 0 {
+			v.Cap(analyses.Partly, "but none is reliably larger than its reverse (no evidence of asymmetry)")
+		}
+	case v.Status == analyses.Contradicted:
+		v.Status = analyses.Inconclusive // erasing a source's subspace helping a target is not the claim's opposite
+		v.Because("no erasure hurts a target more than a random erasure; the strongest effect is negative")
+	case v.Status == analyses.NotSupported:
+		v.Because("even the strongest pair's dependency lies reliably below %.2f AUROC: no dependency was found, and none of the claimed size would have been missed", r.Config.MinEffect)
+	default:
+		v.Because("no pair has a dependency beyond a random erasure after correcting for %d tests; no dependency at all is not evidence of sparse and asymmetric dependencies", 2*pairs/max(len(r.Erasers), 1))
+	}
+	if len(r.Behaviour) > 0 {
+		nb := 0
+		for _, c := range r.Behaviour {
+			if c.Significant {
+				nb++
+			}
+		}
+		v.Because("behaviour: %d/%d source→target pairs lose pass rate beyond the random control (Holm-corrected)", nb, len(r.Behaviour))
+	}
+	v.Finish()
+	return v
+}
+
+// strongest is the evidence of the largest dependency over both erasers' pairs,
+// its CI widened to the false-coverage-rate level of Benjamini and Yekutieli
+// (2005), 1 − R·α/m for R discoveries among m tests (1 − α/m when there are
+// none), so that it excludes zero exactly when the pair is a discovery.
+func (r *Result) strongest() analyses.Evidence {
+	nan := math.NaN()
+	best := stats.Interval{Estimate: nan, Lo: nan, Hi: nan}
+	bestZ, m, label := math.Inf(-1), 0, "strongest dependency"
+	for _, e := range r.Erasers {
+		for a, row := range e.Cells {
+			for b, c := range row {
+				if a == b {
+					continue
+				}
+				m++
+				d := analyses.CVCorrect(c.Dependency, r.Config.CV.Folds)
+				if z := d.Estimate / d.SE(); z > bestZ {
+					bestZ, best = z, d
+					label = fmt.Sprintf("strongest dependency (%s of %s → %s), FCR-adjusted CI", e.Kind, r.Tasks[a].Name, r.Tasks[b].Name)
+				}
+			}
 		}
 	}
-	nb, sig := len(r.Behaviour), 0
-	for _, c := range r.Behaviour {
-		if significant(c.Effect, r.Config.MinEffect) {
-			sig++
-		}
+	discoveries := 0
+	for _, e := range r.Erasers {
+		discoveries += e.NSignificant
 	}
-	measured := "Representational dependency (AUROC drop beyond a random erasure of equal rank) — " + parts[0]
-	if len(parts) > 1 {
-		measured += "; " + parts[1]
+	if m > 0 && !math.IsNaN(best.SE()) {
+		best = best.Widen(1 - float64(max(discoveries, 1))*familyAlpha/float64(m))
 	}
-	measured += "."
-	if nb > 0 {
-		measured += fmt.Sprintf(" Behaviour: %d/%d source→target pairs lose pass rate beyond the random control (95%% CI).", sig, nb)
-	} else {
-		measured += " Behaviour was not measured."
+	return analyses.NewEvidence(label, best, r.N, analyses.UnitItems, r.Config.MinEffect)
+}
+
+func share(k, n int) float64 {
+	if n == 0 {
+		return math.NaN()
 	}
-	holds := "Not supported on this model: most pairs depend on each other."
-	if sparse {
-		holds = "Holds on this model: dependencies are sparse (at most half of the pairs)."
-	}
-	return "Paper: erasing one task's subspace hurts other tasks only for a few, asymmetric pairs. " + measured + " " + holds
+	return float64(k) / float64(n)
 }

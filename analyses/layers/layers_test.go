@@ -3,7 +3,6 @@ package layers
 import (
 	"context"
 	"math"
-	"strings"
 	"testing"
 
 	"github.com/ifprobe/ifprobe/analyses"
@@ -54,22 +53,22 @@ func TestPlantedOnsets(t *testing.T) {
 	if d := r.SemanticMinusStructural; !(d.Lo > 0) {
 		t.Errorf("semantic − structural onset %v: want CI above 0", d)
 	}
-	if v := r.Verdict(); !strings.Contains(v, "Holds on this model") {
-		t.Errorf("verdict %q", v)
+	if v := r.Verdict(); v.Status != analyses.Holds {
+		t.Errorf("verdict %s: %s", v.Status, v.Text)
 	}
-	if len(r.Table()) != 5 {
-		t.Errorf("table has %d rows, want header + 4", len(r.Table()))
+	if len(r.Table()) != 1+4+9 {
+		t.Errorf("table has %d rows, want header + 4 tasks + 3 kind pairs × 3 onset fractions", len(r.Table()))
 	}
 	figs, err := r.Figures()
 	if err != nil || len(figs) != 1 {
 		t.Fatalf("figures: %v (%d)", err, len(figs))
 	}
 	dir := t.TempDir()
-	if err := analyses.Save(dir, r); err != nil {
+	if _, err := analyses.Save(dir, r); err != nil {
 		t.Fatal(err)
 	}
 	var back Result
-	if err := analyses.Load(dir, &back); err != nil || back.Tasks[2].Onset != r.Tasks[2].Onset {
+	if _, err := analyses.Load(dir, &back); err != nil || back.Tasks[2].Onset != r.Tasks[2].Onset {
 		t.Fatalf("load: %v", err)
 	}
 }
@@ -82,8 +81,8 @@ func TestEqualOnsetsNotSupported(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(r.Verdict(), "Holds") {
-		t.Errorf("equal onsets but verdict says it holds: %s", r.Verdict())
+	if v := r.Verdict(); v.Status == analyses.Holds {
+		t.Errorf("equal onsets but verdict says it holds: %s", v.Text)
 	}
 }
 

@@ -30,15 +30,19 @@ type LayerComparison struct {
 	Tasks []probe.TaskComparison `json:"tasks"`
 }
 
-// TaskSummary is one task's comparison, each probe at its own best layer.
+// TaskSummary is one task's comparison. Each probe's scores take, for every
+// outer fold, the layer where that probe did best on the other folds
+// (probe.CrossSelect), so neither probe's score is inflated by choosing its
+// layer on the rows it is scored on.
 type TaskSummary struct {
 	Task         string         `json:"task"`
 	Kind         string         `json:"kind"`
-	BestLayer    int            `json:"best_layer"`    // the specialist's best layer
-	GeneralLayer int            `json:"general_layer"` // the general probe's best layer for this task
+	BestLayer    int            `json:"best_layer"`    // the specialist's most chosen layer
+	GeneralLayer int            `json:"general_layer"` // the general probe's most chosen layer
 	Specialist   stats.Interval `json:"specialist"`
 	General      stats.Interval `json:"general"`
 	Diff         stats.Interval `json:"diff"` // specialist − general, paired bootstrap over base requests
+	N            int            `json:"n"`
 }
 
 // Result is the specialist-vs-general finding on one model.
@@ -48,7 +52,13 @@ type Result struct {
 	NumLayers int               `json:"num_layers"`
 	ByLayer   []LayerComparison `json:"by_layer"`
 	Tasks     []TaskSummary     `json:"tasks"`
-	MeanDiff  stats.Interval    `json:"mean_diff"` // mean over tasks at their best layers
+	MeanDiff  stats.Interval    `json:"mean_diff"` // mean over tasks of Diff
+	// Decodability and TextMargin are filled when the study's grid and text
+	// baseline are at hand (Analysis.Run): the precondition that the probes read
+	// the labels, and the mean specialist AUROC over the text baseline's.
+	Decodability *analyses.Evidence `json:"decodability,omitempty"`
+	TextMargin   *analyses.Evidence `json:"text_margin,omitempty"`
+	selected     []*probeset.Selected
 }
 
 // Name implements analyses.Result.
@@ -83,59 +93,83 @@ func Run(ctx context.Context, src probeset.Source, cfg Config) (*Result, error) 
 		r.ByLayer = append(r.ByLayer, LayerComparison{Layer: l, Tasks: sg.Tasks})
 		data[l] = dss
 	}
-	return r, r.summarise(ts, data)
+	return r, r.summarise(ts, data[cfg.Layers[0]])
 }
 
-// summarise picks each task's best layer and bootstraps the mean difference.
-func (r *Result) summarise(ts []probeset.Task, data map[int][]probe.Dataset) error {
-	var members [][][]int
-	var diffs []func([]int) float64
+// summarise selects each probe's layers on inner folds and bootstraps the
+// differences. dss are the tasks' datasets at any layer (rows, labels and groups
+// are the same at every layer).
+func (r *Result) summarise(ts []probeset.Task, dss []probe.Dataset) error {
+	var diffs []analyses.TaskStat
 	for i, t := range ts {
-		// Each probe is read at its own best layer: choosing the layer by the
-		// specialist alone would hand it the selection bias and not the general probe.
-		bs, bg := r.bestLayer(i, func(tc probe.TaskComparison) float64 { return tc.Specialist.Estimate }),
-			r.bestLayer(i, func(tc probe.TaskComparison) float64 { return tc.General.Estimate })
-		spec, gen := r.ByLayer[bs].Tasks[i], r.ByLayer[bg].Tasks[i]
-		ds := data[r.ByLayer[bs].Layer][i] // same rows, labels and groups at every layer
-		mem := stats.Members(ds.Groups)
-		at := func(oof []float64) stats.Statistic {
-			return stats.GroupedStatistic(mem, func(rows []int) float64 { return stats.AUROCOn(oof, ds.Y, rows) })
-		}
-		_, d, err := stats.PairedBootstrap(len(mem), at(spec.SpecialistOOF), at(gen.GeneralOOF), r.Config.CV.Bootstrap)
+		ds := dss[i]
+		spec, err := r.selectAcross(i, ds, func(tc probe.TaskComparison) []float64 { return tc.SpecialistOOF })
 		if err != nil {
-			nan := math.NaN()
-			d = stats.Interval{Estimate: spec.Specialist.Estimate - gen.General.Estimate, Lo: nan, Hi: nan}
+			return err
 		}
-		r.Tasks = append(r.Tasks, TaskSummary{Task: t.Name, Kind: t.Kind, BestLayer: r.ByLayer[bs].Layer,
-			GeneralLayer: r.ByLayer[bg].Layer, Specialist: spec.Specialist, General: gen.General, Diff: d})
-		members = append(members, mem)
-		diffs = append(diffs, func(rows []int) float64 {
-			return stats.AUROCOn(spec.SpecialistOOF, ds.Y, rows) - stats.AUROCOn(gen.GeneralOOF, ds.Y, rows)
-		})
+		gen, err := r.selectAcross(i, ds, func(tc probe.TaskComparison) []float64 { return tc.GeneralOOF })
+		if err != nil {
+			return err
+		}
+		mem := stats.Members(ds.Groups)
+		at := func(scores []float64) stats.Statistic {
+			return stats.GroupedStatistic(mem, func(rows []int) float64 { return stats.AUROCOn(scores, ds.Y, rows) })
+		}
+		sIv, d, err := stats.PairedBootstrap(len(mem), at(spec.Scores), at(gen.Scores), r.Config.CV.Bootstrap)
+		gIv, err2 := stats.Bootstrap(len(mem), at(gen.Scores), r.Config.CV.Bootstrap)
+		if err != nil || err2 != nil {
+			sIv, gIv = pointOnly(spec.AUROC()), pointOnly(gen.AUROC())
+			d = pointOnly(sIv.Estimate - gIv.Estimate)
+		}
+		r.Tasks = append(r.Tasks, TaskSummary{Task: t.Name, Kind: t.Kind, BestLayer: mode(spec.Layers),
+			GeneralLayer: mode(gen.Layers), Specialist: sIv, General: gIv, Diff: d, N: len(ds.Y)})
+		r.selected = append(r.selected, spec)
+		diffs = append(diffs, analyses.TaskStat{Groups: ds.Groups, F: func(rows []int) float64 {
+			return stats.AUROCOn(spec.Scores, ds.Y, rows) - stats.AUROCOn(gen.Scores, ds.Y, rows)
+		}})
 	}
 	var err error
-	r.MeanDiff, err = stats.MultiBootstrap(members, func(rows [][]int) float64 {
-		v := make([]float64, len(diffs))
-		for i, f := range diffs {
-			v[i] = f(rows[i])
-		}
-		return stats.Mean(v)
-	}, r.Config.CV.Bootstrap)
+	r.MeanDiff, err = analyses.MeanOverTasks(diffs, r.Config.CV.Bootstrap)
 	if err != nil {
 		return fmt.Errorf("specialist: mean difference: %w", err)
 	}
 	return nil
 }
 
-// bestLayer returns the index in ByLayer where score of task i is highest.
-func (r *Result) bestLayer(i int, score func(probe.TaskComparison) float64) int {
-	best := 0
-	for li, lc := range r.ByLayer {
-		if score(lc.Tasks[i]) > score(r.ByLayer[best].Tasks[i]) {
-			best = li
+// selectAcross cross-selects task i's scores of one probe kind over the layers.
+func (r *Result) selectAcross(i int, ds probe.Dataset, oof func(probe.TaskComparison) []float64) (*probeset.Selected, error) {
+	var cands [][]float64
+	for _, lc := range r.ByLayer {
+		cands = append(cands, oof(lc.Tasks[i]))
+	}
+	foldOf := r.ByLayer[0].Tasks[i].FoldOf
+	scores, chosen, err := probe.CrossSelect(cands, ds.Y, foldOf)
+	if err != nil {
+		return nil, fmt.Errorf("specialist: %s: %w", ds.Name, err)
+	}
+	layers := make([]int, len(chosen))
+	for k, c := range chosen {
+		layers[k] = r.ByLayer[c].Layer
+	}
+	return &probeset.Selected{Task: ds.Name, Position: r.Config.Position, Scores: scores, Layers: layers,
+		Y: ds.Y, Groups: ds.Groups, FoldOf: foldOf}, nil
+}
+
+// mode is the most frequent value (the smallest on a tie).
+func mode(v []int) int {
+	count := map[int]int{}
+	best := -1
+	for _, x := range v {
+		count[x]++
+		if best < 0 || count[x] > count[best] || count[x] == count[best] && x < best {
+			best = x
 		}
 	}
 	return best
+}
+
+func pointOnly(v float64) stats.Interval {
+	return stats.Interval{Estimate: v, Lo: math.NaN(), Hi: math.NaN()}
 }
 
 // Figures implements analyses.Result: grouped bars at each task's best layer, and
@@ -221,8 +255,14 @@ func (r *Result) Table() [][]string {
 	return rows
 }
 
-// Verdict implements analyses.Result.
-func (r *Result) Verdict() string {
+// smallestDiff is the smallest mean AUROC advantage of the specialists that
+// the claim could mean.
+const smallestDiff = 0.02
+
+// Verdict implements analyses.Result. The claim holds when the mean specialist
+// advantage has a CI above zero, the probes read the labels at all, and (where
+// the run has a text baseline) the specialists beat a probe on the text alone.
+func (r *Result) Verdict() analyses.Verdict {
 	wins, losses := 0, 0
 	for _, t := range r.Tasks {
 		if t.Diff.Lo > 0 {
@@ -232,19 +272,31 @@ func (r *Result) Verdict() string {
 			losses++
 		}
 	}
-	m := r.MeanDiff
-	measured := fmt.Sprintf("Mean AUROC difference specialist − general, each at its own best layer = %.3f [%.3f, %.3f]; specialists significantly better on %d/%d tasks, worse on %d.",
-		m.Estimate, m.Lo, m.Hi, wins, len(r.Tasks), losses)
-	var holds string
-	switch {
-	case math.IsNaN(m.Estimate):
-		holds = "Not testable on this model."
-	case m.Lo > 0:
-		holds = "Holds on this model: the 95% CI of the mean difference lies above zero."
-	case m.Hi < 0:
-		holds = "Reversed on this model: the general probe is better."
+	v := analyses.Verdict{Finding: r.Name(), Claim: Claim, Decodability: r.Decodability, Margin: r.TextMargin,
+		Primary: analyses.NewEvidence("mean AUROC difference specialist − general (layers chosen on other folds)",
+			analyses.CVCorrect(r.MeanDiff, r.Config.CV.Folds), r.itemsPerTask(), analyses.UnitItems, smallestDiff)}
+	v.Status = v.Primary.Judge()
+	switch v.Status {
+	case analyses.Holds:
+		v.Because("the mean specialist advantage is above zero; specialists are significantly better on %d/%d tasks, worse on %d", wins, len(r.Tasks), losses)
+	case analyses.Contradicted:
+		v.Because("the general probe is better on average; specialists worse on %d/%d tasks", losses, len(r.Tasks))
+	case analyses.NotSupported:
+		v.Because("the CI lies below the smallest advantage the claim could mean (%.2f AUROC)", smallestDiff)
 	default:
-		holds = "Not supported on this model: the 95% CI of the mean difference includes zero."
+		v.Because("the CI includes both zero and advantages the claim could mean")
 	}
-	return "Paper: a probe trained on one task reads that task's success better than a general probe trained on all tasks. " + measured + " " + holds
+	v.Finish()
+	return v
+}
+
+func (r *Result) itemsPerTask() int {
+	if len(r.Tasks) == 0 {
+		return 0
+	}
+	sum := 0
+	for _, t := range r.Tasks {
+		sum += t.N
+	}
+	return sum / len(r.Tasks)
 }

@@ -2,7 +2,6 @@ package specialist
 
 import (
 	"context"
-	"strings"
 	"testing"
 
 	"github.com/ifprobe/ifprobe/analyses"
@@ -31,8 +30,8 @@ func run(t *testing.T, comps map[string][]planted.Component) *Result {
 // Orthogonal task directions: a pooled probe must average them and lose.
 func TestPlantedSpecialists(t *testing.T) {
 	r := run(t, nil) // default: one own direction per task
-	if !(r.MeanDiff.Lo > 0) || !strings.Contains(r.Verdict(), "Holds") {
-		t.Fatalf("mean diff %v, verdict %q", r.MeanDiff, r.Verdict())
+	if v := r.Verdict(); !(r.MeanDiff.Lo > 0) || v.Status != analyses.Holds {
+		t.Fatalf("mean diff %v, verdict %s: %s", r.MeanDiff, v.Status, v.Text)
 	}
 	if len(r.ByLayer) != 3 || len(r.Tasks) != 3 || len(r.Table()) != 4 {
 		t.Fatalf("shape: %d layers, %d tasks", len(r.ByLayer), len(r.Tasks))
@@ -41,7 +40,7 @@ func TestPlantedSpecialists(t *testing.T) {
 	if err != nil || len(figs) != 2 {
 		t.Fatalf("figures: %v", err)
 	}
-	if err := analyses.Save(t.TempDir(), r); err != nil {
+	if _, err := analyses.Save(t.TempDir(), r); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -51,7 +50,7 @@ func TestPlantedSpecialists(t *testing.T) {
 func TestSharedDirectionNoSpecialistAdvantage(t *testing.T) {
 	shared := []planted.Component{{Direction: 0, Weight: 3}}
 	r := run(t, map[string][]planted.Component{"a": shared, "b": shared, "c": shared})
-	if strings.Contains(r.Verdict(), "Holds") {
-		t.Fatalf("shared direction but verdict holds: %s", r.Verdict())
+	if v := r.Verdict(); v.Status == analyses.Holds {
+		t.Fatalf("shared direction but verdict holds: %s", v.Text)
 	}
 }

@@ -10,14 +10,16 @@ import (
 	"github.com/ifprobe/ifprobe/analyses"
 	"github.com/ifprobe/ifprobe/pkg/hook"
 	"github.com/ifprobe/ifprobe/pkg/plot"
+	"github.com/ifprobe/ifprobe/pkg/probe"
 	"github.com/ifprobe/ifprobe/pkg/probeset"
 	"github.com/ifprobe/ifprobe/pkg/stats"
 )
 
 // Config configures Run.
 type Config struct {
-	// Layer to read; -1 or unset (0 is a valid layer, so use UseLayer) means each
-	// task's best layer over all positions.
+	// Layer to read; unless UseLayer is set, each task's layer is chosen per
+	// outer fold on the other folds (the best mean AUROC over positions), so the
+	// curve is not inflated by the choice.
 	Layer    int  `json:"layer"`
 	UseLayer bool `json:"use_layer"`
 	// Bootstrap configures the intervals (default 1000 resamples, 95%, seed 0).
@@ -28,18 +30,27 @@ type Config struct {
 type TaskCurve struct {
 	Task      string           `json:"task"`
 	Kind      string           `json:"kind"`
-	Layer     int              `json:"layer"`
+	Layer     int              `json:"layer"`  // the most chosen layer
+	Layers    []int            `json:"layers"` // the layer of each outer fold
+	N         int              `json:"n"`
 	AUROC     []stats.Interval `json:"auroc"` // one per Result.Positions entry
 	Peak      hook.Position    `json:"peak"`  // position with the highest AUROC
 	PromptEnd stats.Interval   `json:"prompt_end"`
 	Rise      stats.Interval   `json:"rise"` // AUROC(late) − AUROC(prompt_last)
 	Pattern   string           `json:"pattern"`
+	// OverInstruction is AUROC(prompt_last) − the instruction baseline's, when
+	// the run has one: a task is "planning" only when it is above zero, since
+	// what the instruction asks (a polarity, a length) can predict success alone.
+	OverInstruction *stats.Interval `json:"over_instruction,omitempty"`
 }
 
 // Patterns of a task's curve.
 const (
 	Monitoring = "monitoring"
 	Planning   = "planning"
+	// Instructed: decodable at the prompt's end, but no more than from the
+	// instruction's parameters alone.
+	Instructed = "instruction_predicts"
 	Neither    = "neither"
 )
 
@@ -52,10 +63,15 @@ type Result struct {
 	Tasks     []TaskCurve     `json:"tasks"`
 	// MeanRise is the mean rise over tasks with a multi-sample bootstrap interval.
 	MeanRise stats.Interval `json:"mean_rise"`
+	Folds    int            `json:"folds"` // of the grid's cross-validation
+	// Decodability and TextMargin are filled by Analysis.Run: the precondition
+	// that the probes read the labels at the late position, and the mean rise of
+	// the probes' margin over the text baseline (what the text written so far
+	// gives away grows during generation too).
+	Decodability *analyses.Evidence `json:"decodability,omitempty"`
+	TextMargin   *analyses.Evidence `json:"text_margin,omitempty"`
+	selected     map[string]map[hook.Position]*probeset.Selected
 }
-
-// Name implements analyses.Result.
-func (r *Result) Name() string { return "temporal" }
 
 // Positions returns the grid's positions that lie on the generation time line, in
 // order.
@@ -70,96 +86,151 @@ func Positions(g *probeset.Grid) []hook.Position {
 	return ps
 }
 
-// Run computes the finding from a grid of probe evaluations.
-func Run(ctx context.Context, g *probeset.Grid, cfg Config) (*Result, error) {
+// Run computes the finding from a grid of probe evaluations. instruction, when
+// not nil, is the instruction-baseline grid that separates planning from what the
+// instruction alone predicts.
+func Run(ctx context.Context, g *probeset.Grid, instruction *probeset.Grid, cfg Config) (*Result, error) {
 	ps := Positions(g)
 	if !slices.Contains(ps, hook.PromptLast) || len(ps) < 2 {
 		return nil, fmt.Errorf("temporal: grid needs prompt_last and a later position (has %v)", g.Positions)
 	}
-	r := &Result{Model: g.Model, Config: cfg, Positions: ps, Late: ps[len(ps)-1]}
-	var members [][][]int
-	var rises []func([]int) float64
+	r := &Result{Model: g.Model, Config: cfg, Positions: ps, Late: ps[len(ps)-1], Folds: g.CV.Folds,
+		selected: map[string]map[hook.Position]*probeset.Selected{}}
+	var rises []analyses.TaskStat
 	for _, t := range g.Tasks {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		tc, rise, mem, err := taskCurve(g, t, r, cfg)
+		sel, err := r.selectTask(g, t.Name)
+		if err != nil {
+			return nil, err
+		}
+		r.selected[t.Name] = sel
+		tc, rise, err := r.taskCurve(t, sel, instruction)
 		if err != nil {
 			return nil, err
 		}
 		r.Tasks = append(r.Tasks, tc)
-		rises, members = append(rises, rise), append(members, mem)
+		rises = append(rises, rise)
 	}
-	mean, err := stats.MultiBootstrap(members, func(rows [][]int) float64 {
-		v := make([]float64, len(rises))
-		for i, f := range rises {
-			v[i] = f(rows[i])
-		}
-		return stats.Mean(v)
-	}, cfg.Bootstrap)
-	if err != nil {
+	var err error
+	if r.MeanRise, err = analyses.MeanOverTasks(rises, cfg.Bootstrap); err != nil {
 		return nil, fmt.Errorf("temporal: mean rise: %w", err)
 	}
-	r.MeanRise = mean
 	return r, nil
 }
 
-// bestLayerAnyPosition is the layer with the highest AUROC at any position.
-func bestLayerAnyPosition(g *probeset.Grid, task string, ps []hook.Position) int {
-	best, bestAUC := g.Layers[0], math.Inf(-1)
-	for _, l := range g.Layers {
-		for _, p := range ps {
-			if a := g.AUROC(task, l, p).Estimate; a > bestAUC {
-				best, bestAUC = l, a
+// selectTask returns the task's scores at every position, read at one layer per
+// outer fold: Config.Layer, or the layer with the best mean AUROC over the
+// positions on the other folds.
+func (r *Result) selectTask(g *probeset.Grid, task string) (map[hook.Position]*probeset.Selected, error) {
+	layers := g.Layers
+	if r.Config.UseLayer {
+		layers = []int{r.Config.Layer}
+	}
+	cells := make([][]*probeset.Cell, len(layers)) // [layer][position]
+	var first *probeset.Cell
+	for li, l := range layers {
+		for _, p := range r.Positions {
+			c, ok := g.Cell(task, l, p)
+			if !ok {
+				return nil, fmt.Errorf("temporal: grid lacks %s at layer %d, %s", task, l, p)
 			}
+			if first == nil {
+				first = c
+			} else if !slices.Equal(c.Y, first.Y) || !slices.Equal(c.Groups, first.Groups) || !slices.Equal(c.FoldOf, first.FoldOf) {
+				return nil, fmt.Errorf("temporal: %s: layer %d at %s holds other examples or folds than layer %d at %s; cannot pair them", task, l, p, first.Layer, first.Position)
+			}
+			cells[li] = append(cells[li], c)
 		}
 	}
-	return best
+	chosen := probe.CrossSelectBy(len(layers), first.FoldOf, func(li int, rows []int) float64 {
+		var v []float64
+		for _, c := range cells[li] {
+			v = append(v, stats.AUROCOn(c.OOF, c.Y, rows))
+		}
+		return stats.Mean(v)
+	})
+	out := map[hook.Position]*probeset.Selected{}
+	for pi, p := range r.Positions {
+		sel := &probeset.Selected{Task: task, Position: p, Scores: make([]float64, len(first.Y)),
+			Y: first.Y, Groups: first.Groups, FoldOf: first.FoldOf}
+		for i, f := range first.FoldOf {
+			sel.Scores[i] = cells[chosen[f]][pi].OOF[i]
+		}
+		for _, c := range chosen {
+			sel.Layers = append(sel.Layers, layers[c])
+		}
+		out[p] = sel
+	}
+	return out, nil
 }
 
-func taskCurve(g *probeset.Grid, t probeset.Task, r *Result, cfg Config) (TaskCurve, func([]int) float64, [][]int, error) {
-	layer := cfg.Layer
-	if !cfg.UseLayer {
-		layer = bestLayerAnyPosition(g, t.Name, r.Positions)
+// taskCurve bootstraps one task's curve, prompt-end AUROC and rise, and returns
+// the rise as a statistic of the task's rows for the mean over tasks.
+func (r *Result) taskCurve(t probeset.Task, sel map[hook.Position]*probeset.Selected, instruction *probeset.Grid) (TaskCurve, analyses.TaskStat, error) {
+	first, last := sel[hook.PromptLast], sel[r.Late]
+	tc := TaskCurve{Task: t.Name, Kind: t.Kind, Layers: first.Layers, Layer: mode(first.Layers), N: len(first.Y)}
+	mem := stats.Members(first.Groups)
+	at := func(s *probeset.Selected) stats.Statistic {
+		return stats.GroupedStatistic(mem, func(rows []int) float64 { return stats.AUROCOn(s.Scores, s.Y, rows) })
 	}
-	tc := TaskCurve{Task: t.Name, Kind: t.Kind, Layer: layer}
 	best := math.Inf(-1)
 	for _, p := range r.Positions {
-		a := g.AUROC(t.Name, layer, p)
+		a, err := stats.Bootstrap(len(mem), at(sel[p]), r.Config.Bootstrap)
+		if err != nil {
+			a = stats.Interval{Estimate: sel[p].AUROC(), Lo: math.NaN(), Hi: math.NaN()}
+		}
 		tc.AUROC = append(tc.AUROC, a)
 		if a.Estimate > best {
 			best, tc.Peak = a.Estimate, p
 		}
 	}
-	first, ok1 := g.Cell(t.Name, layer, hook.PromptLast)
-	last, ok2 := g.Cell(t.Name, layer, r.Late)
-	if !ok1 || !ok2 {
-		return tc, nil, nil, fmt.Errorf("temporal: grid lacks %s at layer %d", t.Name, layer)
-	}
-	if !slices.Equal(first.Y, last.Y) || !slices.Equal(first.Groups, last.Groups) {
-		return tc, nil, nil, fmt.Errorf("temporal: %s: prompt_last and %s hold different examples; cannot pair them", t.Name, r.Late)
-	}
-	mem := stats.Members(first.Groups)
-	at := func(c *probeset.Cell) stats.Statistic {
-		return func(rows []int) float64 { return stats.AUROCOn(c.OOF, c.Y, rows) }
-	}
+	tc.PromptEnd = tc.AUROC[0]
 	var err error
-	if tc.PromptEnd, err = stats.Bootstrap(len(mem), stats.GroupedStatistic(mem, at(first)), cfg.Bootstrap); err != nil {
-		return tc, nil, nil, fmt.Errorf("temporal: %s: %w", t.Name, err)
+	if _, tc.Rise, err = stats.PairedBootstrap(len(mem), at(last), at(first), r.Config.Bootstrap); err != nil {
+		return tc, analyses.TaskStat{}, fmt.Errorf("temporal: %s: %w", t.Name, err)
 	}
-	if _, tc.Rise, err = stats.PairedBootstrap(len(mem), stats.GroupedStatistic(mem, at(last)), stats.GroupedStatistic(mem, at(first)), cfg.Bootstrap); err != nil {
-		return tc, nil, nil, fmt.Errorf("temporal: %s: %w", t.Name, err)
+	if instruction != nil {
+		if ib, err := instruction.Select(t.Name, hook.PromptLast); err == nil && slices.Equal(ib.Y, first.Y) {
+			_, d, err := stats.PairedBootstrap(len(mem), at(first), at(ib), r.Config.Bootstrap)
+			if err == nil {
+				tc.OverInstruction = &d
+			}
+		}
 	}
+	tc.Pattern = pattern(tc)
+	rise := func(rows []int) float64 {
+		return stats.AUROCOn(last.Scores, last.Y, rows) - stats.AUROCOn(first.Scores, first.Y, rows)
+	}
+	return tc, analyses.TaskStat{Groups: first.Groups, F: rise}, nil
+}
+
+// pattern classifies a curve: monitoring when it rises, planning when it is
+// already decodable at the prompt's end beyond what the instruction predicts.
+func pattern(tc TaskCurve) string {
 	switch {
 	case tc.Rise.Lo > 0:
-		tc.Pattern = Monitoring
+		return Monitoring
+	case tc.PromptEnd.Lo > 0.5 && tc.OverInstruction != nil && !(tc.OverInstruction.Lo > 0):
+		return Instructed
 	case tc.PromptEnd.Lo > 0.5:
-		tc.Pattern = Planning
-	default:
-		tc.Pattern = Neither
+		return Planning
 	}
-	rise := func(rows []int) float64 { return at(last)(rows) - at(first)(rows) }
-	return tc, rise, mem, nil
+	return Neither
+}
+
+// mode is the most frequent value (the smallest on a tie).
+func mode(v []int) int {
+	count := map[int]int{}
+	best := -1
+	for _, x := range v {
+		count[x]++
+		if best < 0 || count[x] > count[best] || count[x] == count[best] && x < best {
+			best = x
+		}
+	}
+	return best
 }
 
 // Figures implements analyses.Result: AUROC against generation position per task
@@ -218,32 +289,50 @@ func (r *Result) Table() [][]string {
 	return rows
 }
 
-// Verdict implements analyses.Result.
-func (r *Result) Verdict() string {
+// Claim is the paper's claim, as reports quote it.
+const Claim = "satisfaction is weakly decodable at the end of the prompt and grows while the response is written (monitoring, not planning)."
+
+// smallestRise is the smallest mean rise in AUROC the claim could mean.
+const smallestRise = 0.05
+
+// Verdict implements analyses.Result. The claim holds when the mean rise has a CI
+// above zero and most tasks rise individually (monitoring); partly when the mean
+// rises but only a minority of tasks do.
+func (r *Result) Verdict() analyses.Verdict {
 	count := map[string]int{}
 	late := 0
+	n := 0
 	for _, tc := range r.Tasks {
 		count[tc.Pattern]++
 		if o, _ := tc.Peak.Timeline(); o >= 0.6 {
 			late++
 		}
+		n += tc.N
 	}
-	n := len(r.Tasks)
-	m := r.MeanRise
-	measured := fmt.Sprintf("Mean rise AUROC(%s) − AUROC(prompt_last) = %.3f [%.3f, %.3f]; %d/%d tasks monitoring, %d/%d planning, %d/%d peak in the last 40%% of the response.",
-		r.Late, m.Estimate, m.Lo, m.Hi, count[Monitoring], n, count[Planning], n, late, n)
-	var holds string
-	switch {
-	case m.Lo > 0 && count[Monitoring]*2 > n:
-		holds = "Holds on this model: decodability grows during generation for most tasks."
-	case m.Lo > 0:
-		holds = "Partly holds: decodability grows on average, but only for a minority of tasks individually."
-	case m.Hi < 0:
-		holds = "Reversed on this model: decodability falls during generation."
+	if len(r.Tasks) > 0 {
+		n /= len(r.Tasks)
+	}
+	v := analyses.Verdict{Finding: r.Name(), Claim: Claim, Decodability: r.Decodability, Margin: r.TextMargin,
+		Primary: analyses.NewEvidence(fmt.Sprintf("mean rise AUROC(%s) − AUROC(prompt_last)", r.Late), analyses.CVCorrect(r.MeanRise, r.Folds), n, analyses.UnitItems, smallestRise)}
+	v.Status = v.Primary.Judge()
+	k := len(r.Tasks)
+	detail := fmt.Sprintf("%d/%d tasks monitoring, %d/%d planning, %d/%d predictable from the instruction alone, %d/%d peak in the last 40%% of the response",
+		count[Monitoring], k, count[Planning], k, count[Instructed], k, late, k)
+	switch v.Status {
+	case analyses.Holds:
+		v.Because("decodability grows during generation on average; %s", detail)
+		if count[Monitoring]*2 <= k {
+			v.Cap(analyses.Partly, "only a minority of tasks rise individually")
+		}
+	case analyses.Contradicted:
+		v.Because("decodability falls during generation; %s", detail)
+	case analyses.NotSupported:
+		v.Because("the CI lies below the smallest rise the claim could mean (%.2f AUROC); %s", smallestRise, detail)
 	default:
-		holds = "Not supported on this model: the 95% CI of the mean rise includes zero."
+		v.Because("the CI includes both zero and rises the claim could mean; %s", detail)
 	}
-	return "Paper: satisfaction is weakly decodable at the end of the prompt and grows while the response is written (monitoring, not planning). " + measured + " " + holds
+	v.Finish()
+	return v
 }
 
 // names returns the positions' names.
@@ -254,3 +343,6 @@ func names(ps []hook.Position) []string {
 	}
 	return out
 }
+
+// Name implements analyses.Result.
+func (r *Result) Name() string { return "temporal" }

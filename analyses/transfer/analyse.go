@@ -8,6 +8,7 @@ import (
 	"github.com/ifprobe/ifprobe/analyses"
 	"github.com/ifprobe/ifprobe/pkg/plot"
 	"github.com/ifprobe/ifprobe/pkg/probe"
+	"github.com/ifprobe/ifprobe/pkg/probeset"
 	"github.com/ifprobe/ifprobe/pkg/stats"
 	"gonum.org/v1/gonum/mat"
 )
@@ -66,7 +67,23 @@ func (r *Result) analyse(dss []probe.Dataset) error {
 	r.OffDiagonal = orNaN(stats.MultiBootstrap(members, func(rows [][]int) float64 {
 		return offDiagonalMean(resampled(rows))
 	}, r.Config.Bootstrap))
+	r.Gap = orNaN(stats.MultiBootstrap(members, func(rows [][]int) float64 {
+		m := resampled(rows)
+		return diagonalMean(m) - offDiagonalMean(m)
+	}, r.Config.Bootstrap))
+	for a, ds := range dss {
+		r.diag = append(r.diag, &probeset.Selected{Task: r.Tasks[a].Name, Position: r.Config.Position,
+			Scores: r.Fixed.oof[a][a], Y: ds.Y, Groups: ds.Groups})
+	}
 	return nil
+}
+
+func diagonalMean(m [][]float64) float64 {
+	d := make([]float64, len(m))
+	for i := range m {
+		d[i] = m[i][i]
+	}
+	return stats.Mean(d)
 }
 
 func orNaN(iv stats.Interval, err error) stats.Interval {
@@ -247,20 +264,41 @@ func (r *Result) Table() [][]string {
 	return rows
 }
 
-// Verdict implements analyses.Result.
-func (r *Result) Verdict() string {
-	c, od := r.Contrast, r.OffDiagonal
-	measured := fmt.Sprintf("At layer %d: mean within-task AUROC %.3f vs mean cross-task %.3f [%.3f, %.3f]; within-kind − across-kind transfer = %.3f [%.3f, %.3f], permutation p = %.3f.",
-		r.Config.Layer, r.Diagonal, od.Estimate, od.Lo, od.Hi, c.Estimate, c.Lo, c.Hi, r.PermutationP)
-	weak := od.Estimate < float64(r.Diagonal)-0.05
-	var holds string
+// Claim is the paper's claim, as reports quote it.
+const Claim = "probes transfer weakly across tasks, and what transfers clusters by skill similarity (structural with structural, and so on)."
+
+// Smallest effects the claim could mean, in AUROC.
+const (
+	smallestContrast = 0.03 // within-kind over across-kind transfer
+	smallestGap      = 0.05 // within-task over cross-task decoding
+)
+
+// Verdict implements analyses.Result. Two parts, each needing positive evidence:
+// transfer is weak (mean diagonal − off-diagonal AUROC above zero) and clusters
+// by skill (within-kind − across-kind transfer above zero). Both: holds; one:
+// partly.
+func (r *Result) Verdict() analyses.Verdict {
+	v := analyses.Verdict{Finding: r.Name(), Claim: Claim, Decodability: r.Decodability, Margin: r.TextMargin,
+		Primary: analyses.NewEvidence("within-kind − across-kind transfer AUROC", analyses.CVCorrect(r.Contrast, r.Config.Folds), r.N, analyses.UnitItems, smallestContrast)}
+	gap := analyses.NewEvidence("mean within-task − cross-task AUROC", analyses.CVCorrect(r.Gap, r.Config.Folds), r.N, analyses.UnitItems, smallestGap)
+	v.Supporting = []analyses.Evidence{gap}
+	clusters, weak := v.Primary.Judge(), gap.Judge()
+	v.Because("at layer %d (mode of the folds' choices): within-task AUROC %.3f, cross-task %s; exact permutation p of the kind contrast = %.3f",
+		r.Config.Layer, float64(r.Diagonal), r.OffDiagonal, float64(r.PermutationP))
 	switch {
-	case weak && c.Lo > 0:
-		holds = "Holds on this model: transfer is weaker than within-task decoding and clusters by kind."
-	case weak:
-		holds = "Partly holds: transfer is weak, but clustering by kind is not significant (95% CI includes zero)."
+	case clusters == analyses.Holds && weak == analyses.Holds:
+		v.Status = analyses.Holds
+		v.Because("transfer is weaker than within-task decoding and clusters by kind")
+	case weak == analyses.Holds:
+		v.Status = analyses.Partly
+		v.Because("transfer is weaker than within-task decoding, but clustering by kind is %s", clusters)
+	case clusters == analyses.Holds:
+		v.Status = analyses.Partly
+		v.Because("transfer clusters by kind, but is not reliably weaker than within-task decoding (%s)", gap)
 	default:
-		holds = "Not supported on this model: cross-task transfer is about as strong as within-task decoding."
+		v.Status = clusters
+		v.Because("neither part has positive evidence: clustering by kind is %s, weak transfer %s", clusters, weak)
 	}
-	return "Paper: probes transfer weakly across tasks, and what transfers clusters by skill similarity. " + measured + " " + holds
+	v.Finish()
+	return v
 }

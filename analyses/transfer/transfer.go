@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"slices"
 
+	"github.com/ifprobe/ifprobe/analyses"
 	"github.com/ifprobe/ifprobe/pkg/hook"
 	"github.com/ifprobe/ifprobe/pkg/probe"
 	"github.com/ifprobe/ifprobe/pkg/probeset"
@@ -18,8 +19,10 @@ import (
 type Config struct {
 	// Position of the activations; default "prompt_last" when present.
 	Position hook.Position `json:"position"`
-	// Layer of the main matrix; unless UseLayer, the layer with the highest mean
-	// within-task (diagonal) AUROC.
+	// Layer of the main matrix; unless UseLayer, each outer fold's rows are read
+	// at the layer with the highest mean within-task (diagonal) AUROC on the other
+	// folds, so the diagonal is not inflated by choosing the layer on the rows it
+	// is scored on (Layer then reports the most chosen layer).
 	Layer    int  `json:"layer"`
 	UseLayer bool `json:"use_layer"`
 	// Folds shared by all tasks (grouped by base request); default 5.
@@ -39,11 +42,12 @@ type Matrix struct {
 
 // Result is the transfer finding on one model.
 type Result struct {
-	Model     string          `json:"model"`
-	Config    Config          `json:"config"`
-	Tasks     []probeset.Task `json:"tasks"`
-	Fixed     Matrix          `json:"fixed"`      // every row at Config.Layer
-	BestLayer Matrix          `json:"best_layer"` // row A at A's best layer
+	Model      string          `json:"model"`
+	Config     Config          `json:"config"`
+	Tasks      []probeset.Task `json:"tasks"`
+	Fixed      Matrix          `json:"fixed"`       // every row at the fold's chosen layer (or Config.Layer)
+	FoldLayers []int           `json:"fold_layers"` // the layer read for each outer fold
+	BestLayer  Matrix          `json:"best_layer"`  // row A at A's best layer
 	// Dendrogram clusters tasks from Fixed; Order is its leaf order.
 	Dendrogram *stats.Dendrogram `json:"dendrogram"`
 	Order      []int             `json:"order"`
@@ -57,6 +61,15 @@ type Result struct {
 	PermutationP stats.Float    `json:"permutation_p"`
 	OffDiagonal  stats.Interval `json:"off_diagonal"` // mean off-diagonal AUROC
 	Diagonal     stats.Float    `json:"diagonal"`     // mean diagonal AUROC
+	// Gap is mean diagonal − mean off-diagonal AUROC (> 0: transfer is weaker
+	// than within-task decoding), bootstrapped with the same resamples.
+	Gap stats.Interval `json:"gap"`
+	N   int            `json:"n"` // mean items per task
+	// Decodability and TextMargin are filled by Analysis.Run: the probes must
+	// read the labels; and the mean within-task AUROC over the text baseline's.
+	Decodability *analyses.Evidence `json:"decodability,omitempty"`
+	TextMargin   *analyses.Evidence `json:"text_margin,omitempty"`
+	diag         []*probeset.Selected
 }
 
 // Name implements analyses.Result.
@@ -91,19 +104,93 @@ func Run(ctx context.Context, src probeset.Source, cfg Config) (*Result, error) 
 		}
 		byLayer[l], data[l] = m, dss
 	}
-	if !cfg.UseLayer {
-		cfg.Layer = bestMeanDiagonal(byLayer, src.Layers())
+	layers := src.Layers()
+	if cfg.UseLayer {
+		if byLayer[cfg.Layer] == nil {
+			return nil, fmt.Errorf("transfer: layer %d not in source (layers %v)", cfg.Layer, layers)
+		}
+		layers = []int{cfg.Layer}
 	}
-	if byLayer[cfg.Layer] == nil {
-		return nil, fmt.Errorf("transfer: layer %d not in source (layers %v)", cfg.Layer, src.Layers())
-	}
+	dss := data[layers[0]] // rows, labels and groups are the same at every layer
+	fold := sharedFolds(dss, cfg.Folds, cfg.Probe.Seed)
+	r.FoldLayers = crossSelectLayers(byLayer, layers, dss, fold, cfg.Folds)
+	cfg.Layer = mode(r.FoldLayers)
 	r.Config = cfg
-	r.Fixed = *byLayer[cfg.Layer]
+	r.Fixed = combine(byLayer, r.FoldLayers, dss, fold, cfg.Bootstrap)
 	r.BestLayer = bestLayerRows(byLayer, src.Layers(), len(ts))
-	if err := r.analyse(data[cfg.Layer]); err != nil {
+	for _, ds := range dss {
+		r.N += len(ds.Y)
+	}
+	r.N /= max(len(dss), 1)
+	if err := r.analyse(dss); err != nil {
 		return nil, err
 	}
 	return r, nil
+}
+
+// crossSelectLayers chooses, for every outer fold, the layer with the highest
+// mean diagonal AUROC on the rows of the other folds.
+func crossSelectLayers(byLayer map[int]*Matrix, layers []int, dss []probe.Dataset, fold map[int]int, k int) []int {
+	chosen := make([]int, k)
+	for f := 0; f < k; f++ {
+		best := math.Inf(-1)
+		chosen[f] = layers[0]
+		for _, l := range layers {
+			var d []float64
+			for a, ds := range dss {
+				rows := rowsWhere(ds, fold, f, false)
+				oof := byLayer[l].oof[a][a]
+				d = append(d, stats.AUROCOn(oof, ds.Y, scored(oof, rows)))
+			}
+			if v := stats.Mean(d); v > best {
+				best, chosen[f] = v, l
+			}
+		}
+	}
+	return chosen
+}
+
+// combine builds the matrix whose rows of fold f come from layer foldLayers[f].
+func combine(byLayer map[int]*Matrix, foldLayers []int, dss []probe.Dataset, fold map[int]int, bp stats.BootstrapParams) Matrix {
+	n := len(dss)
+	m := Matrix{Layers: make([]int, n), AUROC: make([][]stats.Interval, n), oof: make([][][]float64, n)}
+	for a := range dss {
+		m.Layers[a] = mode(foldLayers)
+		m.oof[a] = make([][]float64, n)
+		m.AUROC[a] = make([]stats.Interval, n)
+		for b, ds := range dss {
+			m.oof[a][b] = make([]float64, len(ds.Y))
+			for i, g := range ds.Groups {
+				m.oof[a][b][i] = byLayer[foldLayers[fold[g]]].oof[a][b][i]
+			}
+			m.AUROC[a][b] = oofAUROC(m.oof[a][b], ds, bp)
+		}
+	}
+	return m
+}
+
+// scored keeps the rows that received an out-of-fold score.
+func scored(oof []float64, rows []int) []int {
+	var out []int
+	for _, r := range rows {
+		if !math.IsNaN(oof[r]) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// mode is the most frequent value (the smallest on a tie).
+func mode(v []int) int {
+	count := map[int]int{}
+	best := -1
+	for _, x := range v {
+		count[x]++
+		if best < 0 || count[x] > count[best] || count[x] == count[best] && x < best {
+			best = x
+		}
+	}
+	return best
 }
 
 // sharedFolds assigns every base request (group id, shared across tasks) to a fold.
@@ -241,20 +328,6 @@ func identity(n int) []int {
 		o[i] = i
 	}
 	return o
-}
-
-func bestMeanDiagonal(byLayer map[int]*Matrix, layers []int) int {
-	best, bestV := layers[0], math.Inf(-1)
-	for _, l := range layers {
-		var d []float64
-		for i := range byLayer[l].AUROC {
-			d = append(d, byLayer[l].AUROC[i][i].Estimate)
-		}
-		if v := stats.Mean(d); v > bestV {
-			best, bestV = l, v
-		}
-	}
-	return best
 }
 
 // bestLayerRows takes each row (train task A) from the layer where A's own probe,

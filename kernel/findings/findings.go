@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 	"sync"
 
 	"github.com/ifprobe/ifprobe/analyses"
@@ -45,15 +43,12 @@ type Policy struct {
 	Strict  bool // a failed reproduction is an error, not the planted study (CI=true)
 }
 
-// analyses are the five findings, named as reproduce names their directories.
-var analysisNames = []string{"specialist", "transfer", "ablation", "layers", "temporal"}
-
 // Directory names inside the notebook cache (nb.CacheDir). The planted study's
 // carries a version: bump it when pipeline.Planted computes something else.
 const (
 	cacheQuick   = "reproduce-quick"
 	cacheCI      = "reproduce-ci"
-	cachePlanted = "planted-study-v2"
+	cachePlanted = "planted-study-v3"
 )
 
 // DefaultPolicy is the notebooks' policy, read from the environment:
@@ -61,7 +56,7 @@ const (
 //	Model    DefaultModel
 //	Saved    $IFPROBE_ROOT/runs/quick, or <nbcache>/reproduce-quick without IFPROBE_ROOT
 //	Profile  "quick" into Saved; "ci" into <nbcache>/reproduce-ci when IFPROBE_PROFILE=ci
-//	Planted  <nbcache>/planted-study-v2
+//	Planted  <nbcache>/planted-study-v3
 //	Strict   CI=true
 //
 // where <nbcache> is nb.CacheDir().
@@ -82,9 +77,9 @@ func DefaultPolicy() Policy {
 // ablation, layers or temporal) is, reproducing the study or computing the planted
 // study first when nothing is saved; see the package documentation for the order.
 func (p Policy) Locate(ctx context.Context, analysis string) (Location, error) {
-	if !slices.Contains(analysisNames, analysis) {
+	if _, err := analyses.Get(analysis); err != nil {
 		// Checked first: a misspelt name would otherwise start a reproduction.
-		return Location{}, fmt.Errorf("findings: unknown analysis %q (valid: %s)", analysis, strings.Join(analysisNames, ", "))
+		return Location{}, fmt.Errorf("findings: %w", err)
 	}
 	if p.Saved != "" && hasResult(filepath.Join(p.Saved, p.Model), analysis) {
 		return Location{filepath.Join(p.Saved, p.Model), savedProfile(p.Saved, "quick")}, nil
@@ -169,7 +164,7 @@ func (p Policy) reproduce(ctx context.Context, analysis string) error {
 		fmt.Printf("not probed: %s (%s)\n", sk.Task, sk.Reason)
 	}
 	if mr.Results[analysis] == nil {
-		return fmt.Errorf("reproduce: %s: %s", analysis, mr.Verdicts[analysis])
+		return fmt.Errorf("reproduce: %s: %s", analysis, mr.Errors[analysis])
 	}
 	return nil
 }
@@ -200,10 +195,17 @@ func Load(analysis string, r analyses.Result) (Location, error) {
 	if err != nil {
 		return Location{}, err
 	}
-	if err := analyses.Load(filepath.Join(loc.Dir, analysis), r); err != nil {
+	if _, err := analyses.Load(filepath.Join(loc.Dir, analysis), r); err != nil {
 		return loc, fmt.Errorf("findings: %w", err)
 	}
 	return loc, nil
+}
+
+// ShowVerdict shows a result's verdict: its status in bold, then the prose with
+// the statistic, CI, n and minimum detectable effect.
+func ShowVerdict(model string, r analyses.Result) {
+	v := r.Verdict()
+	nb.Markdown(fmt.Sprintf("**Verdict on %s: %s.** %s", model, v.Status, v.Text))
 }
 
 // Setup is the first code cell of a finding notebook: it locates the study of

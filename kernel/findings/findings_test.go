@@ -62,11 +62,11 @@ func TestDefaultPolicy(t *testing.T) {
 		want              Policy
 	}{
 		{"/ck", "", "", Policy{Model: DefaultModel, Saved: "/ck/runs/quick", Profile: "quick", Out: "/ck/runs/quick",
-			Planted: filepath.Join(cache, "planted-study-v2")}}, // 0: the kernel sets IFPROBE_ROOT
+			Planted: filepath.Join(cache, "planted-study-v3")}}, // 0: the kernel sets IFPROBE_ROOT
 		{"", "", "", Policy{Model: DefaultModel, Saved: filepath.Join(cache, "reproduce-quick"), Profile: "quick",
-			Out: filepath.Join(cache, "reproduce-quick"), Planted: filepath.Join(cache, "planted-study-v2")}}, // 1
+			Out: filepath.Join(cache, "reproduce-quick"), Planted: filepath.Join(cache, "planted-study-v3")}}, // 1
 		{"/ck", "ci", "true", Policy{Model: DefaultModel, Saved: "/ck/runs/quick", Profile: "ci",
-			Out: filepath.Join(cache, "reproduce-ci"), Planted: filepath.Join(cache, "planted-study-v2"), Strict: true}}, // 2: tests
+			Out: filepath.Join(cache, "reproduce-ci"), Planted: filepath.Join(cache, "planted-study-v3"), Strict: true}}, // 2: tests
 	} {
 		t.Setenv("IFPROBE_ROOT", c.root)
 		t.Setenv(nb.EnvProfile, c.profile)
@@ -159,7 +159,7 @@ func TestFallbackToPlanted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (Location{filepath.Join(cache, "planted-study-v2"), pipeline.PlantedProfile}); loc != want || !loc.Planted() {
+	if want := (Location{filepath.Join(cache, "planted-study-v3"), pipeline.PlantedProfile}); loc != want || !loc.Planted() {
 		t.Errorf("Locate = %+v, want %+v", loc, want)
 	}
 	for _, want := range []string{"**The study of `" + DefaultModel + "` could not be reproduced here:**", "not installed", "So this notebook shows the **planted study** instead"} {

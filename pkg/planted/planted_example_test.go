@@ -26,7 +26,7 @@ func ExamplePaperConfig() {
 	fmt.Println(src.Model(), src.NumLayers(), "layers", src.Positions())
 	// Output:
 	// word_limit      structural onset layer 1, 2 components
-	// lowercase       structural onset layer 1, 3 components
+	// lowercase       structural onset layer 1, 2 components
 	// json_format     structural onset layer 1, 2 components
 	// bullet_count    structural onset layer 1, 2 components
 	// include_keyword lexical    onset layer 2, 2 components

@@ -25,6 +25,9 @@ type TaskComparison struct {
 	// Out-of-fold decision values of both probes on this task's rows.
 	SpecialistOOF []float64 `json:"specialist_oof"`
 	GeneralOOF    []float64 `json:"general_oof"`
+	// FoldOf is the outer fold of every row (StratifiedGroupKFold with the
+	// probe's seed: the same at every layer for the same rows).
+	FoldOf []int `json:"fold_of"`
 }
 
 // SpecialistGeneral is the result of SpecialistVsGeneral.
@@ -130,7 +133,7 @@ func (cv CVParams) SpecialistVsGeneral(tasks []Dataset) (res *SpecialistGeneral,
 
 // compare fills a TaskComparison from the two sets of out-of-fold scores.
 func (cv CVParams) compare(ds Dataset, fold []int, spec, gen []float64) (TaskComparison, error) {
-	tc := TaskComparison{Task: ds.Name, SpecialistOOF: spec, GeneralOOF: gen}
+	tc := TaskComparison{Task: ds.Name, SpecialistOOF: spec, GeneralOOF: gen, FoldOf: fold}
 	for f := 0; f < cv.Folds; f++ {
 		var s, g []float64
 		var y []int

@@ -323,3 +323,80 @@ func LoadGrid(path string) (*Grid, error) {
 	g.reindex()
 	return &g, nil
 }
+
+// Selected is one task's probe scores at one position with the layer chosen
+// without seeing the scored rows (probe.CrossSelect over the grid's layers).
+type Selected struct {
+	Task     string
+	Position hook.Position
+	Scores   []float64 // out-of-fold decision values, layer chosen on the other folds
+	Layers   []int     // the layer used for each outer fold
+	Y        []int
+	Groups   []int
+	FoldOf   []int
+}
+
+// AUROC is the selection-corrected AUROC of the scores (NaN when undefined).
+func (s *Selected) AUROC() float64 {
+	v, err := stats.AUROC(s.Scores, s.Y)
+	if err != nil {
+		return math.NaN()
+	}
+	return v
+}
+
+// Select returns task's selection-corrected scores at position: its AUROC is an
+// honest "how decodable at the best layer", where Grid.BestLayer's is optimistic.
+func (g *Grid) Select(task string, position hook.Position) (*Selected, error) {
+	var cands [][]float64
+	var first *Cell
+	for _, l := range g.Layers {
+		c, ok := g.Cell(task, l, position)
+		if !ok || !c.usable() {
+			continue
+		}
+		if first == nil {
+			first = c
+		} else if !slices.Equal(c.FoldOf, first.FoldOf) || !slices.Equal(c.Y, first.Y) {
+			return nil, fmt.Errorf("probeset: select %s at %s: layers %d and %d hold different rows or folds", task, position, first.Layer, l)
+		}
+		cands = append(cands, c.OOF)
+	}
+	if first == nil {
+		return nil, fmt.Errorf("probeset: select %s at %s: %w", task, position, ErrNoData)
+	}
+	scores, chosen, err := probe.CrossSelect(cands, first.Y, first.FoldOf)
+	if err != nil {
+		return nil, fmt.Errorf("probeset: select %s at %s: %w", task, position, err)
+	}
+	usable := g.usableLayers(task, position)
+	layers := make([]int, len(chosen))
+	for k, c := range chosen {
+		layers[k] = usable[c]
+	}
+	return &Selected{Task: task, Position: position, Scores: scores, Layers: layers,
+		Y: first.Y, Groups: first.Groups, FoldOf: first.FoldOf}, nil
+}
+
+// usable reports whether a cell has out-of-fold scores for every row.
+func (c *Cell) usable() bool {
+	if len(c.OOF) != len(c.Y) || len(c.FoldOf) != len(c.Y) {
+		return false
+	}
+	for _, v := range c.OOF {
+		if math.IsNaN(v) {
+			return false
+		}
+	}
+	return true
+}
+
+func (g *Grid) usableLayers(task string, position hook.Position) []int {
+	var out []int
+	for _, l := range g.Layers {
+		if c, ok := g.Cell(task, l, position); ok && c.usable() {
+			out = append(out, l)
+		}
+	}
+	return out
+}

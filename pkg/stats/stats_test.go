@@ -261,3 +261,49 @@ func TestAverageLinkageByHand(t *testing.T) {
 		t.Error("NaN distance accepted")
 	}
 }
+
+// Values checked against scipy.stats.norm (ppf/cdf) to 1e-12.
+func TestNormalQuantile(t *testing.T) {
+	for _, c := range []struct{ p, z float64 }{{0.975, 1.959963984540054}, {0.8, 0.8416212335729143}, {0.5, 0}, {0.025, -1.959963984540054}} {
+		if got := stats.NormalQuantile(c.p); math.Abs(got-c.z) > 1e-12 {
+			t.Errorf("NormalQuantile(%v) = %v, want %v", c.p, got, c.z)
+		}
+		if got := stats.NormalCDF(c.z); math.Abs(got-c.p) > 1e-12 {
+			t.Errorf("NormalCDF(%v) = %v, want %v", c.z, got, c.p)
+		}
+	}
+}
+
+// Holm at 0.05 on four p-values: thresholds 0.0125, 0.0167, 0.025, 0.05 in order;
+// the step-down stops at the first failure (0.03 > 0.025), so 0.04 is not
+// rejected even though it is below 0.05.
+func TestHolm(t *testing.T) {
+	got := stats.Holm([]float64{0.04, 0.001, math.NaN(), 0.012, 0.03}, 0.05)
+	want := []bool{false, true, false, true, false}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("Holm = %v, want %v", got, want)
+		}
+	}
+	iv := stats.Interval{Estimate: 0.1, Lo: 0.1 - 1.959963984540054*0.05, Hi: 0.1 + 1.959963984540054*0.05, Level: 0.95}
+	if se := iv.SE(); math.Abs(se-0.05) > 1e-12 {
+		t.Errorf("SE %v, want 0.05", se)
+	}
+	if p := iv.PAbove(); math.Abs(p-0.022750131948179) > 1e-12 { // 1 − Φ(2)
+		t.Errorf("PAbove %v", p)
+	}
+}
+
+// Benjamini–Hochberg at 0.05 over five p-values: the sorted p are 0.001, 0.012,
+// 0.031, 0.039, 0.2 against thresholds 0.01, 0.02, 0.03, 0.04, 0.05. The largest
+// rank under its threshold is the fourth (0.039 <= 0.04), so the four smallest
+// are rejected although 0.031 exceeds its own threshold (step-up).
+func TestBenjaminiHochberg(t *testing.T) {
+	got := stats.BenjaminiHochberg([]float64{0.039, 0.001, 0.2, 0.031, 0.012}, 0.05)
+	want := []bool{true, true, false, true, true}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("BH = %v, want %v", got, want)
+		}
+	}
+}

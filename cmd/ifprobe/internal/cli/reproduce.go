@@ -2,12 +2,14 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ifprobe/ifprobe/analyses"
 	"github.com/ifprobe/ifprobe/internal/progress"
 	"github.com/ifprobe/ifprobe/pipeline"
 	"github.com/ifprobe/ifprobe/pkg/compute"
@@ -18,7 +20,7 @@ func init() { register(newReproduceCmd) }
 func newReproduceCmd() *cobra.Command {
 	var (
 		models, profile, out, backend string
-		seed                          uint64
+		seed, nullSeed                uint64
 	)
 	cmd := &cobra.Command{
 		Use:   "reproduce",
@@ -30,10 +32,19 @@ with figures, tables and verdicts side by side across models.
 
 Every stage resumes from what is on disk: rerun the same command after an
 interruption. Profiles: quick (a few minutes per stage on a laptop CPU), paper
-(the study's sizes), ci (smallest run that exercises every stage).`,
+(the study's sizes), ci (smallest run that exercises every stage).
+
+Each finding gets a status: holds, partly, not_supported, contradicted or
+inconclusive, with its statistic, 95% CI, n and minimum detectable effect; see
+"How to read a verdict" in README.md.
+
+--null-seed K is the negative control: it reuses the run's dataset, shuffles
+every task's labels (counts kept) with seed K before probing and erasure, and
+writes OUT/null-K/report.*. No finding may hold on it.`,
 		Example: `  ifprobe reproduce --out runs/quick
   ifprobe reproduce --models smollm2-135m-instruct,gemma3-270m --profile quick --out runs/two
-  ifprobe reproduce --profile paper --out runs/paper`,
+  ifprobe reproduce --profile paper --out runs/paper
+  ifprobe reproduce --out runs/quick --null-seed 1     # the label-permutation null`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			p, err := pipeline.ProfileByName(profile)
@@ -58,6 +69,9 @@ interruption. Profiles: quick (a few minutes per stage on a laptop CPU), paper
 					}
 					bars[key].Set(done, total)
 				}}
+			if cmd.Flags().Changed("null-seed") {
+				cfg.NullSeed = &nullSeed
+			}
 			rep, err := pipeline.Run(cmd.Context(), cfg)
 			for _, bar := range bars {
 				bar.Done()
@@ -65,13 +79,7 @@ interruption. Profiles: quick (a few minutes per stage on a laptop CPU), paper
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "report: %s\n", filepath.Join(out, "report.html"))
-			for _, m := range rep.Models {
-				fmt.Fprintf(cmd.OutOrStdout(), "\n%s\n", m.Model)
-				for _, an := range []string{"specialist", "transfer", "ablation", "layers", "temporal"} {
-					fmt.Fprintf(cmd.OutOrStdout(), "  %-10s %s\n", an, m.Verdicts[an])
-				}
-			}
+			printVerdicts(cmd.OutOrStdout(), rep)
 			return nil
 		},
 	}
@@ -80,6 +88,7 @@ interruption. Profiles: quick (a few minutes per stage on a laptop CPU), paper
 	f.StringVar(&profile, "profile", "quick", "sizes: quick, paper or ci")
 	f.StringVar(&out, "out", "", "output directory (default runs/<profile>)")
 	f.Uint64Var(&seed, "seed", 0, "seed of every random choice")
+	f.Uint64Var(&nullSeed, "null-seed", 0, "run the label-permutation null with this seed (reuses the dataset; writes OUT/null-K)")
 	f.StringVar(&backend, "backend", "", `GoMLX backend ("go", "xla:cpu", ...); default: $IFPROBE_BACKEND or automatic`)
 	return cmd
 }
@@ -93,4 +102,24 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// printVerdicts prints where the report is and, per model, each finding's
+// status and primary statistic, then the verdict's prose.
+func printVerdicts(w io.Writer, rep *pipeline.Report) {
+	fmt.Fprintf(w, "report: %s\n", filepath.Join(rep.Config.ReportDir(), "report.html"))
+	for _, m := range rep.Models {
+		fmt.Fprintf(w, "\n%s\n", m.Model)
+		for _, a := range analyses.All() {
+			v, ok := m.Verdicts[a.Name()]
+			if !ok {
+				fmt.Fprintf(w, "  %-10s not computed: %s\n", a.Name(), m.Errors[a.Name()])
+				continue
+			}
+			p := v.Primary
+			fmt.Fprintf(w, "  %-10s %-13s %s = %.3f [%.3f, %.3f], n = %d, MDE %.3f\n", a.Name(), v.Status, p.Statistic,
+				p.Estimate.Estimate, p.Estimate.Lo, p.Estimate.Hi, p.N, float64(p.MDE))
+			fmt.Fprintf(w, "  %-10s %s\n", "", v.Text)
+		}
+	}
 }

@@ -1,0 +1,123 @@
+package stats
+
+import (
+	"math"
+	"sort"
+
+	"gonum.org/v1/gonum/stat/distuv"
+)
+
+// zLevel is the standard normal quantile that a two-sided CI of level uses.
+func zLevel(level float64) float64 {
+	if level <= 0 || level >= 1 {
+		level = 0.95
+	}
+	return NormalQuantile((1 + level) / 2)
+}
+
+// SE is the standard error implied by an interval under a normal approximation:
+// its width over 2·z at its level. NaN when the interval has no width.
+func (iv Interval) SE() float64 {
+	w := iv.Hi - iv.Lo
+	if !(w > 0) {
+		return math.NaN()
+	}
+	return w / (2 * zLevel(iv.Level))
+}
+
+// PAbove is the one-sided p-value of "the estimate is above zero" under the
+// normal approximation of the interval: 1 − Φ(estimate / SE). An interval of no
+// width (every resample gave the same value) is certain: 0 when it lies above
+// zero, 1 otherwise. NaN when the interval is undefined.
+func (iv Interval) PAbove() float64 {
+	if math.IsNaN(iv.Estimate) || math.IsNaN(iv.Lo) || math.IsNaN(iv.Hi) {
+		return math.NaN()
+	}
+	se := iv.SE()
+	if math.IsNaN(se) {
+		if iv.Lo > 0 {
+			return 0
+		}
+		return 1
+	}
+	return 1 - NormalCDF(iv.Estimate/se)
+}
+
+// Widen returns the interval at another level (say 1 − 0.05/m for a Bonferroni
+// correction over m tests) under the normal approximation, centred on the
+// estimate.
+func (iv Interval) Widen(level float64) Interval {
+	se := iv.SE()
+	z := zLevel(level)
+	return Interval{Estimate: iv.Estimate, Lo: iv.Estimate - z*se, Hi: iv.Estimate + z*se, Level: level, Reps: iv.Reps}
+}
+
+// NormalCDF is Φ, the standard normal distribution function.
+func NormalCDF(z float64) float64 { return distuv.UnitNormal.CDF(z) }
+
+// NormalQuantile is Φ⁻¹(p) for p in (0, 1).
+func NormalQuantile(p float64) float64 { return distuv.UnitNormal.Quantile(p) }
+
+// Holm applies the Holm–Bonferroni step-down procedure at family-wise error
+// rate alpha to p-values and reports which hypotheses are rejected. NaN p-values
+// are never rejected and do not count towards the family's size.
+func Holm(p []float64, alpha float64) []bool {
+	type idx struct {
+		i int
+		p float64
+	}
+	var ps []idx
+	for i, v := range p {
+		if !math.IsNaN(v) {
+			ps = append(ps, idx{i, v})
+		}
+	}
+	sort.SliceStable(ps, func(a, b int) bool { return ps[a].p < ps[b].p })
+	out := make([]bool, len(p))
+	m := len(ps)
+	for k, e := range ps {
+		if e.p > alpha/float64(m-k) {
+			break
+		}
+		out[e.i] = true
+	}
+	return out
+}
+
+// Scale returns the interval with its half-widths multiplied by f around the
+// estimate (an asymmetric percentile interval keeps its asymmetry).
+func (iv Interval) Scale(f float64) Interval {
+	out := iv
+	out.Lo = iv.Estimate - f*(iv.Estimate-iv.Lo)
+	out.Hi = iv.Estimate + f*(iv.Hi-iv.Estimate)
+	return out
+}
+
+// BenjaminiHochberg applies the Benjamini–Hochberg step-up procedure at false
+// discovery rate q to p-values and reports which hypotheses are rejected. Under
+// the global null it also controls the chance of any rejection at q. NaN
+// p-values are never rejected and do not count towards the family's size.
+func BenjaminiHochberg(p []float64, q float64) []bool {
+	type idx struct {
+		i int
+		p float64
+	}
+	var ps []idx
+	for i, v := range p {
+		if !math.IsNaN(v) {
+			ps = append(ps, idx{i, v})
+		}
+	}
+	sort.SliceStable(ps, func(a, b int) bool { return ps[a].p < ps[b].p })
+	m, k := len(ps), -1
+	for j, e := range ps {
+		if e.p <= q*float64(j+1)/float64(m) {
+			k = j
+		}
+	}
+	out := make([]bool, len(p))
+	for j := 0; j <= k; j++ {
+		out[ps[j].i] = true
+	}
+	return out
+}
