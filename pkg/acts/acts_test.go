@@ -341,12 +341,12 @@ func TestConfigErrors(t *testing.T) {
 		change func(*Config)
 		want   string
 	}{
-		{func(c *Config) { c.Hooks = nil }, "at least one hook"},                     // 0
-		{func(c *Config) { c.Positions = poss("eos", "eos") }, `eos listed twice`}, // 2
-		{func(c *Config) { c.DModel = 0 }, "d_model 0"},                              // 3
-		{func(c *Config) { c.DType = safetensors.BF16 }, `dtype "BF16"`},             // 4
-		{func(c *Config) { c.Model.Name = "" }, "Model.Name"},                        // 5
-		{func(c *Config) { c.ShardRows = -1 }, "ShardRows -1"},                       // 6
+		{func(c *Config) { c.Hooks = nil }, "at least one hook"},                   // 0
+		{func(c *Config) { c.Positions = poss("eos", "eos") }, `eos listed twice`}, // 1
+		{func(c *Config) { c.DModel = 0 }, "d_model 0"},                            // 2
+		{func(c *Config) { c.DType = safetensors.BF16 }, `dtype "BF16"`},           // 3
+		{func(c *Config) { c.Model.Name = "" }, "Model.Name"},                      // 4
+		{func(c *Config) { c.ShardRows = -1 }, "ShardRows -1"},                     // 5
 	} {
 		c := synthConfig(8, 4, safetensors.F16)
 		tc.change(&c)

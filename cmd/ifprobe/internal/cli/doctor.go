@@ -9,8 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ifprobe/ifprobe/pkg/compute"
 	"github.com/ifprobe/ifprobe/cmd/ifprobe/internal/doctor"
+	"github.com/ifprobe/ifprobe/pkg/compute"
 )
 
 func init() { register(newDoctorCmd) }
