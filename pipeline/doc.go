@@ -1,15 +1,19 @@
-// Package reproduce runs the whole study for one or more models — dataset, probe
-// grid, the five findings — and writes a report with figures, tables and verdicts
-// side by side. It is what `ifprobe reproduce` runs.
+// Package pipeline is the main job of ifprobe, what `ifprobe reproduce` runs: for
+// each model, the dataset stage (package build: the model answers, verifiers
+// label, states are stored), the probe grid over every task × layer × position,
+// the baseline grids, every registered finding (package analyses), and a report
+// with figures, tables and machine-readable verdicts, side by side across models.
 //
 // Every stage is resumable from disk: the dataset build skips answered items, the
 // probe grid keeps one file per layer and position, and an analysis whose
 // result.json exists is loaded instead of recomputed (delete it to recompute).
 //
-// Planted writes the same layout for the planted synthetic study
-// (planted.PaperConfig), whose findings hold by construction; its results carry the
-// profile name PlantedProfile. The notebooks show it when a model's study cannot be
-// reproduced.
+// Config.NullSeed runs the label-permutation null on the same dataset: labels
+// are shuffled within each task before probing and erasure, and no finding may
+// hold on it. Planted writes the layout of one model for the planted synthetic
+// study (planted.PaperConfig), whose findings hold by construction; its results
+// carry the profile name PlantedProfile. The notebooks show it when a model's
+// study cannot be reproduced.
 //
 // Output layout under Config.Out:
 //
@@ -17,4 +21,5 @@
 //	<model>/data/                         build.Build output (dataset.jsonl, acts/)
 //	<model>/grid.json                     probe evaluations, task × layer × position
 //	<model>/<analysis>/                   result.json, table.csv, verdict.txt, figures/
+//	null-<K>/report.*, <model>/null-<K>/  the permutation null with seed K
 package pipeline

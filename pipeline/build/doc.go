@@ -1,5 +1,5 @@
-// Package collect builds the labelled dataset of the study from a model's own
-// responses: it plans the prompt items (pkg/dataset), has the model answer each one
+// Package build is the dataset stage of the pipeline: it builds the labelled
+// dataset of the study from a model's own responses. It plans the prompt items (pkg/dataset), has the model answer each one
 // through its chat template (pkg/lm), verifies the answer (pkg/tasks), and stores the
 // record in dataset.jsonl and the residual stream at every layer and chosen position
 // in an activation store (pkg/acts).

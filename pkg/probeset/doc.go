@@ -1,17 +1,18 @@
-// Package study holds what the five analyses share: the probing data of one model
-// (activations by task, layer and position, with behavioural labels and base-request
-// groups) behind the Source interface, and the Grid of cross-validated probe
-// evaluations over every task × layer × position that most findings read.
+// Package probeset holds the probing data of one model — activations by task,
+// layer and position, with behavioural labels and base-request groups — behind
+// the Source interface, and the Grid of cross-validated probe evaluations over
+// every task × layer × position that the findings read.
 //
-// A Source is either a real activation store written by `ifprobe dataset build`
-// (FromStore) or a synthetic study with planted structure (Synthetic), which the
-// analyses' tests use so that a broken analysis fails a test with a known answer.
-// PlantedConfig is the synthetic study the notebooks fall back to: the nine tasks
-// with the paper's five findings built in.
+// A Source is a real activation store written by the dataset stage (FromStore),
+// a synthetic study with planted structure (package planted), a baseline's
+// features (FeatureSource), or any of them with its labels replaced (Relabel,
+// and PermuteLabels: the label-permutation null).
 //
 //	src, err := probeset.FromStore(store, probeset.StoreOptions{})
-//	grid, err := probeset.EvaluateGrid(ctx, src, probeset.GridConfig{Positions: []string{"prompt_last"}})
-//	auc := grid.AUROC("lowercase", 12, "prompt_last") // stats.Interval with a 95% CI
+//	grid, err := probeset.EvaluateGrid(ctx, src, probeset.GridConfig{Positions: []hook.Position{hook.EOS}})
+//	auc := grid.AUROC("lowercase", 12, hook.EOS)   // stats.Interval with a 95% CI
+//	sel, err := grid.Select("lowercase", hook.EOS) // layer chosen on other folds
+//	honest := sel.AUROC()                           // not inflated by the choice
 //
 // Baselines (FeatureSource: NewTextBaseline, NewInstructionBaseline) are Sources
 // with a StoreSource's rows — same tasks, examples, order, labels and groups at
@@ -25,7 +26,7 @@
 //
 // Layers are the model's block indices (0-based, resid_post); Depth(l) maps a layer to
 // normalised depth (l+1)/NumLayers so models of different depth compare. Positions
-// use ifprobe's names: prompt_last, response_first, step:{k}, frac:{f}, eos.
+// are pkg/hook's: prompt_last, response_first, step:{k}, frac:{f}, eos.
 //
 // Groups: every example carries the base request it was built from; the same base
 // request crossed with different tasks gets the same group id, so grouped folds never
