@@ -121,8 +121,8 @@ func (r *Result) summarise(ts []probeset.Task, dss []probe.Dataset) error {
 			sIv, gIv = pointOnly(spec.AUROC()), pointOnly(gen.AUROC())
 			d = pointOnly(sIv.Estimate - gIv.Estimate)
 		}
-		r.Tasks = append(r.Tasks, TaskSummary{Task: t.Name, Kind: t.Kind, BestLayer: mode(spec.Layers),
-			GeneralLayer: mode(gen.Layers), Specialist: sIv, General: gIv, Diff: d, N: len(ds.Y)})
+		r.Tasks = append(r.Tasks, TaskSummary{Task: t.Name, Kind: t.Kind, BestLayer: stats.Mode(spec.Layers),
+			GeneralLayer: stats.Mode(gen.Layers), Specialist: sIv, General: gIv, Diff: d, N: len(ds.Y)})
 		r.selected = append(r.selected, spec)
 		diffs = append(diffs, analyses.TaskStat{Groups: ds.Groups, F: func(rows []int) float64 {
 			return stats.AUROCOn(spec.Scores, ds.Y, rows) - stats.AUROCOn(gen.Scores, ds.Y, rows)
@@ -153,19 +153,6 @@ func (r *Result) selectAcross(i int, ds probe.Dataset, oof func(probe.TaskCompar
 	}
 	return &probeset.Selected{Task: ds.Name, Position: r.Config.Position, Scores: scores, Layers: layers,
 		Y: ds.Y, Groups: ds.Groups, FoldOf: foldOf}, nil
-}
-
-// mode is the most frequent value (the smallest on a tie).
-func mode(v []int) int {
-	count := map[int]int{}
-	best := -1
-	for _, x := range v {
-		count[x]++
-		if best < 0 || count[x] > count[best] || count[x] == count[best] && x < best {
-			best = x
-		}
-	}
-	return best
 }
 
 func pointOnly(v float64) stats.Interval {

@@ -170,7 +170,7 @@ func (r *Result) selectTask(g *probeset.Grid, task string) (map[hook.Position]*p
 // the rise as a statistic of the task's rows for the mean over tasks.
 func (r *Result) taskCurve(t probeset.Task, sel map[hook.Position]*probeset.Selected, instruction *probeset.Grid) (TaskCurve, analyses.TaskStat, error) {
 	first, last := sel[hook.PromptLast], sel[r.Late]
-	tc := TaskCurve{Task: t.Name, Kind: t.Kind, Layers: first.Layers, Layer: mode(first.Layers), N: len(first.Y)}
+	tc := TaskCurve{Task: t.Name, Kind: t.Kind, Layers: first.Layers, Layer: stats.Mode(first.Layers), N: len(first.Y)}
 	mem := stats.Members(first.Groups)
 	at := func(s *probeset.Selected) stats.Statistic {
 		return stats.GroupedStatistic(mem, func(rows []int) float64 { return stats.AUROCOn(s.Scores, s.Y, rows) })
@@ -218,19 +218,6 @@ func pattern(tc TaskCurve) string {
 		return Planning
 	}
 	return Neither
-}
-
-// mode is the most frequent value (the smallest on a tie).
-func mode(v []int) int {
-	count := map[int]int{}
-	best := -1
-	for _, x := range v {
-		count[x]++
-		if best < 0 || count[x] > count[best] || count[x] == count[best] && x < best {
-			best = x
-		}
-	}
-	return best
 }
 
 // Figures implements analyses.Result: AUROC against generation position per task

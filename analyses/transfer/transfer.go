@@ -114,7 +114,7 @@ func Run(ctx context.Context, src probeset.Source, cfg Config) (*Result, error) 
 	dss := data[layers[0]] // rows, labels and groups are the same at every layer
 	fold := sharedFolds(dss, cfg.Folds, cfg.Probe.Seed)
 	r.FoldLayers = crossSelectLayers(byLayer, layers, dss, fold, cfg.Folds)
-	cfg.Layer = mode(r.FoldLayers)
+	cfg.Layer = stats.Mode(r.FoldLayers)
 	r.Config = cfg
 	r.Fixed = combine(byLayer, r.FoldLayers, dss, fold, cfg.Bootstrap)
 	r.BestLayer = bestLayerRows(byLayer, src.Layers(), len(ts))
@@ -155,7 +155,7 @@ func combine(byLayer map[int]*Matrix, foldLayers []int, dss []probe.Dataset, fol
 	n := len(dss)
 	m := Matrix{Layers: make([]int, n), AUROC: make([][]stats.Interval, n), oof: make([][][]float64, n)}
 	for a := range dss {
-		m.Layers[a] = mode(foldLayers)
+		m.Layers[a] = stats.Mode(foldLayers)
 		m.oof[a] = make([][]float64, n)
 		m.AUROC[a] = make([]stats.Interval, n)
 		for b, ds := range dss {
@@ -178,19 +178,6 @@ func scored(oof []float64, rows []int) []int {
 		}
 	}
 	return out
-}
-
-// mode is the most frequent value (the smallest on a tie).
-func mode(v []int) int {
-	count := map[int]int{}
-	best := -1
-	for _, x := range v {
-		count[x]++
-		if best < 0 || count[x] > count[best] || count[x] == count[best] && x < best {
-			best = x
-		}
-	}
-	return best
 }
 
 // sharedFolds assigns every base request (group id, shared across tasks) to a fold.

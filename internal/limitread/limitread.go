@@ -39,3 +39,26 @@ func File(path string, max int64) ([]byte, error) {
 	}
 	return data, nil
 }
+
+// ErrNotRegular is returned (wrapped) by Open for a path that is not a regular
+// file: a device, a FIFO or a directory given where a model file was expected
+// would otherwise block or read without end.
+var ErrNotRegular = errors.New("not a regular file")
+
+// Open opens the regular file at path for random access and returns its size.
+// The caller closes the file.
+func Open(path string) (*os.File, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	st, err := f.Stat()
+	if err == nil && !st.Mode().IsRegular() {
+		err = fmt.Errorf("%s: %w", path, ErrNotRegular)
+	}
+	if err != nil {
+		f.Close()
+		return nil, 0, err
+	}
+	return f, st.Size(), nil
+}

@@ -34,3 +34,17 @@ func TestFile(t *testing.T) {
 		t.Fatalf("missing: %v", err)
 	}
 }
+
+func TestOpenRefusesNonRegular(t *testing.T) {
+	dir := t.TempDir()
+	if _, _, err := Open(dir); !errors.Is(err, ErrNotRegular) {
+		t.Errorf("Open(directory) = %v, want ErrNotRegular", err)
+	}
+	path := filepath.Join(dir, "f")
+	os.WriteFile(path, []byte("abc"), 0o644)
+	f, n, err := Open(path)
+	if err != nil || n != 3 {
+		t.Fatalf("Open(file) = %d, %v", n, err)
+	}
+	f.Close()
+}

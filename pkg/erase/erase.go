@@ -8,6 +8,7 @@ import (
 	"math"
 
 	"github.com/ifprobe/ifprobe/internal/limitread"
+	"github.com/ifprobe/ifprobe/pkg/stats"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -252,18 +253,8 @@ func checkX(X mat.Matrix, d int) error {
 }
 
 func checkLabels(y []int, n int) error {
-	if len(y) != n {
-		return fmt.Errorf("erase: %d labels for %d rows: %w", len(y), n, ErrInput)
-	}
-	var pos int
-	for i, v := range y {
-		if v != 0 && v != 1 {
-			return fmt.Errorf("erase: label %d is %d, want 0 or 1: %w", i, v, ErrInput)
-		}
-		pos += v
-	}
-	if pos == 0 || pos == n {
-		return fmt.Errorf("erase: labels have a single class (%d of %d positive): %w", pos, n, ErrInput)
+	if err := stats.CheckBinaryLabels(y, n, true); err != nil {
+		return fmt.Errorf("erase: %w: %w", err, ErrInput)
 	}
 	return nil
 }

@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"unicode/utf8"
+
+	"github.com/ifprobe/ifprobe/internal/limitread"
 )
 
 // File is an open GGUF file: its header, metadata and tensor infos, all validated
@@ -62,20 +63,14 @@ func (t TensorInfo) Shape() []int {
 
 // Open opens and validates the GGUF file at path. Tensor data is read on demand.
 func Open(path string) (*File, error) {
-	fh, err := os.Open(path)
+	fh, size, err := limitread.Open(path)
+	if errors.Is(err, limitread.ErrNotRegular) {
+		return nil, fmt.Errorf("gguf: %w: %w", err, ErrFormat)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("gguf: %w", err)
 	}
-	st, err := fh.Stat()
-	if err != nil {
-		fh.Close()
-		return nil, fmt.Errorf("gguf: %w", err)
-	}
-	if !st.Mode().IsRegular() {
-		fh.Close()
-		return nil, fmt.Errorf("gguf: %s: not a regular file: %w", path, ErrFormat)
-	}
-	f, err := NewFile(fh, st.Size(), filepath.Base(path))
+	f, err := NewFile(fh, size, filepath.Base(path))
 	if err != nil {
 		fh.Close()
 		return nil, err

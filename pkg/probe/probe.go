@@ -302,18 +302,8 @@ func checkFinite(X mat.Matrix) error {
 
 // checkLabels checks that y has n entries in {0,1} and, if both, that both occur.
 func checkLabels(y []int, n int, both bool) error {
-	if len(y) != n {
-		return fmt.Errorf("probe: %d labels for %d rows: %w", len(y), n, ErrInput)
-	}
-	var pos int
-	for i, v := range y {
-		if v != 0 && v != 1 {
-			return fmt.Errorf("probe: label %d is %d, want 0 or 1: %w", i, v, ErrInput)
-		}
-		pos += v
-	}
-	if both && (pos == 0 || pos == n) {
-		return fmt.Errorf("probe: labels have a single class (%d of %d positive): %w", pos, n, ErrInput)
+	if err := stats.CheckBinaryLabels(y, n, both); err != nil {
+		return fmt.Errorf("probe: %w: %w", err, ErrInput)
 	}
 	return nil
 }

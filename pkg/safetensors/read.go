@@ -8,9 +8,10 @@ import (
 	"io"
 	"math"
 	"math/bits"
-	"os"
 	"sort"
 	"unicode/utf8"
+
+	"github.com/ifprobe/ifprobe/internal/limitread"
 )
 
 // MaxHeaderSize bounds the JSON header, as the reference implementation does (100 MB).
@@ -55,16 +56,11 @@ type File struct {
 
 // Open opens the safetensors file at path and validates its header.
 func Open(path string) (*File, error) {
-	f, err := os.Open(path)
+	f, size, err := limitread.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("safetensors: %w", err)
 	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("safetensors: %w", err)
-	}
-	sf, err := NewFile(f, st.Size(), path)
+	sf, err := NewFile(f, size, path)
 	if err != nil {
 		f.Close()
 		return nil, err

@@ -97,3 +97,17 @@ func MultiBootstrap(members [][][]int, stat func(rows [][]int) float64, bp Boots
 	iv.Reps = len(vals)
 	return iv, nil
 }
+
+// Mode is the most frequent value of v (the smallest on a tie; -1 for an empty
+// v): the layer most folds chose, say.
+func Mode(v []int) int {
+	count := map[int]int{}
+	best := -1
+	for _, x := range v {
+		count[x]++
+		if best < 0 || count[x] > count[best] || count[x] == count[best] && x < best {
+			best = x
+		}
+	}
+	return best
+}

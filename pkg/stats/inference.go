@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"fmt"
 	"math"
 	"sort"
 
@@ -62,26 +63,28 @@ func NormalQuantile(p float64) float64 { return distuv.UnitNormal.Quantile(p) }
 // rate alpha to p-values and reports which hypotheses are rejected. NaN p-values
 // are never rejected and do not count towards the family's size.
 func Holm(p []float64, alpha float64) []bool {
-	type idx struct {
-		i int
-		p float64
-	}
-	var ps []idx
-	for i, v := range p {
-		if !math.IsNaN(v) {
-			ps = append(ps, idx{i, v})
-		}
-	}
-	sort.SliceStable(ps, func(a, b int) bool { return ps[a].p < ps[b].p })
+	order := ascending(p)
 	out := make([]bool, len(p))
-	m := len(ps)
-	for k, e := range ps {
-		if e.p > alpha/float64(m-k) {
+	m := len(order)
+	for k, i := range order {
+		if p[i] > alpha/float64(m-k) {
 			break
 		}
-		out[e.i] = true
+		out[i] = true
 	}
 	return out
+}
+
+// ascending returns the indices of p's non-NaN values, smallest value first.
+func ascending(p []float64) []int {
+	var idx []int
+	for i, v := range p {
+		if !math.IsNaN(v) {
+			idx = append(idx, i)
+		}
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return p[idx[a]] < p[idx[b]] })
+	return idx
 }
 
 // Scale returns the interval with its half-widths multiplied by f around the
@@ -98,26 +101,35 @@ func (iv Interval) Scale(f float64) Interval {
 // the global null it also controls the chance of any rejection at q. NaN
 // p-values are never rejected and do not count towards the family's size.
 func BenjaminiHochberg(p []float64, q float64) []bool {
-	type idx struct {
-		i int
-		p float64
-	}
-	var ps []idx
-	for i, v := range p {
-		if !math.IsNaN(v) {
-			ps = append(ps, idx{i, v})
-		}
-	}
-	sort.SliceStable(ps, func(a, b int) bool { return ps[a].p < ps[b].p })
-	m, k := len(ps), -1
-	for j, e := range ps {
-		if e.p <= q*float64(j+1)/float64(m) {
+	order := ascending(p)
+	m, k := len(order), -1
+	for j, i := range order {
+		if p[i] <= q*float64(j+1)/float64(m) {
 			k = j
 		}
 	}
 	out := make([]bool, len(p))
-	for j := 0; j <= k; j++ {
-		out[ps[j].i] = true
+	for _, i := range order[:k+1] {
+		out[i] = true
 	}
 	return out
+}
+
+// CheckBinaryLabels checks that y has n labels, each 0 or 1, and, when both is
+// set, that both classes occur. Its errors name the first bad label.
+func CheckBinaryLabels(y []int, n int, both bool) error {
+	if len(y) != n {
+		return fmt.Errorf("%d labels for %d rows", len(y), n)
+	}
+	var pos int
+	for i, v := range y {
+		if v != 0 && v != 1 {
+			return fmt.Errorf("label %d is %d, want 0 or 1", i, v)
+		}
+		pos += v
+	}
+	if both && (pos == 0 || pos == n) {
+		return fmt.Errorf("labels have a single class (%d of %d positive)", pos, n)
+	}
+	return nil
 }
