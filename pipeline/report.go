@@ -62,7 +62,11 @@ func (r *Report) Write(dir string) error {
 	}
 	r.Versions = versions(backend)
 	r.CrossModel = r.crossModels()
-	doc := r.document(dir)
+	depth, err := r.saveDepthFigure(dir)
+	if err != nil {
+		return err
+	}
+	doc := r.document(dir, depth)
 	if err := atomicfile.WriteFile(filepath.Join(dir, "report.md"), []byte(doc.markdown())); err != nil {
 		return err
 	}

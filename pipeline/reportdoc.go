@@ -44,8 +44,9 @@ func (d *document) p(format string, args ...any) {
 }
 func (d *document) add(b block) { d.blocks = append(d.blocks, b) }
 
-// document lays out the report.
-func (r *Report) document(dir string) *document {
+// document lays out the report; depth is the cross-model depth overlay's PNG
+// ("" when there is none).
+func (r *Report) document(dir, depth string) *document {
 	d := &document{dir: dir}
 	d.h(1, "ifprobe report: How LLMs Follow Instructions")
 	d.p("%s", r.header())
@@ -56,6 +57,9 @@ func (r *Report) document(dir string) *document {
 		d.h(2, "Across models")
 		d.p("Each finding's primary statistic per model, how many models agree on its sign, and the fixed-effect (inverse-variance) pooled estimate with its 95%% CI; the heterogeneity p-value (Cochran's Q) is small when the models disagree more than their CIs allow.")
 		d.add(block{kind: table, rows: r.crossModelRows()})
+		if depth != "" {
+			d.add(block{kind: figure, path: depth})
+		}
 	}
 	d.h(2, "Pass rates (the model's own responses, verified)")
 	for _, m := range r.Models {

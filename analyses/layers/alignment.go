@@ -11,6 +11,7 @@ import (
 	"github.com/ifprobe/ifprobe/pkg/probeset"
 	"github.com/ifprobe/ifprobe/pkg/stats"
 	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/stat"
 )
 
 // Alignment is the cross-layer alignment of the tasks' probe subspaces: at every
@@ -20,10 +21,19 @@ import (
 // those views at layers i and j; PWCCA[i][j] the projection-weighted CCA. High
 // values off the diagonal mean the tasks' readouts at the two depths carry the same
 // information.
+//
+// ActCKA and ActPWCCA compare the residual stream itself between layers: every
+// example of every task at the position, reduced to its top principal components
+// (ActDims, the same at every layer) so that CCA is defined with fewer examples
+// than model dimensions (as SVCCA does). They say whether the representation
+// changes between depths, where CKA and PWCCA say whether the readouts do.
 type Alignment struct {
-	Layers []int       `json:"layers"`
-	CKA    [][]float64 `json:"cka"`
-	PWCCA  [][]float64 `json:"pwcca"`
+	Layers   []int       `json:"layers"`
+	CKA      [][]float64 `json:"cka"`
+	PWCCA    [][]float64 `json:"pwcca"`
+	ActCKA   [][]float64 `json:"act_cka"`
+	ActPWCCA [][]float64 `json:"act_pwcca"`
+	ActDims  int         `json:"act_dims"`
 }
 
 // Align computes the cross-layer alignment on src at position.
@@ -40,8 +50,31 @@ func Align(ctx context.Context, src probeset.Source, position hook.Position, par
 		}
 		views[li] = v
 	}
+	a.CKA, a.PWCCA = compare(views)
+	acts := make([]*mat.Dense, len(a.Layers))
+	for li, l := range a.Layers {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		x, err := activations(src, l, position)
+		if err != nil {
+			return nil, fmt.Errorf("layers: alignment at layer %d: %w", l, err)
+		}
+		acts[li] = x
+	}
+	a.ActDims = actDims(acts)
+	for i, x := range acts {
+		acts[i] = topComponents(x, a.ActDims)
+	}
+	a.ActCKA, a.ActPWCCA = compare(acts)
+	return a, nil
+}
+
+// compare returns linear CKA and PWCCA between every pair of views (NaN where
+// one is undefined).
+func compare(views []*mat.Dense) (cka, pwcca [][]float64) {
 	n := len(views)
-	a.CKA, a.PWCCA = square(n), square(n)
+	cka, pwcca = square(n), square(n)
 	for i := 0; i < n; i++ {
 		for j := i; j < n; j++ {
 			c, err := stats.LinearCKA(views[i], views[j])
@@ -52,11 +85,59 @@ func Align(ctx context.Context, src probeset.Source, position hook.Position, par
 			if err != nil {
 				p = math.NaN()
 			}
-			a.CKA[i][j], a.CKA[j][i] = c, c
-			a.PWCCA[i][j], a.PWCCA[j][i] = p, p
+			cka[i][j], cka[j][i] = c, c
+			pwcca[i][j], pwcca[j][i] = p, p
 		}
 	}
-	return a, nil
+	return cka, pwcca
+}
+
+// maxActDims bounds the principal components kept of the residual stream.
+const maxActDims = 32
+
+// actDims keeps at most maxActDims components, and fewer than a quarter of the
+// examples, so that CCA's canonical correlations are not all 1 by overfitting.
+func actDims(acts []*mat.Dense) int {
+	r, c := acts[0].Dims()
+	return max(1, min(maxActDims, c, r/4))
+}
+
+// activations stacks every task's examples at a layer: [Σ n_task, d_model].
+func activations(src probeset.Source, layer int, position hook.Position) (*mat.Dense, error) {
+	var parts []*mat.Dense
+	rows, d := 0, 0
+	for _, t := range src.Tasks() {
+		ds, err := src.Dataset(t.Name, layer, position)
+		if err != nil {
+			return nil, err
+		}
+		r, c := ds.X.Dims()
+		rows, d = rows+r, c
+		parts = append(parts, ds.X)
+	}
+	x := mat.NewDense(rows, d, nil)
+	at := 0
+	for _, p := range parts {
+		r, _ := p.Dims()
+		x.Slice(at, at+r, 0, d).(*mat.Dense).Copy(p)
+		at += r
+	}
+	return x, nil
+}
+
+// topComponents projects x on its k leading principal components.
+func topComponents(x *mat.Dense, k int) *mat.Dense {
+	var pc stat.PC
+	if !pc.PrincipalComponents(x, nil) {
+		return x
+	}
+	var vecs mat.Dense
+	pc.VectorsTo(&vecs)
+	_, c := vecs.Dims()
+	k = min(k, c)
+	var out mat.Dense
+	out.Mul(x, vecs.Slice(0, c, 0, k))
+	return &out
 }
 
 func square(n int) [][]float64 {
@@ -105,15 +186,32 @@ func probeView(src probeset.Source, layer int, position hook.Position, params pr
 	return view, nil
 }
 
-// alignmentFigure draws the CKA matrix.
-func (r *Result) alignmentFigure() (*plot.Figure, error) {
+// alignmentFigures draw, between every two layers, the linear CKA of the tasks'
+// probe readouts, and the PWCCA and linear CKA of the residual stream itself.
+func (r *Result) alignmentFigures() ([]*plot.Figure, error) {
 	a := r.Alignment
 	labels := make([]string, len(a.Layers))
 	for i, l := range a.Layers {
 		labels[i] = fmt.Sprint(l)
 	}
-	return plot.Heatmap(plot.HeatmapSpec{Name: "layers_probe_alignment_cka",
-		Title:  fmt.Sprintf("%s: linear CKA of the tasks' probe readouts between layers (%s)", r.Model, r.Config.Position),
-		XLabel: "layer", YLabel: "layer", RowLabels: labels, ColLabels: labels, Values: a.CKA, Min: 0, Max: 1,
-		Annotate: len(labels) <= 12})
+	var figs []*plot.Figure
+	for _, m := range []struct {
+		name, what string
+		values     [][]float64
+	}{{"layers_probe_alignment_cka", "linear CKA of the tasks' probe readouts", a.CKA},
+		{"layers_activation_pwcca", fmt.Sprintf("PWCCA of the residual stream (top %d principal components)", a.ActDims), a.ActPWCCA},
+		{"layers_activation_cka", fmt.Sprintf("linear CKA of the residual stream (top %d principal components)", a.ActDims), a.ActCKA}} {
+		if m.values == nil {
+			continue // a result saved before activation alignment was computed
+		}
+		f, err := plot.Heatmap(plot.HeatmapSpec{Name: m.name,
+			Title:  fmt.Sprintf("%s: %s between layers (%s); 1: the same up to a linear map", r.Model, m.what, r.Config.Position),
+			XLabel: "layer", YLabel: "layer", RowLabels: labels, ColLabels: labels, Values: m.values, Min: 0, Max: 1,
+			Annotate: len(labels) <= 12})
+		if err != nil {
+			return nil, err
+		}
+		figs = append(figs, f)
+	}
+	return figs, nil
 }

@@ -337,11 +337,11 @@ func (r *Result) Figures() ([]*plot.Figure, error) {
 	}
 	figs := []*plot.Figure{fig}
 	if r.Alignment != nil {
-		af, err := r.alignmentFigure()
+		af, err := r.alignmentFigures()
 		if err != nil {
 			return nil, err
 		}
-		figs = append(figs, af)
+		figs = append(figs, af...)
 	}
 	return figs, nil
 }

@@ -105,4 +105,19 @@ func TestAlignment(t *testing.T) {
 	if a.CKA[0][2] < 0.9 { // same planted directions and noise at every synthetic layer
 		t.Errorf("CKA between layers 0 and 2 = %.3f, want > 0.9", a.CKA[0][2])
 	}
+	// The activations are the same noise plus the same planted signal at every
+	// layer: the residual streams are alike too, on both measures, and on the
+	// 12 dimensions with 320 examples all of them are kept.
+	if a.ActDims != 12 {
+		t.Errorf("ActDims = %d, want 12", a.ActDims)
+	}
+	for _, m := range [][][]float64{a.ActCKA, a.ActPWCCA} {
+		if math.Abs(m[1][1]-1) > 1e-6 || m[0][2] < 0.9 {
+			t.Errorf("activation alignment %v: want 1 on the diagonal and > 0.9 off it", m)
+		}
+	}
+	r := &Result{Model: "m", Alignment: a, Config: Config{Position: hook.PromptLast}}
+	if figs, err := r.alignmentFigures(); err != nil || len(figs) != 3 {
+		t.Errorf("alignment figures: %d, %v", len(figs), err)
+	}
 }
