@@ -20,6 +20,10 @@
 //	report.md, report.html, report.json   the report (HTML is self-contained)
 //	<model>/data/                         build.Build output (dataset.jsonl, acts/)
 //	<model>/grid.json                     probe evaluations, task × layer × position
+//	<model>/baseline-{text,instruction}.json  baseline probe grids (same rows and folds, one layer)
+//	<model>/baselines/, <model>/controls/ probes beside their baselines; uninstructed controls
+//	                                      projected on the probe directions (result.json,
+//	                                      table.csv, figures/)
 //	<model>/<analysis>/                   result.json, table.csv, verdict.txt, figures/
 //	null-<K>/report.*, <model>/null-<K>/  the permutation null with seed K
 package pipeline

@@ -10,6 +10,8 @@ import (
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/ifprobe/ifprobe/analyses"
+	"github.com/ifprobe/ifprobe/analyses/baselines"
+	"github.com/ifprobe/ifprobe/analyses/controls"
 	"github.com/ifprobe/ifprobe/pipeline/build"
 	"github.com/ifprobe/ifprobe/pkg/acts"
 	"github.com/ifprobe/ifprobe/pkg/dataset"
@@ -60,6 +62,12 @@ type ModelRun struct {
 	Errors   map[string]string           `json:"errors,omitempty"` // analyses that could not be computed
 	Files    map[string][]string         `json:"-"`                // files each analysis saved, relative to its directory
 	Timings  map[string]float64          `json:"timings_s"`
+	// Baselines sets each task's probe beside what the text and the instruction
+	// give away (baselines/), and Controls projects the uninstructed controls on
+	// the probe directions (controls/; ControlsNote says why it is absent).
+	Baselines    *baselines.Result `json:"baselines,omitempty"`
+	Controls     *controls.Result  `json:"controls,omitempty"`
+	ControlsNote string            `json:"controls_note,omitempty"`
 }
 
 // Run reproduces the study for every model in cfg and writes the report.
@@ -187,6 +195,12 @@ func (cfg Config) inputs(ctx context.Context, m *lm.LM, dirs modelDirs, plan dat
 		return analyses.Inputs{}, err
 	}
 	mr.Timings["grid"] = time.Since(t0).Seconds()
+	ex, err := cfg.runExtras(ctx, m, dirs, ss, in.Grid, in.CV, mr.Timings)
+	if err != nil {
+		return analyses.Inputs{}, err
+	}
+	in.Baselines = ex.Grids
+	mr.Baselines, mr.Controls, mr.ControlsNote = ex.Baselines, ex.Controls, ex.ControlsNote
 	if p.BehaviourSources > 0 && p.BehaviourPrompts > 0 {
 		items, err := dataset.Plan(plan)
 		if err != nil {

@@ -55,6 +55,23 @@ func TestReproduceTinyRealModel(t *testing.T) {
 	if _, err := probeset.LoadGrid(filepath.Join(out, m.Dir, "grid.json")); err != nil {
 		t.Error(err)
 	}
+	// Baselines: one grid per kind beside grid.json, a comparison row per task
+	// at each shown position, and the report's section; no controls in this
+	// profile, and the report says so.
+	for _, k := range probeset.BaselineKinds {
+		if _, err := probeset.LoadGrid(BaselineGridPath(filepath.Join(out, m.Dir), k)); err != nil {
+			t.Error(err)
+		}
+	}
+	if m.Baselines == nil || len(m.Baselines.Rows) == 0 || m.Controls != nil || m.ControlsNote == "" {
+		t.Errorf("baselines %v, controls %v (%q)", m.Baselines, m.Controls, m.ControlsNote)
+	}
+	md, _ := os.ReadFile(filepath.Join(out, "report.md"))
+	for _, want := range []string{"## Baselines", "margin over text", "## Uninstructed controls", "truncated"} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("report.md lacks %q", want)
+		}
+	}
 	rep2, err := Run(context.Background(), cfg) // resumes: nothing to generate
 	if err != nil {
 		t.Fatal(err)

@@ -68,6 +68,9 @@ func Run(ctx context.Context, src *probeset.StoreSource, g *probeset.Grid, recs 
 	if len(cfg.Positions) == 0 {
 		cfg.Positions = g.Positions[:1]
 	}
+	if len(src.Examples(dataset.Control, hook.PromptLast)) == 0 {
+		return nil, ErrNoControls
+	}
 	met, err := dataset.Baseline(recs)
 	if err != nil {
 		return nil, fmt.Errorf("controls: %w", err)
@@ -79,11 +82,7 @@ func Run(ctx context.Context, src *probeset.StoreSource, g *probeset.Grid, recs 
 				return nil, err
 			}
 			row := Row{Task: t.Name, Kind: t.Kind, Position: pos, Layer: g.BestLayer(t.Name, pos)}
-			err := project(src, &row, met, cfg)
-			if errors.Is(err, ErrNoControls) && pos == cfg.Positions[0] && len(r.Rows) == 0 {
-				return nil, err
-			}
-			if err != nil {
+			if err := project(src, &row, met, cfg); err != nil {
 				row.Error = err.Error()
 				row.fillNaN()
 			}
@@ -123,9 +122,6 @@ func project(src *probeset.StoreSource, row *Row, met map[string]tasks.Verdict, 
 		return fmt.Errorf("no probe of %s at %s", row.Task, row.Position)
 	}
 	xc, cexs, err := src.Controls(row.Layer, row.Position)
-	if errors.Is(err, probeset.ErrNoData) {
-		return ErrNoControls
-	}
 	if err != nil {
 		return err
 	}

@@ -378,9 +378,9 @@ func (g *Grid) Select(task string, position hook.Position) (*Selected, error) {
 		Y: first.Y, Groups: first.Groups, FoldOf: first.FoldOf}, nil
 }
 
-// usable reports whether a cell has out-of-fold scores for every row.
+// usable reports whether a cell has rows and out-of-fold scores for every row.
 func (c *Cell) usable() bool {
-	if len(c.OOF) != len(c.Y) || len(c.FoldOf) != len(c.Y) {
+	if len(c.Y) == 0 || len(c.OOF) != len(c.Y) || len(c.FoldOf) != len(c.Y) {
 		return false
 	}
 	for _, v := range c.OOF {

@@ -21,6 +21,7 @@ func newReproduceCmd() *cobra.Command {
 	var (
 		models, profile, out, backend string
 		seed, nullSeed                uint64
+		withControls                  bool
 	)
 	cmd := &cobra.Command{
 		Use:   "reproduce",
@@ -53,6 +54,9 @@ writes OUT/null-K/report.*. No finding may hold on it.`,
 			}
 			if out == "" {
 				out = filepath.Join("runs", profile)
+			}
+			if withControls {
+				p.Controls = true
 			}
 			b, info, err := compute.Open(backend)
 			if err != nil {
@@ -88,6 +92,7 @@ writes OUT/null-K/report.*. No finding may hold on it.`,
 	f.StringVar(&profile, "profile", "quick", "sizes: quick, paper or ci")
 	f.StringVar(&out, "out", "", "output directory (default runs/<profile>)")
 	f.Uint64Var(&seed, "seed", 0, "seed of every random choice")
+	f.BoolVar(&withControls, "controls", false, "also answer every base request without instruction (the paper profile does), and project those states on the probe directions")
 	f.Uint64Var(&nullSeed, "null-seed", 0, "run the label-permutation null with this seed (reuses the dataset; writes OUT/null-K)")
 	f.StringVar(&backend, "backend", "", `GoMLX backend ("go", "xla:cpu", ...); default: $IFPROBE_BACKEND or automatic`)
 	return cmd
