@@ -139,7 +139,7 @@ func (k *liveKernel) execute(t *testing.T, code string) liveExecution {
 }
 
 type kernelInfo struct {
-	Implementation string                     `json:"implementation"`
+	Implementation string         `json:"implementation"`
 	LanguageInfo   map[string]any `json:"language_info"`
 }
 
