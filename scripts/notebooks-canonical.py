@@ -38,7 +38,7 @@ def kernel_language_info(name):
                 return msg["content"]["language_info"]
     finally:
         kc.stop_channels()
-        km.shutdown_kernel(now=True)
+        km.shutdown_kernel(now=False)  # lets gonb stop its gopls
 
 
 def kernelspec_metadata(name):

@@ -244,11 +244,15 @@ func ShowFigures(r analyses.Result) error {
 	return nil
 }
 
-// ShowTable shows a result's table (its first row is the header) as HTML.
+// ShowTable shows a result's table (its first row is the header) as HTML. A table
+// longer than MaxTableRows is shown in part, the rows that matter first (for
+// transfer and ablation: the diagonal, then the pairs whose interval excludes
+// chance), with a note saying which and a link to every row as CSV.
 func ShowTable(r analyses.Result) error {
 	t := r.Table()
 	if len(t) == 0 {
 		return fmt.Errorf("findings: %s has an empty table", r.Name())
 	}
-	return nb.Table(t[0], t[1:])
+	show, why := shownRows(r.Name(), t)
+	return nb.TableWith(t[0], t[1:], nb.TableOptions{Show: show, Why: why, CSV: r.Name() + ".csv"})
 }

@@ -2,12 +2,16 @@ package nb
 
 import (
 	"bytes"
+	"encoding/base64"
+	"encoding/csv"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -154,7 +158,13 @@ func TestTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := r.msgs[0].data[MIMEHTML].(string)
-	for _, want := range []string{"<th>task</th>", "<td>lower&lt;case&gt;</td>", "<td>0.7</td>"} {
+	for _, want := range []string{
+		`<div class="ifprobe-table-wrap" style="overflow-x:auto;max-width:100%">`, // wide tables scroll
+		`<th style="text-align:left">task</th>`,                                  // text: left
+		`<td style="text-align:left">lower&lt;case&gt;</td>`,                     // escaped
+		`<th class="num" style="text-align:right;font-variant-numeric:tabular-nums">AUROC</th>`,
+		`<td class="num" style="text-align:right;font-variant-numeric:tabular-nums">0.7</td>`, // numbers: right
+	} {
 		if !strings.Contains(h, want) {
 			t.Errorf("HTML lacks %q:\n%s", want, h)
 		}
@@ -168,6 +178,68 @@ func TestTable(t *testing.T) {
 	}
 	if err := Table(nil, nil); err == nil {
 		t.Errorf("empty header: want an error")
+	}
+}
+
+func TestNumericColumns(t *testing.T) {
+	rows := [][]string{
+		{"lowercase", "0.61 [0.55, 0.67]", "12", "—", "3%", "1e-4", "x"},
+		{"json_format", "-0.02 [-0.1, 0.05]", "-3", "", "NaN", "−0.5", "7"},
+	}
+	got := numericColumns(make([]string, 7), rows)
+	want := []bool{false, true, true, false, true, true, false} // column 3 has no number at all
+	for j := range want {
+		if got[j] != want[j] {
+			t.Errorf("column %d (%q, %q): numeric = %v, want %v", j, rows[0][j], rows[1][j], got[j], want[j])
+		}
+	}
+}
+
+// A long table shows the rows asked for, says how many of how many and why, and
+// links every row as CSV inside the output itself.
+func TestTableWithShowsPartAndLinksCSV(t *testing.T) {
+	r := record(t)
+	header := []string{"pair", "effect"}
+	var rows [][]string
+	for i := 0; i < 30; i++ {
+		rows = append(rows, []string{fmt.Sprintf("p%02d", i), fmt.Sprint(i)})
+	}
+	err := TableWith(header, rows, TableOptions{Show: []int{29, 3}, Why: "the largest effects", CSV: "pairs.csv"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := r.msgs[0].data[MIMEHTML].(string)
+	if strings.Index(h, ">p29<") < 0 || strings.Index(h, ">p29<") > strings.Index(h, ">p03<") || strings.Contains(h, ">p00<") {
+		t.Errorf("rows shown are not p29 then p03 alone:\n%s", h)
+	}
+	if !strings.Contains(h, "2 of 30 rows shown: the largest effects") {
+		t.Errorf("no note saying what is shown:\n%s", h)
+	}
+	m := regexp.MustCompile(`<a download="pairs.csv" href="data:text/csv;charset=utf-8;base64,([^"]*)">all 30 rows as CSV`).FindStringSubmatch(h)
+	if m == nil {
+		t.Fatalf("no CSV download link:\n%s", h)
+	}
+	raw, err := base64.StdEncoding.DecodeString(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(bytes.NewReader(raw)).ReadAll()
+	if err != nil || len(recs) != 31 || recs[0][0] != "pair" || recs[30][0] != "p29" {
+		t.Errorf("linked CSV: %d records, %v; want the header and 30 rows", len(recs), err)
+	}
+	if txt := r.msgs[0].data[MIMEText].(string); !strings.HasSuffix(txt, "(2 of 30 rows shown: the largest effects)\n") {
+		t.Errorf("text = %q", txt)
+	}
+
+	// The first MaxRows rows; and bad row indices are errors.
+	if err := TableWith(header, rows, TableOptions{MaxRows: 5}); err != nil {
+		t.Fatal(err)
+	}
+	if h := r.msgs[1].data[MIMEHTML].(string); !strings.Contains(h, ">p04<") || strings.Contains(h, ">p05<") || strings.Contains(h, "download=") {
+		t.Errorf("MaxRows 5 without CSV:\n%s", h)
+	}
+	if err := TableWith(header, rows, TableOptions{Show: []int{30}}); err == nil || !strings.Contains(err.Error(), "row 30 to show, the table has 30") {
+		t.Errorf("out-of-range row: err = %v", err)
 	}
 }
 
@@ -196,7 +268,7 @@ func TestTableCutsLongTables(t *testing.T) {
 	if err := Table([]string{"h"}, rows); err != nil {
 		t.Fatal(err)
 	}
-	if h := r.msgs[0].data[MIMEHTML].(string); !strings.Contains(h, "5 more rows not shown") {
+	if h := r.msgs[0].data[MIMEHTML].(string); !strings.Contains(h, "2000 of 2005 rows shown") {
 		t.Errorf("long table not cut with a note")
 	}
 }

@@ -8,12 +8,14 @@ fails. Whatever happened, it writes the executed notebook to OUT.ipynb (cells af
 failure keep no outputs), optionally its HTML export, and STATUS.json:
   {"ok": bool, "missing": "" | "nbclient" | "kernel", "error": null | {"cell": i,
    "ename": ..., "evalue": ..., "message": ...}, "cells": [{"index": i, "seconds": s}],
-   "language": "..."}
+   "language": "...", "html_error": "" | "why the HTML export failed"}
 The Go side inspects OUT.ipynb itself (error outputs, images); STATUS.json says where
 execution stopped and why. Exit status: 0 when it wrote STATUS.json, 2 on bad usage.
+The HTML export is htmlexport/export.py (next to this file): it needs no network.
 """
 import argparse
 import json
+import os
 import sys
 import time
 
@@ -33,7 +35,7 @@ def main():
     ap.add_argument("--html", default="")
     ap.add_argument("--cwd", default="")
     a = ap.parse_args()
-    status = {"ok": False, "missing": "", "error": None, "cells": [], "language": ""}
+    status = {"ok": False, "missing": "", "error": None, "cells": [], "language": "", "html_error": ""}
     try:
         import nbformat
         from nbclient import NotebookClient
@@ -76,11 +78,18 @@ def main():
     status["language"] = nb.metadata.get("language_info", {}).get("name", "")
     nbformat.write(nb, a.out)
     if a.html:
-        from nbconvert import HTMLExporter
+        # htmlexport/ sits next to this file (kernel/runner writes both): an export
+        # that loads nothing from the network, maths rendered to MathML.
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "htmlexport"))
+        from export import export_html
 
-        body, _ = HTMLExporter().from_notebook_node(nb)
-        with open(a.html, "w", encoding="utf-8") as f:
-            f.write(body)
+        try:
+            body = export_html(nb)
+            with open(a.html + ".tmp", "w", encoding="utf-8") as f:
+                f.write(body)
+            os.replace(a.html + ".tmp", a.html)
+        except Exception as e:  # reported by kernel/runner as a failed export
+            status["html_error"] = f"{type(e).__name__}: {e}"
     write_status(a.status, status)
     return 0
 

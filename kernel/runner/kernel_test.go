@@ -2,8 +2,11 @@ package runner
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -91,5 +94,111 @@ func TestRunUnknownKernel(t *testing.T) {
 	_, err := Run(context.Background(), opts, []string{"testdata/noimage.ipynb"})
 	if !errors.Is(err, ErrNoKernel) {
 		t.Errorf("err = %v, want ErrNoKernel", err)
+	}
+}
+
+// externalRE finds what would make a browser fetch from the network: a script,
+// style sheet or module loaded from an http(s) or protocol-relative URL, a CSS
+// url(...) or @import of one, a dynamic import of one, and the CDNs nbconvert's
+// templates use.
+var externalRE = regexp.MustCompile(`(?i)<script[^>]*\ssrc\s*=\s*["']?(https?:)?//|<link[^>]*\shref\s*=\s*["']?(https?:)?//|url\(\s*["']?(https?:)?//|@import\s+["']?(url\()?["']?(https?:)?//|import\(\s*["'](https?:)?//|cdnjs\.|unpkg\.com|jsdelivr`)
+
+// checkOfflineHTML fails the test when the exported page would load anything from
+// the network, or when it has maths that was not rendered to MathML (wantMaths:
+// the notebook has maths, so the page must have at least one <math> element).
+func checkOfflineHTML(t *testing.T, name, page string, wantMaths bool) {
+	t.Helper()
+	if m := externalRE.FindString(page); m != "" {
+		t.Errorf("%s: the HTML export loads from the network: %q", name, m)
+	}
+	if strings.Contains(page, "MathJax") {
+		t.Errorf("%s: the HTML export still refers to MathJax", name)
+	}
+	if strings.Contains(page, `class="ifprobe-tex-failed"`) {
+		i := strings.Index(page, `class="ifprobe-tex-failed"`)
+		t.Errorf("%s: TeX that could not be rendered: %s", name, page[i:min(len(page), i+300)])
+	}
+	if wantMaths && !strings.Contains(page, "<math") {
+		t.Errorf("%s: the notebook has maths but the HTML export has no MathML", name)
+	}
+}
+
+// hasMaths reports whether a notebook's markdown cells hold TeX ($...$).
+func hasMaths(t *testing.T, path string) bool {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nbk struct {
+		Cells []struct {
+			CellType string    `json:"cell_type"`
+			Source   multiline `json:"source"`
+		} `json:"cells"`
+	}
+	if err := json.Unmarshal(b, &nbk); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	for _, c := range nbk.Cells {
+		if c.CellType == "markdown" && regexp.MustCompile(`\$[^$\s][^$]*\$`).MatchString(string(c.Source)) {
+			return true
+		}
+	}
+	return false
+}
+
+// The HTML export needs no network: maths (in markdown cells and in a cell's
+// Markdown output) is MathML with its TeX kept, a `$VAR` in code is left alone, the
+// long table shows its first rows with a CSV link, text left and numbers right,
+// and the SVG figure is drawn larger than its natural size.
+func TestRunHTMLOffline(t *testing.T) {
+	opts := requireKernel(t)
+	opts.HTML = true
+	res, err := Run(context.Background(), opts, []string{"testdata/export.ipynb"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(res[0].HTML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := string(b)
+	t.Logf("HTML export: %d bytes", len(page))
+	checkOfflineHTML(t, "export.ipynb", page, true)
+	for _, want := range []string{
+		`<mi>ℝ</mi>`, // \mathbb{R}
+		`<mfrac>`,    // the display formula
+		`<math display="block">`,
+		`<annotation encoding="application/x-tex">h \in \mathbb{R}^d</annotation>`,
+		`<mtext>prompt_last</mtext>`,                               // \_ inside \text
+		`<msub><mi>T</mi><mrow><mi>A</mi><mi>B</mi></mrow></msub>`, // from nb.Markdown's output
+		`<code>$IFPROBE_HOME</code>`,
+		"10 of 40 rows shown: the first ten",
+		`download="tasks.csv"`,
+		`<td class="num" style="text-align:right;font-variant-numeric:tabular-nums">0.50 [0.45, 0.60]</td>`,
+		`<td style="text-align:left">task 0</td>`,
+		`class="ifprobe-table-wrap"`,
+		`.jp-RenderedHTMLCommon table.ifprobe-table .num`, // ifprobe.css is in the page
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the HTML export lacks %q", want)
+		}
+	}
+	// The figure: SVG as a data URL whose size is 1.5 times pkg/plot's, with a viewBox.
+	m := regexp.MustCompile(`<img[^>]*\ssrc="data:image/svg\+xml;base64,([^"]+)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("no SVG figure in the HTML export")
+	}
+	svg, err := base64.StdEncoding.DecodeString(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := regexp.MustCompile(`<svg\b[^>]*>`).FindString(string(svg))
+	if !strings.Contains(head, "viewBox=") || !regexp.MustCompile(`width="[0-9.]+px"`).MatchString(head) {
+		t.Errorf("SVG figure not enlarged: %s", head)
+	}
+	// Go code is highlighted as Go (gonb's language_info names no Pygments lexer).
+	if !strings.Contains(page, `<span class="kn">import</span>`) {
+		t.Errorf("code cells not highlighted as Go")
 	}
 }

@@ -3,7 +3,7 @@ package runner
 import (
 	"bytes"
 	"context"
-	_ "embed"
+	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -35,6 +35,12 @@ var (
 //go:embed driver.py
 var driverPy []byte
 
+// htmlExport is the HTML exporter driver.py imports (htmlexport/export.py) and its
+// nbconvert template: an export that loads nothing from the network.
+//
+//go:embed htmlexport
+var htmlExport embed.FS
+
 // Options says how to run notebooks. The zero value runs with the checkout's venv,
 // the ifprobe kernel, the full profile and no HTML, writing under Root/runs/notebooks.
 type Options struct {
@@ -59,6 +65,8 @@ type Result struct {
 	Report   Report        `json:"report"`
 	Stopped  *CellError    `json:"stopped,omitempty"` // the cell where execution stopped, if it did
 	Cells    []CellTime    `json:"cells"`             // code cells that ran, in order, with their time
+	// HTMLError says why the HTML export failed (HTML is then ""); a failure.
+	HTMLError string `json:"html_error,omitempty"`
 }
 
 // CellTime is how long one code cell took, compilation included (gonb builds each
@@ -85,6 +93,9 @@ func (r *Result) Err() error {
 	if r.Stopped == nil && r.Report.Images == 0 {
 		problems = append(problems, "no image output (image/png or image/svg+xml) in any cell")
 	}
+	if r.HTMLError != "" {
+		problems = append(problems, "HTML export failed: "+r.HTMLError)
+	}
 	if len(problems) == 0 {
 		return nil
 	}
@@ -101,7 +112,8 @@ type status struct {
 		EValue  string `json:"evalue"`
 		Message string `json:"message"`
 	} `json:"error"`
-	Cells []struct {
+	HTMLError string `json:"html_error"`
+	Cells     []struct {
 		Index   int     `json:"index"`
 		Seconds float64 `json:"seconds"`
 	} `json:"cells"`
@@ -264,6 +276,9 @@ func Run(ctx context.Context, opts Options, notebooks []string) ([]Result, error
 	if err := os.WriteFile(driver, driverPy, 0o644); err != nil {
 		return nil, fmt.Errorf("runner: %w", err)
 	}
+	if err := os.CopyFS(tmp, htmlExport); err != nil {
+		return nil, fmt.Errorf("runner: %w", err)
+	}
 	var results []Result
 	var failures []error
 	for _, path := range notebooks {
@@ -335,6 +350,9 @@ func (o Options) runOne(ctx context.Context, driver, tmp, path string) (Result, 
 	}
 	for _, c := range st.Cells {
 		res.Cells = append(res.Cells, CellTime{c.Index, c.Seconds})
+	}
+	if st.HTMLError != "" {
+		res.HTML, res.HTMLError = "", st.HTMLError
 	}
 	if st.Error != nil {
 		res.Stopped = &CellError{Cell: st.Error.Cell, Name: st.Error.EName, Value: st.Error.EValue, Detail: st.Error.Message}

@@ -68,6 +68,7 @@ func TestResultErr(t *testing.T) {
 		{Result{Name: "c", Stopped: &CellError{Cell: 4, Name: "ERROR"}}, "cell 4"}, // 2: stopped: no image check
 		{Result{Name: "d", Report: Report{Images: 2, Errors: []CellError{{Cell: 1, Name: "ERROR", Value: "exit status 2"}}}},
 			"error output in cell 1"}, // 3
+		{Result{Name: "e", Report: Report{Images: 1}, HTMLError: "ImportError: no latex2mathml"}, "HTML export failed: ImportError"}, // 4
 	} {
 		err := c.res.Err()
 		switch {
