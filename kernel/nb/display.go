@@ -169,7 +169,7 @@ func SVG(data []byte) error {
 		return err
 	}
 	send(message{data: map[string]any{
-		MIMESVG:  string(data),
+		MIMESVG:  withFontFallbacks(string(data)),
 		MIMEText: fmt.Sprintf("<figure: SVG, %s>", size(len(data))),
 	}})
 	Sync()
@@ -200,7 +200,7 @@ func showImages(pngData, svgData []byte) error {
 		if err := checkSVG(svgData); err != nil {
 			return err
 		}
-		m.data[MIMESVG] = string(svgData)
+		m.data[MIMESVG] = withFontFallbacks(string(svgData))
 		desc += ", SVG " + size(len(svgData))
 	}
 	m.data[MIMEText] = desc + ">"
@@ -255,3 +255,16 @@ func writeFileAtomic(path string, data []byte) error {
 	}
 	return nil
 }
+
+// fontFallbacks names, for each font gonum/plot draws with, the fonts made with the
+// same metrics (Liberation was designed as a metric-compatible stand-in for them)
+// and the generic family. A browser without Liberation fonts, which draws an SVG
+// with its own fonts, then still fits each label in the space gonum measured for it.
+var fontFallbacks = strings.NewReplacer(
+	"font-family:Liberation Serif;", `font-family:'Liberation Serif','Times New Roman',Times,serif;`,
+	"font-family:Liberation Sans;", `font-family:'Liberation Sans',Arial,Helvetica,sans-serif;`,
+	"font-family:Liberation Mono;", `font-family:'Liberation Mono','Courier New',Courier,monospace;`,
+)
+
+// withFontFallbacks gives every font of gonum's SVG its metric-compatible fallbacks.
+func withFontFallbacks(svg string) string { return fontFallbacks.Replace(svg) }

@@ -84,6 +84,27 @@ func TestFigureSendsPNGAndSVG(t *testing.T) {
 	}
 }
 
+// gonum's SVG names Liberation fonts only; a browser without them substitutes wider
+// fonts and labels run out of their boxes. The SVG sent names the metric-compatible
+// fonts after them.
+func TestFigureSVGFontFallbacks(t *testing.T) {
+	r := record(t)
+	svg := `<svg xmlns="http://www.w3.org/2000/svg" width="4" height="3"><text style="font-family:Liberation Serif;font-size:10px">a</text>` +
+		`<text style="font-family:Liberation Sans;font-size:10px">b</text></svg>`
+	if err := Figure(fakeFigure{png: tinyPNG(t, 4, 3), svg: []byte(svg)}); err != nil {
+		t.Fatal(err)
+	}
+	got := r.msgs[0].data[MIMESVG].(string)
+	for _, want := range []string{
+		`style="font-family:'Liberation Serif','Times New Roman',Times,serif;font-size:10px"`,
+		`style="font-family:'Liberation Sans',Arial,Helvetica,sans-serif;font-size:10px"`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("SVG lacks %s:\n%s", want, got)
+		}
+	}
+}
+
 func TestFigureErrors(t *testing.T) {
 	record(t)
 	boom := errors.New("boom")

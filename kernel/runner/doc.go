@@ -32,6 +32,17 @@
 //
 // # HTML
 //
-// The HTML export embeds figures. nbconvert 7 (the venv's) keeps image/svg+xml;
-// Debian's nbconvert 6.5 drops SVG, which is why kernel/nb always sends a PNG too.
+// The HTML export (htmlexport/export.py, embedded, run by the driver) is one page
+// that loads nothing from the network: nbconvert's lab template without its MathJax,
+// require.js and mermaid loaders, maths rendered to MathML at export time
+// (latex2mathml), figures embedded as their PNG (exact text, shown larger than the
+// SVG), and a style sheet for kernel/nb's tables. A failed export is a failure of
+// the notebook (Result.HTMLError).
+//
+// # Tests with a live kernel
+//
+// Besides the headless runs, the tests start the kernelspec through jupyter_client
+// as JupyterLab does (testdata/live.py) to check outputs, errors, completion and
+// documentation, start JupyterLab to check the default kernel, and check that the
+// committed notebooks are in the form JupyterLab saves (scripts/notebooks-canonical.py).
 package runner

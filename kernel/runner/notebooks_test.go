@@ -10,7 +10,8 @@ import (
 
 // TestNotebooks executes every notebook in notebooks/ headlessly, in the small
 // profile (IFPROBE_PROFILE=ci), and requires each to run every cell with no error
-// output and to show at least one image. Under CI=true a missing Jupyter or kernel
+// output and to show at least one image, and its HTML export to load nothing from
+// the network and to render its maths. Under CI=true a missing Jupyter or kernel
 // fails the test (install.sh installs both). Every notebook compiles its cells and
 // runs real models, so this takes minutes per notebook: test.sh runs it with
 // -timeout 75m; alone, use `go test -timeout 60m -run TestNotebooks ./kernel/runner`.
@@ -47,6 +48,9 @@ func TestNotebooks(t *testing.T) {
 			if !strings.Contains(string(html), "data:image/png;base64") && !strings.Contains(string(html), "data:image/svg+xml;base64") {
 				t.Errorf("%s: the HTML export %s embeds no figure", name, r.HTML)
 			}
+			// It works offline: no script or style from the network, maths as MathML.
+			checkOfflineHTML(t, name, string(html), hasMaths(t, p))
+			t.Logf("%s: HTML export %d KiB", name, len(html)>>10)
 		})
 	}
 }

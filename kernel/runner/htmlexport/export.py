@@ -8,9 +8,13 @@ to this file (lab without those scripts, plus ifprobe.css) and:
   to MathML at export time with latex2mathml (pinned in requirements-notebooks.txt);
   browsers draw MathML natively, and the TeX source stays in an annotation. TeX that
   latex2mathml cannot parse is shown as code with class "ifprobe-tex-failed";
-* draws figures larger: every SVG output's intrinsic size is scaled by SVG_SCALE (its
-  viewBox keeps the drawing), so the text in figures is that much larger, and CSS
-  keeps a figure within the page;
+* shows figures as their PNG when they carry one (kernel/nb sends PNG and SVG):
+  gonum renders the PNG with its own fonts, so every label sits where it was
+  measured, whereas a browser draws the SVG with whatever fonts it has. The PNG is
+  rendered at 144 dpi and shown at one pixel per CSS pixel, 1.5 times the SVG's
+  size, so the text in figures is larger than nbconvert's default (which picks the
+  SVG); an SVG-only figure is enlarged by SVG_SCALE the same way. CSS keeps every
+  figure within the page;
 * highlights code cells as Go when the kernel's language_info names no Pygments
   lexer (gonb's kernel_info leaves pygments_lexer empty, which nbconvert would read
   as Python).
@@ -121,7 +125,11 @@ def export_html(nb):
     for cell in nb.cells:
         for out in cell.get("outputs", []):
             data = out.get("data", {})
-            if "image/svg+xml" in data:
+            if "image/svg+xml" not in data:
+                continue
+            if "image/png" in data:
+                del data["image/svg+xml"]  # nbconvert would prefer it to the exact PNG
+            else:
                 data["image/svg+xml"] = enlarge_svg(data["image/svg+xml"])
     langinfo = nb.metadata.get("language_info", {})
     lexer = langinfo.get("pygments_lexer") or langinfo.get("name") or "go"
