@@ -181,8 +181,8 @@ func TestTable(t *testing.T) {
 	h := r.msgs[0].data[MIMEHTML].(string)
 	for _, want := range []string{
 		`<div class="ifprobe-table-wrap" style="overflow-x:auto;max-width:100%">`, // wide tables scroll
-		`<th style="text-align:left">task</th>`,                                  // text: left
-		`<td style="text-align:left">lower&lt;case&gt;</td>`,                     // escaped
+		`<th style="text-align:left">task</th>`,                                   // text: left
+		`<td style="text-align:left">lower&lt;case&gt;</td>`,                      // escaped
 		`<th class="num" style="text-align:right;font-variant-numeric:tabular-nums">AUROC</th>`,
 		`<td class="num" style="text-align:right;font-variant-numeric:tabular-nums">0.7</td>`, // numbers: right
 	} {
