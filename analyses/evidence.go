@@ -1,6 +1,7 @@
 package analyses
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -149,7 +150,11 @@ func TextMargin(in Inputs, statistic string, probes []*probeset.Selected, pos ho
 	if text == nil {
 		return nil, nil
 	}
-	return Margin(statistic, probes, text, pos, in.Bootstrap)
+	e, err := Margin(statistic, probes, text, pos, in.Bootstrap)
+	if errors.Is(err, probeset.ErrNoData) {
+		return nil, nil // the text baseline reads none of these tasks there: no margin to report
+	}
+	return e, err
 }
 
 // CVCorrect widens a bootstrap interval of a cross-validated score for the

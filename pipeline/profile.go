@@ -48,7 +48,9 @@ var Profiles = map[string]Profile{
 	"paper": {Name: "paper", Position: hook.EOS, PerTask: 250, Controls: true, MaxTokens: 256, Batch: 32, Fractions: []float64{0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1},
 		Folds: 5, CGrid: []float64{0.01, 0.1, 1, 10}, BootstrapReps: 1000, BehaviourSources: 9, BehaviourPrompts: 40},
 	// ci is the smallest run that exercises every stage; its numbers mean nothing.
-	"ci": {Name: "ci", Position: hook.EOS, PerTask: 10, MaxTokens: 16, Space: smallModelSpace, Batch: 6, Fractions: []float64{0.5, 1},
+	// It reads the last response token: at 16 tokens most responses are
+	// truncated and have no eos.
+	"ci": {Name: "ci", Position: hook.Frac(1), PerTask: 10, MaxTokens: 16, Space: smallModelSpace, Batch: 6, Fractions: []float64{0.5, 1},
 		Folds: 2, BootstrapReps: 50, BehaviourSources: 1, BehaviourPrompts: 2},
 }
 

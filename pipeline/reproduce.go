@@ -195,6 +195,9 @@ func (cfg Config) inputs(ctx context.Context, m *lm.LM, dirs modelDirs, plan dat
 		return analyses.Inputs{}, err
 	}
 	mr.Timings["grid"] = time.Since(t0).Seconds()
+	if err := restrictToProbeable(&in, mr); err != nil {
+		return analyses.Inputs{}, err
+	}
 	ex, err := cfg.runExtras(ctx, m, dirs, ss, in.Grid, in.CV, mr.Timings)
 	if err != nil {
 		return analyses.Inputs{}, err
@@ -209,6 +212,25 @@ func (cfg Config) inputs(ctx context.Context, m *lm.LM, dirs modelDirs, plan dat
 		in.Behaviour = newBehaviour(m, items, p.BehaviourPrompts, p.MaxTokens, p.Batch)
 	}
 	return in, nil
+}
+
+// restrictToProbeable leaves out of the analyses the tasks that have no probe
+// scores at the read position (too few rows of a class there, or none: eos
+// leaves truncated responses out), so that every finding works on the same
+// tasks, and records them with the reason for the report.
+func restrictToProbeable(in *analyses.Inputs, mr *ModelRun) error {
+	pos := in.ReadPosition()
+	kept, left := in.Grid.Probeable(pos)
+	if len(left) == 0 {
+		return nil
+	}
+	mr.Skipped = append(mr.Skipped, left...)
+	if len(kept) == 0 {
+		return fmt.Errorf("reproduce: no task can be probed at %s (%s: %s); raise --per-task, or --max-tokens when responses are truncated",
+			pos, left[0].Task, left[0].Reason)
+	}
+	in.Source = probeset.Only(in.Source, kept)
+	return nil
 }
 
 func gridFor(ctx context.Context, cfg Config, model, dir string, src probeset.Source, cv probe.CVParams) (*probeset.Grid, error) {

@@ -15,7 +15,7 @@ import (
 )
 
 // The whole pipeline on the real default model at a tiny size: every stage runs,
-// every finding has a verdict (computed, or saying why not), the report has its
+// every finding has a verdict (inconclusive at this size), the report has its
 // figures, and a rerun resumes from disk without regenerating anything.
 func TestReproduceTinyRealModel(t *testing.T) {
 	registrytest.Model(t, "smollm2-135m-instruct")
@@ -35,8 +35,8 @@ func TestReproduceTinyRealModel(t *testing.T) {
 	m := rep.Models[0]
 	for _, a := range analyses.All() {
 		v, ok := m.Verdicts[a.Name()]
-		if !ok && m.Errors[a.Name()] == "" {
-			t.Errorf("%s: neither a verdict nor an error", a.Name())
+		if !ok { // a run too small to tell is inconclusive, never "not computed"
+			t.Errorf("%s not computed: %s", a.Name(), m.Errors[a.Name()])
 		}
 		if ok && (!slices.Contains(analyses.Statuses, v.Status) || !strings.HasPrefix(v.Text, "Paper:") || v.Primary.N == 0) {
 			t.Errorf("%s: verdict %+v", a.Name(), v)

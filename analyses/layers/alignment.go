@@ -133,10 +133,10 @@ func topComponents(x *mat.Dense, k int) *mat.Dense {
 	}
 	var vecs mat.Dense
 	pc.VectorsTo(&vecs)
-	_, c := vecs.Dims()
+	d, c := vecs.Dims() // [d_model, min(rows, d_model)]: fewer components than dimensions when rows are few
 	k = min(k, c)
 	var out mat.Dense
-	out.Mul(x, vecs.Slice(0, c, 0, k))
+	out.Mul(x, vecs.Slice(0, d, 0, k))
 	return &out
 }
 

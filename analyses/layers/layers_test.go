@@ -2,6 +2,7 @@ package layers
 
 import (
 	"context"
+	"gonum.org/v1/gonum/mat"
 	"math"
 	"testing"
 
@@ -119,5 +120,20 @@ func TestAlignment(t *testing.T) {
 	r := &Result{Model: "m", Alignment: a, Config: Config{Position: hook.PromptLast}}
 	if figs, err := r.alignmentFigures(); err != nil || len(figs) != 3 {
 		t.Errorf("alignment figures: %d, %v", len(figs), err)
+	}
+}
+
+// TestTopComponentsFewRows: with fewer examples than dimensions there are fewer
+// principal components than dimensions; the projection keeps the rows.
+func TestTopComponentsFewRows(t *testing.T) {
+	x := mat.NewDense(5, 8, nil)
+	for i := 0; i < 5; i++ {
+		for j := 0; j < 8; j++ {
+			x.Set(i, j, float64((i+1)*(j+2)%7))
+		}
+	}
+	p := topComponents(x, 3)
+	if r, c := p.Dims(); r != 5 || c != 3 {
+		t.Fatalf("projection is %dx%d, want 5x3", r, c)
 	}
 }

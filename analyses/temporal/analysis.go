@@ -26,7 +26,11 @@ func (analysis) NewResult() analyses.Result { return &Result{} }
 // instruction baseline at prompt_last and the text baseline's rise when the run
 // has them.
 func (analysis) Run(ctx context.Context, in analyses.Inputs) (analyses.Result, error) {
-	r, err := Run(ctx, in.Grid, in.Baseline(probeset.InstructionBaseline), Config{Bootstrap: in.Bootstrap})
+	var tasks []string
+	for _, t := range in.Source.Tasks() {
+		tasks = append(tasks, t.Name)
+	}
+	r, err := Run(ctx, in.Grid, in.Baseline(probeset.InstructionBaseline), Config{Bootstrap: in.Bootstrap, Tasks: tasks})
 	if err != nil {
 		return nil, err
 	}

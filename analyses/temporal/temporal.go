@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/ifprobe/ifprobe/analyses"
 	"github.com/ifprobe/ifprobe/pkg/hook"
@@ -24,6 +25,9 @@ type Config struct {
 	UseLayer bool `json:"use_layer"`
 	// Bootstrap configures the intervals (default 1000 resamples, 95%, seed 0).
 	Bootstrap stats.BootstrapParams `json:"bootstrap"`
+	// Tasks to read; default every task of the grid with probe scores at
+	// prompt_last.
+	Tasks []string `json:"tasks,omitempty"`
 }
 
 // TaskCurve is one task's AUROC over generation positions.
@@ -60,7 +64,11 @@ type Result struct {
 	Config    Config          `json:"config"`
 	Positions []hook.Position `json:"positions"` // in generation order
 	Late      hook.Position   `json:"late"`
-	Tasks     []TaskCurve     `json:"tasks"`
+	// LeftOut names the grid's time-line positions that the curves leave out,
+	// with the reason: a curve pairs the same rows at every position, and eos
+	// holds fewer when responses were truncated.
+	LeftOut []string    `json:"left_out,omitempty"`
+	Tasks   []TaskCurve `json:"tasks"`
 	// MeanRise is the mean rise over tasks with a multi-sample bootstrap interval.
 	MeanRise stats.Interval `json:"mean_rise"`
 	Folds    int            `json:"folds"` // of the grid's cross-validation
@@ -90,14 +98,21 @@ func Positions(g *probeset.Grid) []hook.Position {
 // not nil, is the instruction-baseline grid that separates planning from what the
 // instruction alone predicts.
 func Run(ctx context.Context, g *probeset.Grid, instruction *probeset.Grid, cfg Config) (*Result, error) {
-	ps := Positions(g)
-	if !slices.Contains(ps, hook.PromptLast) || len(ps) < 2 {
-		return nil, fmt.Errorf("temporal: grid needs prompt_last and a later position (has %v)", g.Positions)
+	tasks, _ := g.Probeable(hook.PromptLast)
+	if len(cfg.Tasks) > 0 {
+		tasks = slices.DeleteFunc(tasks, func(t string) bool { return !slices.Contains(cfg.Tasks, t) })
 	}
-	r := &Result{Model: g.Model, Config: cfg, Positions: ps, Late: ps[len(ps)-1], Folds: g.CV.Folds,
+	ps, left := pairedPositions(g, tasks)
+	if !slices.Contains(ps, hook.PromptLast) || len(ps) < 2 {
+		return nil, fmt.Errorf("temporal: grid needs prompt_last and a later position with the same rows (has %v; %s)", g.Positions, strings.Join(left, "; "))
+	}
+	r := &Result{Model: g.Model, Config: cfg, Positions: ps, Late: ps[len(ps)-1], LeftOut: left, Folds: g.CV.Folds,
 		selected: map[string]map[hook.Position]*probeset.Selected{}}
 	var rises []analyses.TaskStat
 	for _, t := range g.Tasks {
+		if !slices.Contains(tasks, t.Name) {
+			continue
+		}
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
@@ -118,6 +133,35 @@ func Run(ctx context.Context, g *probeset.Grid, instruction *probeset.Grid, cfg 
 		return nil, fmt.Errorf("temporal: mean rise: %w", err)
 	}
 	return r, nil
+}
+
+// pairedPositions returns the grid's time-line positions at which every one of
+// tasks has usable probe scores on the same rows as at prompt_last, and the
+// others with the reason.
+func pairedPositions(g *probeset.Grid, tasks []string) (kept []hook.Position, left []string) {
+	for _, p := range Positions(g) {
+		if why := unpaired(g, tasks, p); why != "" {
+			left = append(left, fmt.Sprintf("%s (%s)", p, why))
+			continue
+		}
+		kept = append(kept, p)
+	}
+	return kept, left
+}
+
+// unpaired says why position p cannot join prompt_last on one curve, or "".
+func unpaired(g *probeset.Grid, tasks []string, p hook.Position) string {
+	for _, t := range tasks {
+		a, err1 := g.Select(t, hook.PromptLast)
+		b, err2 := g.Select(t, p)
+		switch {
+		case err1 != nil || err2 != nil:
+			return t + " has no probe scores there"
+		case !slices.Equal(a.Y, b.Y) || !slices.Equal(a.Groups, b.Groups) || !slices.Equal(a.FoldOf, b.FoldOf):
+			return fmt.Sprintf("%s holds %d rows there, %d at prompt_last", t, len(b.Y), len(a.Y))
+		}
+	}
+	return ""
 }
 
 // selectTask returns the task's scores at every position, read at one layer per
@@ -317,6 +361,9 @@ func (r *Result) Verdict() analyses.Verdict {
 		v.Because("the CI lies below the smallest rise the claim could mean (%.2f AUROC); %s", smallestRise, detail)
 	default:
 		v.Because("the CI includes both zero and rises the claim could mean; %s", detail)
+	}
+	if len(r.LeftOut) > 0 {
+		v.Because("positions left out of the curves: %s", strings.Join(r.LeftOut, "; "))
 	}
 	v.Finish()
 	return v

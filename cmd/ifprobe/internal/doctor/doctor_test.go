@@ -74,7 +74,7 @@ func TestRunBareMachine(t *testing.T) {
 // (as in CI) nothing required may be missing; elsewhere it skips and lists what
 // is missing.
 func TestQuickstartInstalled(t *testing.T) {
-	root, err := filepath.Abs("../..")
+	root, err := filepath.Abs("../../../..") // the checkout root, from cmd/ifprobe/internal/doctor
 	if err != nil {
 		t.Fatal(err)
 	}
