@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/ifprobe/ifprobe/analyses/baselines"
@@ -71,7 +72,7 @@ func baselineGrids(ctx context.Context, cfg Config, model, dir string, srcs []*p
 		if err != nil {
 			return nil, fmt.Errorf("%s baseline: %w", s.Kind(), err)
 		}
-		if err := g.Save(path); err != nil {
+		if err := saveGrid(g, path); err != nil {
 			return nil, err
 		}
 		out[s.Kind()] = g
@@ -181,11 +182,7 @@ func saveResult(dir string, v any, table [][]string, figures func() ([]*plot.Fig
 	if err := atomicfile.WriteFile(filepath.Join(dir, "result.json"), b); err != nil {
 		return err
 	}
-	if err := atomicfile.Write(filepath.Join(dir, "table.csv"), func(w io.Writer) error {
-		cw := csv.NewWriter(w)
-		cw.WriteAll(table)
-		return cw.Error()
-	}); err != nil {
+	if err := writeCSV(filepath.Join(dir, "table.csv"), table); err != nil {
 		return err
 	}
 	figs, err := figures()
@@ -198,4 +195,22 @@ func saveResult(dir string, v any, table [][]string, figures func() ([]*plot.Fig
 		}
 	}
 	return nil
+}
+
+// writeCSV writes rows as a CSV file, atomically.
+func writeCSV(path string, rows [][]string) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
+		cw := csv.NewWriter(w)
+		cw.WriteAll(rows)
+		return cw.Error()
+	})
+}
+
+// saveGrid saves a grid as JSON at path and as CSV beside it (grid.csv: AUROC,
+// accuracy and balanced accuracy with CIs per cell).
+func saveGrid(g *probeset.Grid, path string) error {
+	if err := g.Save(path); err != nil {
+		return err
+	}
+	return writeCSV(strings.TrimSuffix(path, ".json")+".csv", g.Table())
 }

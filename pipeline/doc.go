@@ -19,8 +19,8 @@
 //
 //	report.md, report.html, report.json   the report (HTML is self-contained)
 //	<model>/data/                         build.Build output (dataset.jsonl, acts/)
-//	<model>/grid.json                     probe evaluations, task × layer × position
-//	<model>/baseline-{text,instruction}.json  baseline probe grids (same rows and folds, one layer)
+//	<model>/grid.json, grid.csv           probe evaluations, task × layer × position
+//	<model>/baseline-{text,instruction}.{json,csv}  baseline grids (same rows and folds, one layer)
 //	<model>/baselines/, <model>/controls/ probes beside their baselines; uninstructed controls
 //	                                      projected on the probe directions (result.json,
 //	                                      table.csv, figures/)

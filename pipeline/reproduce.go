@@ -242,7 +242,7 @@ func gridFor(ctx context.Context, cfg Config, model, dir string, src probeset.So
 	if err != nil {
 		return nil, err
 	}
-	return g, g.Save(path)
+	return g, saveGrid(g, path)
 }
 
 // runAnalysis loads a saved result or runs the analysis and saves it. It

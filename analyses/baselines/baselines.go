@@ -156,49 +156,80 @@ func balanced(s []float64, y []int, rows []int) float64 {
 	return v
 }
 
-// Figures draws one grouped bar chart per position: per task, the probe's
-// AUROC beside each baseline's and the control task's, with 95% CIs.
+// Figures draws, per position, grouped bars of the probe's AUROC beside each
+// baseline's and the control task's, and of the probe's balanced accuracy
+// beside each baseline's (the paper reports accuracy), with 95% CIs.
 func (r *Result) Figures() ([]*plot.Figure, error) {
 	var figs []*plot.Figure
 	for _, pos := range r.Positions {
-		groups := []plot.BarGroup{{Label: "probe on the model's states", Color: plot.KindColor("structural")}}
-		for _, k := range r.Kinds {
-			groups = append(groups, plot.BarGroup{Label: string(k) + " baseline", Color: plot.Color(string(k) + " baseline")})
-		}
-		groups = append(groups, plot.BarGroup{Label: "control task", Color: plot.KindColor("control")})
-		var cats []string
-		for _, row := range r.Rows {
-			if row.Position != pos {
-				continue
+		for _, m := range []metric{aurocMetric, balancedMetric} {
+			fig, err := r.figure(pos, m)
+			if err != nil {
+				return nil, err
 			}
-			cats = append(cats, row.Task)
-			ivs := []stats.Interval{row.Probe}
-			for _, k := range r.Kinds {
-				iv := nanInterval()
-				if v := row.Baselines[k]; v != nil {
-					iv = v.AUROC
-				}
-				ivs = append(ivs, iv)
-			}
-			ivs = append(ivs, row.Control)
-			for g, iv := range ivs {
-				groups[g].Values = append(groups[g].Values, iv.Estimate)
-				groups[g].Lo, groups[g].Hi = append(groups[g].Lo, iv.Lo), append(groups[g].Hi, iv.Hi)
+			if fig != nil {
+				figs = append(figs, fig)
 			}
 		}
-		if len(cats) == 0 {
-			continue
-		}
-		fig, err := plot.Bars(plot.BarsSpec{Name: "baselines_" + sanitize(pos.String()),
-			Title:  fmt.Sprintf("%s at %s: probe vs what the text, the instruction and random labels give (95%% CI)", r.Model, pos),
-			YLabel: "AUROC (out-of-fold)", Categories: cats, Groups: groups, HLines: []float64{0.5},
-			YMin: 0, YMax: 1.08, Width: 760, Height: 380})
-		if err != nil {
-			return nil, err
-		}
-		figs = append(figs, fig)
 	}
 	return figs, nil
+}
+
+// metric picks what a figure shows of the probe, of a baseline and of the
+// control task (nil: not shown).
+type metric struct {
+	name, label string
+	probe       func(Row) stats.Interval
+	base        func(*Versus) stats.Interval
+	control     func(Row) stats.Interval
+}
+
+var (
+	aurocMetric = metric{"baselines", "AUROC (out-of-fold)",
+		func(r Row) stats.Interval { return r.Probe }, func(v *Versus) stats.Interval { return v.AUROC },
+		func(r Row) stats.Interval { return r.Control }}
+	balancedMetric = metric{"baselines_balanced", "balanced accuracy (out-of-fold)",
+		func(r Row) stats.Interval { return r.ProbeBalancedAcc }, func(v *Versus) stats.Interval { return v.BalancedAccuracy }, nil}
+)
+
+// figure draws one metric at one position, or nil when no task has a row there.
+func (r *Result) figure(pos hook.Position, m metric) (*plot.Figure, error) {
+	groups := []plot.BarGroup{{Label: "probe on the model's states", Color: plot.KindColor("structural")}}
+	for _, k := range r.Kinds {
+		groups = append(groups, plot.BarGroup{Label: string(k) + " baseline", Color: plot.Color(string(k) + " baseline")})
+	}
+	if m.control != nil {
+		groups = append(groups, plot.BarGroup{Label: "control task", Color: plot.KindColor("control")})
+	}
+	var cats []string
+	for _, row := range r.Rows {
+		if row.Position != pos {
+			continue
+		}
+		cats = append(cats, row.Task)
+		ivs := []stats.Interval{m.probe(row)}
+		for _, k := range r.Kinds {
+			iv := nanInterval()
+			if v := row.Baselines[k]; v != nil {
+				iv = m.base(v)
+			}
+			ivs = append(ivs, iv)
+		}
+		if m.control != nil {
+			ivs = append(ivs, m.control(row))
+		}
+		for g, iv := range ivs {
+			groups[g].Values = append(groups[g].Values, iv.Estimate)
+			groups[g].Lo, groups[g].Hi = append(groups[g].Lo, iv.Lo), append(groups[g].Hi, iv.Hi)
+		}
+	}
+	if len(cats) == 0 {
+		return nil, nil
+	}
+	return plot.Bars(plot.BarsSpec{Name: m.name + "_" + sanitize(pos.String()),
+		Title:  fmt.Sprintf("%s at %s: probe vs what the text and the instruction give away (95%% CI)", r.Model, pos),
+		YLabel: m.label, Categories: cats, Groups: groups, HLines: []float64{0.5},
+		YMin: 0, YMax: 1.08, Width: 760, Height: 380})
 }
 
 func sanitize(s string) string {

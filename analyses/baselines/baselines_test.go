@@ -69,7 +69,7 @@ func TestCompareKnownMargins(t *testing.T) {
 	if len(tab) != 2 || len(tab[0]) != len(tab[1]) || !strings.Contains(strings.Join(tab[0], ","), "margin_over_text") {
 		t.Errorf("table %v", tab)
 	}
-	if figs, err := r.Figures(); err != nil || len(figs) != 1 {
+	if figs, err := r.Figures(); err != nil || len(figs) != 2 {
 		t.Errorf("figures: %d, %v", len(figs), err)
 	}
 	// A baseline over other rows cannot be compared.

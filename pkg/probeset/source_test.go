@@ -113,3 +113,29 @@ func TestGridTaskWithoutEOS(t *testing.T) {
 		}
 	}
 }
+
+// The grid's table has a row per cell with its balanced accuracy beside AUROC.
+func TestGridTable(t *testing.T) {
+	exs, _ := truncatedStore(t)
+	for i := range exs {
+		exs[i].x += float32(exs[i].Label) * 50
+	}
+	src, err := probeset.FromStore(writeStore(t, exs), probeset.StoreOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := probeset.EvaluateGrid(context.Background(), src, probeset.GridConfig{CV: probe.CVParams{Folds: 3, SkipCI: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab := g.Table()
+	if len(tab) != 1+len(g.Cells) {
+		t.Fatalf("%d rows for %d cells", len(tab), len(g.Cells))
+	}
+	col := slices.Index(tab[0], "balanced_accuracy")
+	for _, row := range tab[1:] {
+		if len(row) != len(tab[0]) || row[col] != "1.0000" {
+			t.Errorf("row %v: balanced accuracy of a separable task", row)
+		}
+	}
+}
