@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ifprobe/ifprobe/pkg/calibrate"
 	"github.com/ifprobe/ifprobe/pkg/dataset"
 	"github.com/ifprobe/ifprobe/pkg/hook"
 	"github.com/ifprobe/ifprobe/pkg/probe"
@@ -24,6 +25,11 @@ type Profile struct {
 	// Space overrides the tasks' sampling domains ("task.param=MIN:MAX" or
 	// "task.param=a|b"; see pkg/dataset.ParseSpace), to bring pass rates near 50%.
 	Space []string `json:"space,omitempty"`
+	// Calibrate runs a short pilot per model before the dataset stage that tunes
+	// every numeric knob toward a 50% pass rate (package calibrate); the chosen
+	// domains replace Space's for those knobs. Pilot sizes it (zero: defaults).
+	Calibrate bool               `json:"calibrate"`
+	Pilot     calibrate.Settings `json:"pilot"`
 	// Probes. Position is where the specialist, transfer, ablation and layers
 	// findings read the residual stream (temporal reads every position); the
 	// default "eos" is the end of the response, where the study finds
@@ -43,7 +49,7 @@ type Profile struct {
 // rows costs little more than one of 8 (SmolLM2 on XLA CPU: 51 against 22
 // tokens/s; on an H200, 2,222 against 990; BENCHMARKS.md).
 var Profiles = map[string]Profile{
-	"quick": {Name: "quick", Position: hook.EOS, PerTask: 40, Controls: false, MaxTokens: 96, Space: smallModelSpace, Batch: 32, Fractions: []float64{0.25, 0.5, 0.75, 1},
+	"quick": {Name: "quick", Position: hook.EOS, PerTask: 40, Controls: false, MaxTokens: 96, Space: smallModelSpace, Calibrate: true, Batch: 32, Fractions: []float64{0.25, 0.5, 0.75, 1},
 		Folds: 5, BootstrapReps: 500, BehaviourSources: 2, BehaviourPrompts: 4},
 	"paper": {Name: "paper", Position: hook.EOS, PerTask: 250, Controls: true, MaxTokens: 256, Batch: 32, Fractions: []float64{0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1},
 		Folds: 5, CGrid: []float64{0.01, 0.1, 1, 10}, BootstrapReps: 1000, BehaviourSources: 9, BehaviourPrompts: 40},
@@ -57,6 +63,8 @@ var Profiles = map[string]Profile{
 // smallModelSpace tightens word_limit for models of a few hundred million
 // parameters: with the tasks' default range (20 to 120 words) SmolLM2-135M passes
 // almost always (pilot in pkg/tasks' docs: 7/8; with 10 to 35 words, 4/8).
+// quick calibrates: this is the domain its pilot compares against and keeps
+// when no range of the grid comes nearer 50%.
 var smallModelSpace = []string{"word_limit.n=10:35"}
 
 // ProfileByName returns a built-in profile.

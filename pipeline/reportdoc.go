@@ -65,6 +65,7 @@ func (r *Report) document(dir, depth string) *document {
 	for _, m := range r.Models {
 		r.passRates(d, m)
 	}
+	r.calibrationSection(d)
 	r.extras(d)
 	for _, a := range analyses.All() {
 		d.h(2, fmt.Sprintf("%d. %s", a.Number(), a.Title()))

@@ -14,6 +14,7 @@ import (
 	"github.com/ifprobe/ifprobe/analyses/controls"
 	"github.com/ifprobe/ifprobe/pipeline/build"
 	"github.com/ifprobe/ifprobe/pkg/acts"
+	"github.com/ifprobe/ifprobe/pkg/calibrate"
 	"github.com/ifprobe/ifprobe/pkg/dataset"
 	"github.com/ifprobe/ifprobe/pkg/lm"
 	"github.com/ifprobe/ifprobe/pkg/probe"
@@ -68,6 +69,8 @@ type ModelRun struct {
 	Baselines    *baselines.Result `json:"baselines,omitempty"`
 	Controls     *controls.Result  `json:"controls,omitempty"`
 	ControlsNote string            `json:"controls_note,omitempty"`
+	// Calibration is the difficulty pilot and the domains it chose (profiles with Calibrate).
+	Calibration *calibrate.Result `json:"calibration,omitempty"`
 }
 
 // Run reproduces the study for every model in cfg and writes the report.
@@ -133,6 +136,9 @@ func runModel(ctx context.Context, cfg Config, name string) (*ModelRun, error) {
 	}
 	plan, err := p.plan(cfg.Seed)
 	if err != nil {
+		return nil, err
+	}
+	if err := cfg.calibrate(ctx, m, &plan, mr); err != nil {
 		return nil, err
 	}
 	cfg.logf("%s: dataset (%d items per task, up to %d tokens each)", m.Name, p.PerTask, p.MaxTokens)
