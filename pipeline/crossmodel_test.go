@@ -77,3 +77,26 @@ func TestReportTwoModels(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestVariantDirs: the null and the run without truncated responses reuse the
+// dataset and write their results apart, alone or together.
+func TestVariantDirs(t *testing.T) {
+	seed := uint64(2)
+	for _, c := range []struct {
+		cfg  Config
+		want string
+	}{
+		{Config{Out: "o"}, "o"},
+		{Config{Out: "o", NullSeed: &seed}, "o/null-2"},
+		{Config{Out: "o", ExcludeTruncated: true}, "o/no-truncated"},
+		{Config{Out: "o", ExcludeTruncated: true, NullSeed: &seed}, "o/no-truncated/null-2"},
+	} {
+		if got := c.cfg.ReportDir(); got != c.want {
+			t.Errorf("ReportDir %+v = %s, want %s", c.cfg, got, c.want)
+		}
+		d := c.cfg.dirs("m")
+		if d.data != "o/m/data" || d.results != strings.Replace(c.want, "o", "o/m", 1) {
+			t.Errorf("dirs %+v = %+v", c.cfg, d)
+		}
+	}
+}

@@ -118,6 +118,9 @@ func (r *Report) header() string {
 	if s := r.Config.NullSeed; s != nil {
 		fmt.Fprintf(&b, "**Label-permutation null (seed %d)**: every task's labels were shuffled before probing, so no finding may hold; a status of holds here would mean a broken analysis. ", *s)
 	}
+	if r.Config.ExcludeTruncated {
+		fmt.Fprintf(&b, "**Without truncated responses**: only responses that ended before the %d-token limit were probed, at every position; compare with the run's own report one directory up. ", p.MaxTokens)
+	}
 	fmt.Fprintf(&b, "Took %s (%s to %s).", r.Finished.Sub(r.Started).Round(time.Second), r.Started.UTC().Format(time.RFC3339), r.Finished.UTC().Format(time.RFC3339))
 	return b.String()
 }
@@ -153,8 +156,9 @@ func (r *Report) runJSON() string {
 		Profile  Profile                       `json:"profile"`
 		Seed     uint64                        `json:"seed"`
 		NullSeed *uint64                       `json:"null_seed,omitempty"`
+		NoTrunc  bool                          `json:"exclude_truncated,omitempty"`
 		Versions Versions                      `json:"versions"`
 		Timings  map[string]map[string]float64 `json:"timings_s"`
-	}{r.Config.Profile, r.Config.Seed, r.Config.NullSeed, r.Versions, t}, "", "  ")
+	}{r.Config.Profile, r.Config.Seed, r.Config.NullSeed, r.Config.ExcludeTruncated, r.Versions, t}, "", "  ")
 	return string(b)
 }

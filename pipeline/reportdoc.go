@@ -66,6 +66,7 @@ func (r *Report) document(dir, depth string) *document {
 		r.passRates(d, m)
 	}
 	r.calibrationSection(d)
+	r.labelNoiseSection(d)
 	r.extras(d)
 	for _, a := range analyses.All() {
 		d.h(2, fmt.Sprintf("%d. %s", a.Number(), a.Title()))

@@ -34,6 +34,11 @@ type Config struct {
 	// (counts kept) with this seed. Nothing may hold on such a run. Its grid,
 	// results and report go to NullDir below Out.
 	NullSeed *uint64 `json:"null_seed,omitempty"`
+	// ExcludeTruncated probes only the responses that ended before the token
+	// limit, at every position (eos never holds the others): the findings
+	// without truncated responses, beside the run's. It reuses the dataset;
+	// grid, results and report go to NoTruncatedDir below Out.
+	ExcludeTruncated bool `json:"exclude_truncated,omitempty"`
 	// Progress, when set, is told each stage's progress (e.g. "dataset", 40, 360).
 	Progress func(model, stage string, done, total int) `json:"-"`
 	// Log receives one line per stage.
@@ -44,13 +49,25 @@ type Config struct {
 // permutation null with seed k.
 func NullDir(k uint64) string { return fmt.Sprintf("null-%d", k) }
 
-// ReportDir is where the report goes: Out, or its null directory.
-func (cfg Config) ReportDir() string {
-	if cfg.NullSeed != nil {
-		return filepath.Join(cfg.Out, NullDir(*cfg.NullSeed))
+// NoTruncatedDir is the directory, below the report's or a model's directory,
+// of the results without truncated responses (Config.ExcludeTruncated).
+const NoTruncatedDir = "no-truncated"
+
+// variant is the path, below Out or a model's directory, of this run's
+// results: "" for the run itself, else no-truncated, null-K or both.
+func (cfg Config) variant() string {
+	var parts []string
+	if cfg.ExcludeTruncated {
+		parts = append(parts, NoTruncatedDir)
 	}
-	return cfg.Out
+	if cfg.NullSeed != nil {
+		parts = append(parts, NullDir(*cfg.NullSeed))
+	}
+	return filepath.Join(parts...)
 }
+
+// ReportDir is where the report goes: Out, or its variant's directory.
+func (cfg Config) ReportDir() string { return filepath.Join(cfg.Out, cfg.variant()) }
 
 // ModelRun is what one model's run produced.
 type ModelRun struct {
@@ -114,11 +131,7 @@ func (cfg Config) progress(model, stage string) func(done, total int) {
 type modelDirs struct{ data, results string }
 
 func (cfg Config) dirs(model string) modelDirs {
-	d := modelDirs{data: filepath.Join(cfg.Out, model, "data"), results: filepath.Join(cfg.Out, model)}
-	if cfg.NullSeed != nil {
-		d.results = filepath.Join(d.results, NullDir(*cfg.NullSeed))
-	}
-	return d
+	return modelDirs{data: filepath.Join(cfg.Out, model, "data"), results: filepath.Join(cfg.Out, model, cfg.variant())}
 }
 
 func runModel(ctx context.Context, cfg Config, name string) (*ModelRun, error) {
@@ -184,7 +197,7 @@ func (cfg Config) inputs(ctx context.Context, m *lm.LM, dirs modelDirs, plan dat
 	if err != nil {
 		return analyses.Inputs{}, err
 	}
-	ss, err := probeset.FromStore(store, probeset.StoreOptions{NumLayers: m.Model.Config.NLayers, MinPerClass: max(p.Folds, 2)})
+	ss, err := probeset.FromStore(store, probeset.StoreOptions{NumLayers: m.Model.Config.NLayers, MinPerClass: max(p.Folds, 2), ExcludeTruncated: cfg.ExcludeTruncated})
 	if err != nil {
 		return analyses.Inputs{}, err
 	}

@@ -133,3 +133,21 @@ func CheckBinaryLabels(y []int, n int, both bool) error {
 	}
 	return nil
 }
+
+// Wilson is the Wilson score interval of a proportion k/n at level (0.95 when
+// zero): unlike the normal approximation it stays inside [0, 1] and is honest
+// at the small n of hand-labelled samples. n = 0 gives an undefined interval.
+func Wilson(k, n int, level float64) Interval {
+	if level == 0 {
+		level = 0.95
+	}
+	if n <= 0 {
+		nan := math.NaN()
+		return Interval{Estimate: nan, Lo: nan, Hi: nan, Level: level}
+	}
+	z := zLevel(level)
+	p, fn := float64(k)/float64(n), float64(n)
+	mid := (p + z*z/(2*fn)) / (1 + z*z/fn)
+	half := z / (1 + z*z/fn) * math.Sqrt(p*(1-p)/fn+z*z/(4*fn*fn))
+	return Interval{Estimate: p, Lo: max(0, mid-half), Hi: min(1, mid+half), Level: level}
+}

@@ -21,7 +21,7 @@ func newReproduceCmd() *cobra.Command {
 	var (
 		models, profile, out, backend string
 		seed, nullSeed                uint64
-		withControls                  bool
+		withControls, noTruncated     bool
 	)
 	cmd := &cobra.Command{
 		Use:   "reproduce",
@@ -41,11 +41,16 @@ inconclusive, with its statistic, 95% CI, n and minimum detectable effect; see
 
 --null-seed K is the negative control: it reuses the run's dataset, shuffles
 every task's labels (counts kept) with seed K before probing and erasure, and
-writes OUT/null-K/report.*. No finding may hold on it.`,
+writes OUT/null-K/report.*. No finding may hold on it.
+
+--exclude-truncated gives the findings without the responses that the token
+limit stopped (they count in the report's pass-rate table): it reuses the
+dataset and writes OUT/no-truncated/report.*, to read beside the run's own.`,
 		Example: `  ifprobe reproduce --out runs/quick
   ifprobe reproduce --models smollm2-135m-instruct,gemma3-270m --profile quick --out runs/two
   ifprobe reproduce --profile paper --out runs/paper
-  ifprobe reproduce --out runs/quick --null-seed 1     # the label-permutation null`,
+  ifprobe reproduce --out runs/quick --null-seed 1     # the label-permutation null
+  ifprobe reproduce --out runs/quick --exclude-truncated`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			p, err := pipeline.ProfileByName(profile)
@@ -76,6 +81,7 @@ writes OUT/null-K/report.*. No finding may hold on it.`,
 			if cmd.Flags().Changed("null-seed") {
 				cfg.NullSeed = &nullSeed
 			}
+			cfg.ExcludeTruncated = noTruncated
 			rep, err := pipeline.Run(cmd.Context(), cfg)
 			for _, bar := range bars {
 				bar.Done()
@@ -93,6 +99,7 @@ writes OUT/null-K/report.*. No finding may hold on it.`,
 	f.StringVar(&out, "out", "", "output directory (default runs/<profile>)")
 	f.Uint64Var(&seed, "seed", 0, "seed of every random choice")
 	f.BoolVar(&withControls, "controls", false, "also answer every base request without instruction (the paper profile does), and project those states on the probe directions")
+	f.BoolVar(&noTruncated, "exclude-truncated", false, "probe only responses that ended before the token limit (reuses the dataset; writes OUT/no-truncated)")
 	f.Uint64Var(&nullSeed, "null-seed", 0, "run the label-permutation null with this seed (reuses the dataset; writes OUT/null-K)")
 	f.StringVar(&backend, "backend", "", `GoMLX backend ("go", "xla:cpu", ...); default: $IFPROBE_BACKEND or automatic`)
 	return cmd
