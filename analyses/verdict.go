@@ -136,7 +136,23 @@ func (e Evidence) String() string {
 	return s + ")"
 }
 
+// Short is the evidence in a table cell: "0.048 [-0.040, 0.139], n = 40, MDE
+// 0.125"; an undefined statistic reads "undefined" (no task could give it).
+func (e Evidence) Short() string {
+	if math.IsNaN(e.Estimate.Estimate) {
+		return fmt.Sprintf("undefined, n = %d", e.N)
+	}
+	s := fmt.Sprintf("%s, n = %d", interval(e.Estimate), e.N)
+	if !math.IsNaN(float64(e.MDE)) {
+		s += fmt.Sprintf(", MDE %.3f", float64(e.MDE))
+	}
+	return s
+}
+
 func interval(iv stats.Interval) string {
+	if math.IsNaN(iv.Estimate) {
+		return "undefined"
+	}
 	if math.IsNaN(iv.Lo) || math.IsNaN(iv.Hi) {
 		return fmt.Sprintf("%.3f [no CI]", iv.Estimate)
 	}

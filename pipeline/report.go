@@ -130,13 +130,7 @@ const readingGuide = "How to read a verdict: **holds** needs positive evidence (
 
 // statusCell is a verdict in a table cell: status, estimate, CI, n and MDE.
 func statusCell(v analyses.Verdict) string {
-	p := v.Primary
-	s := fmt.Sprintf("**%s**: %s", v.Status, ciText(p.Estimate.Estimate, p.Estimate.Lo, p.Estimate.Hi))
-	s += fmt.Sprintf(", n = %d", p.N)
-	if mde := float64(p.MDE); !math.IsNaN(mde) {
-		s += fmt.Sprintf(", MDE %.3f", mde)
-	}
-	return s
+	return fmt.Sprintf("**%s**: %s", v.Status, v.Primary.Short())
 }
 
 func ciText(est, lo, hi float64) string {

@@ -128,9 +128,7 @@ func printVerdicts(w io.Writer, rep *pipeline.Report) {
 				fmt.Fprintf(w, "  %-10s not computed: %s\n", a.Name(), m.Errors[a.Name()])
 				continue
 			}
-			p := v.Primary
-			fmt.Fprintf(w, "  %-10s %-13s %s = %.3f [%.3f, %.3f], n = %d, MDE %.3f\n", a.Name(), v.Status, p.Statistic,
-				p.Estimate.Estimate, p.Estimate.Lo, p.Estimate.Hi, p.N, float64(p.MDE))
+			fmt.Fprintf(w, "  %-10s %-13s %s = %s\n", a.Name(), v.Status, v.Primary.Statistic, v.Primary.Short())
 			fmt.Fprintf(w, "  %-10s %s\n", "", v.Text)
 		}
 	}
