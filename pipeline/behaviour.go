@@ -42,8 +42,8 @@ func newBehaviour(m *lm.LM, items []dataset.Item, perTask, maxTokens, batch int)
 }
 
 // Run implements ablation.Behaviour: the prompts of all tasks, in task order, are
-// generated in batches of b.batch under the one edit, and each answer is verified
-// against its own task.
+// generated under the one edit with b.batch prompts in flight (continuous
+// batching), and each answer is verified against its own task.
 func (b *behaviour) Run(ctx context.Context, taskNames []string, edit *ablation.Edit) (map[string][]bool, error) {
 	var items []dataset.Item
 	for _, t := range taskNames {
@@ -60,49 +60,44 @@ func (b *behaviour) Run(ctx context.Context, taskNames []string, edit *ablation.
 		}
 		ivs = []model.Intervention{iv}
 	}
+	ok, err := b.answer(ctx, items, ivs)
+	if err != nil {
+		return nil, err
+	}
 	out := map[string][]bool{}
-	for lo := 0; lo < len(items); lo += b.batch {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		batch := items[lo:min(lo+b.batch, len(items))]
-		ok, err := b.answer(ctx, batch, ivs)
-		if err != nil {
-			return nil, err
-		}
-		for i, it := range batch {
-			out[it.Task] = append(out[it.Task], ok[i])
-		}
+	for i, it := range items {
+		out[it.Task] = append(out[it.Task], ok[i])
 	}
 	return out, nil
 }
 
-// answer generates the responses to batch under ivs and verifies each against its
+// answer generates the responses to items under ivs and verifies each against its
 // item's task and parameters.
-func (b *behaviour) answer(ctx context.Context, batch []dataset.Item, ivs []model.Intervention) ([]bool, error) {
-	prompts := make([][]int, len(batch))
-	for i, it := range batch {
+func (b *behaviour) answer(ctx context.Context, items []dataset.Item, ivs []model.Intervention) ([]bool, error) {
+	prompts := make([][]int, len(items))
+	for i, it := range items {
 		ids, err := b.m.EncodeChat(ctx, []chat.Message{{Role: "user", Content: it.Prompt}})
 		if err != nil {
 			return nil, err
 		}
 		prompts[i] = ids
 	}
-	seqs, _, err := b.m.Model.Generate(prompts, model.GenerateOptions{MaxTokens: b.maxTokens, Stop: b.m.Stop(), Interventions: ivs})
-	if err != nil {
-		return nil, fmt.Errorf("reproduce: behaviour: %w", err)
-	}
-	ok := make([]bool, len(seqs))
-	for i, s := range seqs {
+	ok := make([]bool, len(items))
+	opts := model.GenerateOptions{MaxTokens: b.maxTokens, Stop: b.m.Stop(), Interventions: ivs, Batch: b.batch}
+	_, err := b.m.Model.GenerateStream(prompts, opts, func(i int, s model.Sequence) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		toks := s.Tokens
 		if s.Stop == model.StopToken && len(toks) > 0 {
 			toks = toks[:len(toks)-1]
 		}
-		v, err := tasks.Verify(batch[i].Task, b.m.Tokenizer.Decode(toks), batch[i].Params)
-		if err != nil {
-			return nil, err
-		}
+		v, err := tasks.Verify(items[i].Task, b.m.Tokenizer.Decode(toks), items[i].Params)
 		ok[i] = v.Satisfied
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reproduce: behaviour: %w", err)
 	}
 	return ok, nil
 }

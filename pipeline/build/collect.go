@@ -28,7 +28,8 @@ type Config struct {
 	Plan dataset.Config `json:"plan"` // tasks, items per task, seed, folds
 	// MaxTokens bounds each response; default 96.
 	MaxTokens int `json:"max_tokens"`
-	// Batch is the number of prompts generated together; default 8.
+	// Batch is the number of prompts generated together (continuous batching: a
+	// finished prompt's row takes the next one); default 8.
 	Batch int `json:"batch"`
 	// Fractions of the response at which to store states; default 0.25, 0.5, 0.75, 1.
 	Fractions []float64 `json:"fractions"`
@@ -192,6 +193,9 @@ func Build(ctx context.Context, m *lm.LM, dir string, cfg Config) (*Stats, error
 	return st, nil
 }
 
+// shardRows is the examples per activation shard of a new build.
+const shardRows = 64
+
 func storeConfig(m *lm.LM, cfg Config) acts.Config {
 	var hooks []hook.Point
 	for l := 0; l < m.Model.Config.NLayers; l++ {
@@ -200,76 +204,59 @@ func storeConfig(m *lm.LM, cfg Config) acts.Config {
 	// Small shards: a killed build loses at most the shard in flight, and a shard
 	// of every layer at every position is ~0.5 MB per example.
 	return acts.Config{Model: acts.Model{Name: m.Name, SHA256: m.SHA256}, DModel: m.Model.Config.DModel,
-		Hooks: hooks, Positions: cfg.Positions(), DType: cfg.DType, ShardRows: 4 * cfg.Batch}
+		Hooks: hooks, Positions: cfg.Positions(), DType: cfg.DType, ShardRows: shardRows}
 }
 
+// run answers todo with continuous batching (cfg.Batch prompts in flight) and
+// stores each item in plan order as soon as it and every earlier one are done,
+// so the files grow item by item in the same order whether or not the build was
+// interrupted.
 func run(ctx context.Context, m *lm.LM, cfg Config, todo []dataset.Item, dw *dataset.Writer, aw *acts.Writer, st *Stats) error {
-	total := st.Items
-	for lo := 0; lo < len(todo); lo += cfg.Batch {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		batch := todo[lo:min(lo+cfg.Batch, len(todo))]
-		t0 := time.Now()
-		n, err := answer(ctx, m, cfg, batch, dw, aw)
-		if err != nil {
-			return err
-		}
-		st.Done += len(batch)
-		st.Generated += len(batch)
-		st.GeneratedTokens += n
-		if cfg.Log != nil {
-			fmt.Fprintf(cfg.Log, "collect: %d items, %d tokens in %s\n", len(batch), n, time.Since(t0).Round(time.Millisecond))
-		}
-		if cfg.Progress != nil {
-			cfg.Progress(st.Done, total)
-		}
-	}
-	return nil
-}
-
-// answer generates, verifies and stores one batch; it returns the tokens generated.
-func answer(ctx context.Context, m *lm.LM, cfg Config, batch []dataset.Item, dw *dataset.Writer, aw *acts.Writer) (int, error) {
-	prompts := make([][]int, len(batch))
-	for i, it := range batch {
+	prompts := make([][]int, len(todo))
+	ids := make([]string, len(todo))
+	for i, it := range todo {
 		msgs := make([]chat.Message, 0, 1)
 		for _, mm := range it.Messages() {
 			msgs = append(msgs, chat.Message{Role: mm.Role, Content: mm.Content})
 		}
-		ids, err := m.EncodeChat(ctx, msgs)
+		p, err := m.EncodeChat(ctx, msgs)
 		if err != nil {
-			return 0, fmt.Errorf("collect: item %s: %w", it.ID, err)
+			return fmt.Errorf("collect: item %s: %w", it.ID, err)
 		}
-		prompts[i] = ids
+		prompts[i], ids[i] = p, it.ID
 	}
 	hooks := make([]hook.Point, m.Model.Config.NLayers)
 	for l := range hooks {
 		hooks[l] = hook.ResidPost(l)
 	}
-	seqs, gs, err := m.Model.Generate(prompts, model.GenerateOptions{MaxTokens: cfg.MaxTokens, Stop: m.Stop(), Capture: hooks})
-	if err != nil {
-		return 0, fmt.Errorf("collect: generate: %w", err)
-	}
-	positions := cfg.Positions()
-	ids := make([]string, len(batch))
-	for i, it := range batch {
-		ids[i] = it.ID
-	}
-	cache := capture.New(m.Model.Config.NLayers)
-	if err := cache.AddSequences(seqs, ids, positions); err != nil {
-		return 0, fmt.Errorf("collect: %w", err)
-	}
-	for i, it := range batch {
-		if err := store(m, it, seqs[i], cache, dw, aw); err != nil {
-			return 0, err
+	opts := capture.Options{Hooks: hooks, Positions: cfg.Positions(), Generate: true, MaxTokens: cfg.MaxTokens,
+		Batch: cfg.Batch, Stop: m.Stop()}
+	t0, tokens, logged := time.Now(), 0, 0
+	gs, err := capture.GenerateRows(ctx, m, ids, prompts, opts, func(i int, seq model.Sequence, rows map[hook.Key][]float32) error {
+		if err := store(m, todo[i], seq, rows, dw, aw); err != nil {
+			return err
 		}
+		st.Done++
+		st.Generated++
+		tokens += len(seq.Tokens)
+		if cfg.Log != nil && (st.Generated-logged == cfg.Batch || i == len(todo)-1) {
+			fmt.Fprintf(cfg.Log, "collect: %d items, %d tokens in %s\n", st.Generated-logged, tokens, time.Since(t0).Round(time.Millisecond))
+			t0, tokens, logged = time.Now(), 0, st.Generated
+		}
+		if cfg.Progress != nil {
+			cfg.Progress(st.Done, st.Items)
+		}
+		return nil
+	})
+	if gs != nil {
+		st.GeneratedTokens += gs.GeneratedTokens
 	}
-	return gs.GeneratedTokens, nil
+	return err
 }
 
 // store verifies one response and adds its record and activations. A response
 // stopped by the token limit is flagged truncated in both: it has no eos state.
-func store(m *lm.LM, it dataset.Item, seq model.Sequence, cache *capture.Cache, dw *dataset.Writer, aw *acts.Writer) error {
+func store(m *lm.LM, it dataset.Item, seq model.Sequence, rows map[hook.Key][]float32, dw *dataset.Writer, aw *acts.Writer) error {
 	resp := seq.Tokens
 	ended := seq.Stop == model.StopToken
 	if ended && len(resp) > 0 {
@@ -293,13 +280,9 @@ func store(m *lm.LM, it dataset.Item, seq model.Sequence, cache *capture.Cache, 
 			label = 1
 		}
 	}
-	x, err := cache.StoreRows(it.ID)
-	if err != nil {
-		return fmt.Errorf("collect: item %s: %w", it.ID, err)
-	}
 	ex := acts.Example{ID: it.ID, Task: it.Task, Label: label, BaseID: it.BaseID, Split: it.Split, Fold: it.Fold,
 		PromptHash: capture.PromptHash(seq.Prompt), Truncated: !ended, ResponseTokens: len(resp)}
-	if err := aw.Add(ex, x); err != nil {
+	if err := aw.Add(ex, rows); err != nil {
 		return fmt.Errorf("collect: %w", err)
 	}
 	return nil

@@ -1,8 +1,11 @@
 package build
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"os"
+	"slices"
 	"testing"
 
 	"github.com/ifprobe/ifprobe/pkg/acts"
@@ -15,7 +18,9 @@ import (
 )
 
 // A tiny real build with the default model: every item answered, verified and
-// stored at every layer and position; a second Build resumes and does nothing.
+// stored at every layer and position, with fewer rows than items (continuous
+// batching); a second Build resumes and does nothing; a build interrupted after
+// two items and resumed writes the same records and activations, in plan order.
 func TestBuildSmolLM2(t *testing.T) {
 	path := registrytest.Model(t, "smollm2-135m-instruct")
 	b, _, err := compute.Open("go")
@@ -28,7 +33,7 @@ func TestBuildSmolLM2(t *testing.T) {
 	}
 	dir := t.TempDir()
 	cfg := Config{Plan: dataset.Config{Tasks: []string{"lowercase", "include_keyword"}, PerTask: 2, Seed: 1, NoControls: true, Folds: 2},
-		MaxTokens: 12, Batch: 4}
+		MaxTokens: 8, Batch: 3}
 	st, err := Build(context.Background(), m, dir, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -88,8 +93,46 @@ func TestBuildSmolLM2(t *testing.T) {
 	if st2.Generated != 0 || st2.Done != 4 {
 		t.Fatalf("resume regenerated: %+v", st2)
 	}
+	interrupted := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	killed := cfg
+	killed.Progress = func(done, _ int) {
+		if done == 2 {
+			cancel()
+		}
+	}
+	if st, err := Build(ctx, m, interrupted, killed); !errors.Is(err, context.Canceled) || st.Generated != 2 {
+		t.Fatalf("interrupted build: %v after %d items, want context.Canceled after 2", err, st.Generated)
+	}
+	if st, err := Build(context.Background(), m, interrupted, cfg); err != nil || st.Generated != 2 {
+		t.Fatalf("resumed build: %v, %d items generated, want 2", err, st.Generated)
+	}
+	sameBuild(t, dir, interrupted)
 	cfg.MaxTokens = 20 // other settings: resuming would mix two datasets
 	if _, err := Build(context.Background(), m, dir, cfg); !errors.Is(err, ErrConfigChanged) {
 		t.Fatalf("resume with other settings: %v, want ErrConfigChanged", err)
+	}
+}
+
+// sameBuild requires two build directories to hold the same dataset.jsonl bytes
+// and the same activations, example by example in the same order.
+func sameBuild(t *testing.T, a, b string) {
+	t.Helper()
+	ja, errA := os.ReadFile(DatasetPath(a))
+	jb, errB := os.ReadFile(DatasetPath(b))
+	if errA != nil || errB != nil || !bytes.Equal(ja, jb) {
+		t.Fatalf("dataset.jsonl differs (%v, %v):\n%s\n%s", errA, errB, ja, jb)
+	}
+	sa, errA := acts.Open(ActsDir(a))
+	sb, errB := acts.Open(ActsDir(b))
+	if errA != nil || errB != nil {
+		t.Fatal(errA, errB)
+	}
+	for _, k := range sa.Keys() {
+		x, errA := sa.Get(k.Point, k.Position)
+		y, errB := sb.Get(k.Point, k.Position)
+		if errA != nil || errB != nil || !slices.Equal(x.IDs(), y.IDs()) || !slices.Equal(x.Data, y.Data) {
+			t.Fatalf("%s differs (%v, %v)", k, errA, errB)
+		}
 	}
 }

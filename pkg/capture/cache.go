@@ -206,16 +206,17 @@ func (c *Cache) keyList() string {
 }
 
 // add records one example and appends its rows: vals(h) returns the example's
-// [len, width] values at hook h over its prompt+response tokens.
-func (c *Cache) add(ex Example, ended bool, hooks []hook.Point, positions []hook.Position, vals func(hook.Point) ([]float32, int)) error {
+// [n, width] values at hook h over its prompt+response tokens from token start on
+// (n = len(prompt)+len(response)-start).
+func (c *Cache) add(ex Example, ended bool, hooks []hook.Point, positions []hook.Position, vals func(hook.Point) (v []float32, width, start int)) error {
 	if _, dup := c.index[ex.ID]; dup {
 		return fmt.Errorf("capture: example %q added twice", ex.ID)
 	}
 	pl, rl := len(ex.Prompt), len(ex.Response)
 	for _, h := range hooks {
-		v, w := vals(h)
-		if len(v) != (pl+rl)*w {
-			return fmt.Errorf("capture: example %q hook %s: %d values, want %d tokens × %d", ex.ID, h, len(v), pl+rl, w)
+		v, w, start := vals(h)
+		if len(v) != (pl+rl-start)*w {
+			return fmt.Errorf("capture: example %q hook %s: %d values, want %d tokens × %d", ex.ID, h, len(v), pl+rl-start, w)
 		}
 		for _, p := range positions {
 			k := hook.Key{Point: h, Position: p}
@@ -227,7 +228,11 @@ func (c *Cache) add(ex Example, ended bool, hooks []hook.Point, positions []hook
 			}
 			idx, _ := p.Index(pl, rl, ended) // none for eos of a response cut by the token limit
 			for _, t := range idx {
-				a.Data = append(a.Data, v[t*w:(t+1)*w]...)
+				if t < start {
+					return fmt.Errorf("%w: example %q: position %s reads token %d, but only tokens from %d on were captured (model.GenerateOptions.CapturePromptLast)",
+						ErrBadOptions, ex.ID, p, t, start)
+				}
+				a.Data = append(a.Data, v[(t-start)*w:(t-start+1)*w]...)
 				a.IDs = append(a.IDs, ex.ID)
 				a.Tokens = append(a.Tokens, t)
 				a.N++
@@ -248,13 +253,13 @@ func (c *Cache) AddForward(out *model.Output, seqs [][]int, ids []string, positi
 	hooks := sortedHooks(out.Captures)
 	for b := range seqs {
 		ex := Example{ID: ids[b], Prompt: seqs[b]}
-		err := c.add(ex, false, hooks, positions, func(h hook.Point) ([]float32, int) {
+		err := c.add(ex, false, hooks, positions, func(h hook.Point) ([]float32, int, int) {
 			a := out.Captures[h]
 			if b >= a.Batch || a.Len(b) != len(seqs[b]) {
-				return nil, a.Width
+				return nil, a.Width, 0
 			}
 			i := (b*a.Seq + a.Pad[b]) * a.Width
-			return a.Data[i : i+a.Len(b)*a.Width], a.Width
+			return a.Data[i : i+a.Len(b)*a.Width], a.Width, 0
 		})
 		if err != nil {
 			return err
@@ -264,21 +269,22 @@ func (c *Cache) AddForward(out *model.Output, seqs [][]int, ids []string, positi
 }
 
 // AddSequences adds generated sequences: seqs[i] is example ids[i]. Each must hold
-// Captures for the same hooks.
+// Captures for the same hooks (from token CaptureStart on: positions before it
+// are an error).
 func (c *Cache) AddSequences(seqs []model.Sequence, ids []string, positions []hook.Position) error {
 	if len(seqs) != len(ids) {
 		return fmt.Errorf("capture: %d sequences but %d ids", len(seqs), len(ids))
 	}
 	for i, s := range seqs {
 		hooks := sortedHooks(s.Captures)
-		n := len(s.Prompt) + len(s.Tokens)
+		n := len(s.Prompt) + len(s.Tokens) - s.CaptureStart
 		ex := Example{ID: ids[i], Prompt: s.Prompt, Response: s.Tokens, Stop: s.Stop}
-		err := c.add(ex, s.Stop == model.StopToken, hooks, positions, func(h hook.Point) ([]float32, int) {
+		err := c.add(ex, s.Stop == model.StopToken, hooks, positions, func(h hook.Point) ([]float32, int, int) {
 			v := s.Captures[h]
-			if n == 0 {
-				return v, 0
+			if n <= 0 {
+				return v, 0, s.CaptureStart
 			}
-			return v, len(v) / n
+			return v, len(v) / n, s.CaptureStart
 		})
 		if err != nil {
 			return err

@@ -39,7 +39,7 @@ type Options struct {
 	// (prompt_last, all) exist.
 	Generate  bool
 	MaxTokens int  // tokens per response when generating; 0 means model.DefaultMaxTokens
-	Batch     int  // prompts per model call; 0 means DefaultBatch
+	Batch     int  // prompts per forward call, or generated together (continuous batching); 0 means DefaultBatch
 	Raw       bool // feed Text as raw text (with the tokenizer's BOS) instead of a chat turn
 	// Stop ends a response; nil means the LM's end-of-generation tokens.
 	Stop       []int
@@ -48,9 +48,9 @@ type Options struct {
 	Interventions []model.Intervention
 	// DType of stored values (Store only); default F32.
 	DType safetensors.DType
-	// Progress, when set, is called after every batch with examples done and total;
-	// Store also calls it once before the first batch, with the examples it found
-	// already stored.
+	// Progress, when set, is called with examples done and total after every
+	// forward batch, or every generated example; Store also calls it once before
+	// the first, with the examples it found already stored.
 	Progress func(done, total int)
 }
 
@@ -132,9 +132,10 @@ func Width(cfg *model.Config, h hook.Point) int {
 	return cfg.DModel
 }
 
-// Run captures opts.Hooks at opts.Positions for every prompt, opts.Batch prompts per
-// model call, and returns the cache. Memory grows with the number of prompts: use
-// Store for large sets.
+// Run captures opts.Hooks at opts.Positions for every prompt and returns the
+// cache, in prompt order. A forward reads opts.Batch prompts per model call;
+// generation keeps opts.Batch prompts in flight (continuous batching). Memory
+// grows with the number of prompts: use Store for large sets.
 func Run(ctx context.Context, m *lm.LM, prompts []Prompt, opts Options) (*Cache, *Stats, error) {
 	opts = opts.withDefaults()
 	if err := opts.check(&m.Model.Config); err != nil {
@@ -143,15 +144,32 @@ func Run(ctx context.Context, m *lm.LM, prompts []Prompt, opts Options) (*Cache,
 	start := time.Now()
 	c := New(m.Model.Config.NLayers)
 	st := &Stats{Prompts: len(prompts)}
-	err := eachBatch(ctx, prompts, opts, func(batch []Prompt) error {
-		if err := capture(ctx, m, batch, opts, c, st); err != nil {
-			return err
-		}
+	progress := func() {
 		if opts.Progress != nil {
 			opts.Progress(c.Len(), len(prompts))
 		}
-		return nil
-	})
+	}
+	var err error
+	if opts.Generate {
+		var seqs [][]int
+		if seqs, err = encodeAll(ctx, m, prompts, opts, st); err == nil {
+			err = generate(ctx, m, seqs, opts, st, func(i int, s model.Sequence) error {
+				if err := c.AddSequences([]model.Sequence{s}, []string{prompts[i].ID}, opts.Positions); err != nil {
+					return err
+				}
+				progress()
+				return nil
+			})
+		}
+	} else {
+		err = eachBatch(ctx, prompts, opts, func(batch []Prompt) error {
+			if err := forward(ctx, m, batch, opts, c, st); err != nil {
+				return err
+			}
+			progress()
+			return nil
+		})
+	}
 	st.Elapsed = time.Since(start)
 	if err != nil {
 		return nil, st, err
@@ -172,35 +190,52 @@ func eachBatch(ctx context.Context, prompts []Prompt, opts Options, fn func([]Pr
 	return nil
 }
 
-// capture runs one batch and adds it to c.
-func capture(ctx context.Context, m *lm.LM, batch []Prompt, opts Options, c *Cache, st *Stats) error {
-	seqs := make([][]int, len(batch))
-	ids := make([]string, len(batch))
-	for i, p := range batch {
+// encodeAll returns the ids the model reads for every prompt.
+func encodeAll(ctx context.Context, m *lm.LM, prompts []Prompt, opts Options, st *Stats) ([][]int, error) {
+	seqs := make([][]int, len(prompts))
+	for i, p := range prompts {
 		toks, err := encode(ctx, m, p, opts.Raw)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		seqs[i], ids[i] = toks, p.ID
+		seqs[i] = toks
 		st.PromptTokens += len(toks)
 	}
-	if !opts.Generate {
-		out, err := m.Model.Forward(seqs, model.ForwardOptions{Logits: model.NoLogits, Capture: opts.Hooks,
-			Interventions: opts.Interventions})
-		if err != nil {
-			return fmt.Errorf("capture: forward: %w", err)
-		}
-		st.Captured += len(batch)
-		return c.AddForward(out, seqs, ids, opts.Positions)
-	}
-	gen, gs, err := m.Model.Generate(seqs, model.GenerateOptions{MaxTokens: opts.MaxTokens, Stop: stopTokens(m, opts),
-		IgnoreStop: opts.IgnoreStop, Capture: opts.Hooks, Interventions: opts.Interventions})
+	return seqs, nil
+}
+
+// forward runs one batch through a single forward and adds it to c.
+func forward(ctx context.Context, m *lm.LM, batch []Prompt, opts Options, c *Cache, st *Stats) error {
+	seqs, err := encodeAll(ctx, m, batch, opts, st)
 	if err != nil {
-		return fmt.Errorf("capture: generate: %w", err)
+		return err
+	}
+	ids := make([]string, len(batch))
+	for i, p := range batch {
+		ids[i] = p.ID
+	}
+	out, err := m.Model.Forward(seqs, model.ForwardOptions{Logits: model.NoLogits, Capture: opts.Hooks,
+		Interventions: opts.Interventions})
+	if err != nil {
+		return fmt.Errorf("capture: forward: %w", err)
 	}
 	st.Captured += len(batch)
-	st.GeneratedTokens += gs.GeneratedTokens
-	return c.AddSequences(gen, ids, opts.Positions)
+	return c.AddForward(out, seqs, ids, opts.Positions)
+}
+
+// generate answers seqs with continuous batching and calls fn with each finished
+// sequence, in prompt order.
+func generate(ctx context.Context, m *lm.LM, seqs [][]int, opts Options, st *Stats, fn func(int, model.Sequence) error) error {
+	gs, err := generateInOrder(ctx, m, seqs, opts,
+		func(_ int, s model.Sequence) (model.Sequence, error) { return s, nil },
+		func(i int, s model.Sequence) error {
+			st.Captured++
+			return fn(i, s)
+		})
+	if gs != nil {
+		st.GeneratedTokens += gs.GeneratedTokens
+	}
+	return err
 }
 
 func stopTokens(m *lm.LM, opts Options) []int {
@@ -266,8 +301,10 @@ func StoreConfig(m *lm.LM, opts Options) (acts.Config, error) {
 		Positions: slices.Clone(opts.Positions), DType: opts.DType}, nil
 }
 
-// Store captures every prompt not yet in w (w.Has) and adds it, batch by batch, so
-// that memory stays bounded by one batch's captures plus the writer's shard. A killed
+// Store captures every prompt not yet in w (w.Has) and adds it, in prompt order, as
+// soon as it and the prompts before it are done, so that memory stays bounded by
+// one batch's captures, the rows of examples finished ahead of an earlier one, and
+// the writer's shard. A killed
 // run loses at most the writer's shard in flight; rerunning with the same prompts
 // resumes. Every key must exist for every example: a missing step:{k} (a response
 // shorter than k+1 tokens) is an error naming the example. w must have been created
@@ -294,21 +331,54 @@ func Store(ctx context.Context, m *lm.LM, prompts []Prompt, w *acts.Writer, opts
 	if opts.Progress != nil {
 		opts.Progress(st.Skipped, len(prompts))
 	}
-	err = eachBatch(ctx, todo, opts, func(batch []Prompt) error {
-		c := New(m.Model.Config.NLayers)
-		if err := capture(ctx, m, batch, opts, c, st); err != nil {
-			return err
-		}
-		if err := addToStore(w, c, batch, opts); err != nil {
-			return err
-		}
+	progress := func() {
 		if opts.Progress != nil {
 			opts.Progress(st.Skipped+st.Captured, len(prompts))
 		}
-		return nil
-	})
+	}
+	if opts.Generate {
+		err = storeGenerated(ctx, m, todo, w, opts, st, progress)
+	} else {
+		err = eachBatch(ctx, todo, opts, func(batch []Prompt) error {
+			c := New(m.Model.Config.NLayers)
+			if err := forward(ctx, m, batch, opts, c, st); err != nil {
+				return err
+			}
+			if err := addToStore(w, c, batch, opts); err != nil {
+				return err
+			}
+			progress()
+			return nil
+		})
+	}
 	st.Elapsed = time.Since(start)
 	return st, err
+}
+
+// storeGenerated answers todo with continuous batching and adds each example to
+// w as soon as it and every earlier one are done.
+func storeGenerated(ctx context.Context, m *lm.LM, todo []Prompt, w *acts.Writer, opts Options, st *Stats, progress func()) error {
+	seqs, err := encodeAll(ctx, m, todo, opts, st)
+	if err != nil {
+		return err
+	}
+	ids := make([]string, len(todo))
+	for i, p := range todo {
+		ids[i] = p.ID
+	}
+	gs, err := GenerateRows(ctx, m, ids, seqs, opts, func(i int, s model.Sequence, rows map[hook.Key][]float32) error {
+		rec := storeRecord(todo[i], Example{ID: todo[i].ID, Prompt: s.Prompt, Response: s.Tokens, Stop: s.Stop})
+		if err := w.Add(rec, rows); err != nil {
+			return fmt.Errorf("capture: %w", err)
+		}
+		st.Captured++
+		progress()
+		return nil
+	})
+	if gs != nil {
+		st.GeneratedTokens += gs.GeneratedTokens
+	}
+	return err
 }
 
 // sameKeys checks that the writer's store has the keys cfg asks for.
@@ -333,19 +403,24 @@ func addToStore(w *acts.Writer, c *Cache, batch []Prompt, opts Options) error {
 			return err
 		}
 		ex, _ := c.Example(p.ID)
-		rec := acts.Example{ID: p.ID, Task: p.Task, Label: p.Label, BaseID: p.BaseID, PromptHash: PromptHash(ex.Prompt)}
-		if ex.Stop != "" { // generated: a response cut by the token limit has no eos
-			rec.Truncated = ex.Stop != model.StopToken
-			rec.ResponseTokens = len(ex.Response)
-			if !rec.Truncated {
-				rec.ResponseTokens-- // the stop token
-			}
-		}
-		if err := w.Add(rec, x); err != nil {
+		if err := w.Add(storeRecord(p, ex), x); err != nil {
 			return fmt.Errorf("capture: %w", err)
 		}
 	}
 	return nil
+}
+
+// storeRecord is the store's record of example ex of prompt p.
+func storeRecord(p Prompt, ex Example) acts.Example {
+	rec := acts.Example{ID: p.ID, Task: p.Task, Label: p.Label, BaseID: p.BaseID, PromptHash: PromptHash(ex.Prompt)}
+	if ex.Stop != "" { // generated: a response cut by the token limit has no eos
+		rec.Truncated = ex.Stop != model.StopToken
+		rec.ResponseTokens = len(ex.Response)
+		if !rec.Truncated {
+			rec.ResponseTokens-- // the stop token
+		}
+	}
+	return rec
 }
 
 // StoreRows returns example id's vector at every key of the cache, keyed as an

@@ -58,3 +58,8 @@ func benchModel(b *testing.B) *Model {
 // leave most of the device idle.
 func BenchmarkSmolLM2Prefill32x64(b *testing.B) { benchmarkPrefill(b, 32, 64) }
 func BenchmarkSmolLM2Decode32(b *testing.B)     { benchmarkDecode(b, 32, 32, false) }
+
+// Large-batch decode: the dataset stage's continuous batches on the CPU (issue 14).
+func BenchmarkSmolLM2Decode64(b *testing.B)  { benchmarkDecode(b, 64, 32, false) }
+func BenchmarkSmolLM2Decode128(b *testing.B) { benchmarkDecode(b, 128, 32, false) }
+func BenchmarkSmolLM2Decode256(b *testing.B) { benchmarkDecode(b, 256, 32, false) }

@@ -15,29 +15,41 @@ import (
 type logitsMode int
 
 const (
-	logitsAll  logitsMode = iota // [batch, seq, vocab]
-	logitsLast                   // [batch, vocab] at the last (right-most) position
-	logitsNone                   // no logits (capture only)
+	logitsAll    logitsMode = iota // [batch, seq, vocab]
+	logitsLast                     // [batch, vocab] at each row's last token
+	logitsNone                     // no logits (capture only)
+	logitsArgmax                   // [batch] int32: the argmax of logitsLast (greedy decoding keeps the logits on the device)
+)
+
+// progKind says what one compiled graph runs.
+type progKind int
+
+const (
+	// progForward: whole sequences, left-padded, each attending to itself.
+	progForward progKind = iota
+	// progPrefill: generation's prompts, right-padded (a row's token t sits at
+	// sequence index t, its cache column): each attends to itself, and its keys and
+	// values become whole rows of the KV cache (zeros after its last token).
+	progPrefill
+	// progStep: one token per cache row at its position, which is also its cache
+	// column; it writes its keys and values there and attends to the columns up to it.
+	progStep
 )
 
 // program is the static structure of one compiled graph; everything else is an
 // input. Two calls with equal programs and input shapes share one compilation.
 type program struct {
+	kind    progKind
 	capture []hook.Point
+	capLast bool // progPrefill: capture only each row's last token
 	edits   []editKey
-	// hasPast: the KV cache [batch, kv_heads, capacity, head_dim] per layer and the
-	// slot of the new tokens are inputs; the step writes its keys/values into the
-	// cache inside the graph (DynamicUpdateSlice where the backend has it, a select
-	// otherwise), attends over the updated cache and returns it.
-	hasPast  bool
-	useDUS   bool // write the cache with DynamicUpdateSlice
-	logits   logitsMode
-	returnKV bool // without hasPast: the tokens' keys/values [batch, kv_heads, seq, head_dim] per layer are outputs
+	useDUS  bool // progPrefill: write cache rows with DynamicUpdateSlice (else a select)
+	logits  logitsMode
 }
 
 func (p *program) key() string {
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "past=%v dus=%v logits=%d kv=%v cap=", p.hasPast, p.useDUS, p.logits, p.returnKV)
+	fmt.Fprintf(&sb, "kind=%d dus=%v logits=%d last=%v cap=", p.kind, p.useDUS, p.logits, p.capLast)
 	for _, h := range p.capture {
 		sb.WriteString(h.String() + ",")
 	}
@@ -77,14 +89,16 @@ type editInputs struct {
 }
 
 // graphFn returns the function GoMLX compiles for p. Input layout (after the
-// weights, in layout order): tokens [B,S] int32, positions [B,S] int32,
-// keyValid [B,T] bool, keyPos [B,T] int32 (T = S, or the cache capacity C with
-// hasPast, describing the cache after this step's write), then, with hasPast, the
-// slot (int32 scalar) and for each layer the cache K and V [B,kvH,C,hd]; then per
-// edit: ProjectOut basis [R,W], mask; Ablate mean [W], mask, (AttnHeads) heads
-// [H] bool; Steer vector [W], coef [], mask. Outputs: logits, captures in program
-// order, then each layer's K and V (the new tokens' with returnKV, the updated
-// cache with hasPast).
+// weights, in layout order): tokens [B,S] int32, positions [B,S] int32; then
+// progForward and progPrefill: keyValid [B,S] bool, keyPos [B,S] int32;
+// progPrefill: last [B] int32 (each row's last token), rows [B] int32 (its cache
+// row), and without DynamicUpdateSlice src [Bc] int32 and isNew [Bc] bool (for
+// each cache row, the batch row it takes, if any); progPrefill and progStep: each
+// layer's cache K and V [Bc,kvH,C,hd]; then per edit: ProjectOut basis [R,W],
+// mask; Ablate mean [W], mask, (AttnHeads) heads [H] bool; Steer vector [W], coef
+// [], mask. Outputs: logits (or their argmax), captures stacked (stackCaptures),
+// then with a cache each layer's updated K and V, written in place of the inputs
+// where the backend allows (aliasOutput).
 func graphFn(cfg *Config, lay *weightLayout, prog *program) func([]*Node) []*Node {
 	return func(in []*Node) []*Node {
 		b := &builder{cfg: cfg, lay: lay, prog: prog, capIdx: map[hook.Point]int{}, edits: map[hook.Point][]editInputs{},
@@ -92,37 +106,34 @@ func graphFn(cfg *Config, lay *weightLayout, prog *program) func([]*Node) []*Nod
 		nw := len(lay.specs)
 		b.w = in[:nw]
 		rest := in[nw:]
-		tokens, positions, keyValid, keyPos := rest[0], rest[1], rest[2], rest[3]
-		rest = rest[4:]
+		tokens, positions := rest[0], rest[1]
+		rest = rest[2:]
+		var keyValid, keyPos, last, rows, src, isNew *Node
+		if prog.kind != progStep {
+			keyValid, keyPos, rest = rest[0], rest[1], rest[2:]
+		}
+		if prog.kind == progPrefill {
+			last, rows, rest = rest[0], rest[1], rest[2:]
+			if !prog.useDUS {
+				src, isNew, rest = rest[0], rest[1], rest[2:]
+			}
+		}
 		var past [][2]*Node
-		var slot *Node
-		if prog.hasPast {
-			slot, rest = rest[0], rest[1:]
+		if prog.kind != progForward {
 			past = make([][2]*Node, cfg.NLayers)
 			for l := range past {
 				past[l] = [2]*Node{rest[0], rest[1]}
 				rest = rest[2:]
 			}
 		}
-		for _, e := range prog.edits {
-			ei := editInputs{key: e}
-			switch e.Kind {
-			case ProjectOut:
-				ei.basis, ei.mask, rest = rest[0], rest[1], rest[2:]
-			case Ablate:
-				ei.mean, ei.mask, rest = rest[0], rest[1], rest[2:]
-				if e.Hook.Kind == hook.KindAttnHeads {
-					ei.heads, rest = rest[0], rest[1:]
-				}
-			case Steer:
-				ei.vec, ei.coef, ei.mask, rest = rest[0], rest[1], rest[2], rest[3:]
-			}
-			b.edits[e.Hook] = append(b.edits[e.Hook], ei)
-		}
+		rest = b.readEdits(rest)
 		for i, h := range prog.capture {
 			b.capIdx[h] = i
 		}
 		b.caps = make([]*Node, len(prog.capture))
+		if prog.kind == progStep {
+			keyValid, keyPos = stepKeys(positions, past[0][0].Shape().Dimensions[2])
+		}
 		b.prepareAttention(positions, keyValid, keyPos)
 
 		x := Gather(b.w[lay.embed], InsertAxes(tokens, -1))
@@ -132,12 +143,16 @@ func graphFn(cfg *Config, lay *weightLayout, prog *program) func([]*Node) []*Nod
 		var kvOut []*Node
 		for l := 0; l < cfg.NLayers; l++ {
 			var p [2]*Node
-			if past != nil {
+			if prog.kind == progStep {
 				p = past[l]
 			}
 			var k, v *Node
-			x, k, v = b.block(l, x, p, slot)
-			if prog.returnKV || prog.hasPast {
+			x, k, v = b.block(l, x, p, positions)
+			switch prog.kind {
+			case progPrefill:
+				kvOut = append(kvOut, b.writeRows(past[l][0], k, keyValid, rows, src, isNew),
+					b.writeRows(past[l][1], v, keyValid, rows, src, isNew))
+			case progStep:
 				kvOut = append(kvOut, k, v)
 			}
 		}
@@ -145,9 +160,12 @@ func graphFn(cfg *Config, lay *weightLayout, prog *program) func([]*Node) []*Nod
 		x = b.site(hook.FinalNorm, x)
 
 		var outs []*Node
-		switch prog.logits {
-		case logitsAll, logitsLast:
-			if prog.logits == logitsLast {
+		if prog.logits != logitsNone {
+			switch {
+			case prog.logits == logitsAll:
+			case last != nil:
+				x = gatherLast(x, last)
+			default:
 				s := x.Shape().Dimensions[1]
 				x = Squeeze(SliceAxis(x, 1, AxisRange(s-1, s)), 1)
 			}
@@ -155,13 +173,65 @@ func graphFn(cfg *Config, lay *weightLayout, prog *program) func([]*Node) []*Nod
 			if cfg.FinalSoftcap > 0 {
 				logits = softcap(logits, cfg.FinalSoftcap)
 			}
+			if prog.logits == logitsArgmax {
+				logits = ArgMax(logits, -1, dtypes.Int32)
+			}
 			outs = append(outs, logits)
 		}
 		if len(b.caps) > 0 {
+			if prog.capLast {
+				for i, c := range b.caps {
+					d := c.Shape().Dimensions
+					flat := Reshape(c, d[0], d[1], c.Shape().Size()/(d[0]*d[1]))
+					b.caps[i] = InsertAxes(gatherLast(flat, last), 1)
+				}
+			}
 			outs = append(outs, stackCaptures(b.caps))
+		}
+		for l := range past {
+			aliasOutput(past[l][0], len(outs)+2*l)
+			aliasOutput(past[l][1], len(outs)+2*l+1)
 		}
 		return append(outs, kvOut...)
 	}
+}
+
+// readEdits takes each edit's inputs from in and returns the rest.
+func (b *builder) readEdits(rest []*Node) []*Node {
+	for _, e := range b.prog.edits {
+		ei := editInputs{key: e}
+		switch e.Kind {
+		case ProjectOut:
+			ei.basis, ei.mask, rest = rest[0], rest[1], rest[2:]
+		case Ablate:
+			ei.mean, ei.mask, rest = rest[0], rest[1], rest[2:]
+			if e.Hook.Kind == hook.KindAttnHeads {
+				ei.heads, rest = rest[0], rest[1:]
+			}
+		case Steer:
+			ei.vec, ei.coef, ei.mask, rest = rest[0], rest[1], rest[2], rest[3:]
+		}
+		b.edits[e.Hook] = append(b.edits[e.Hook], ei)
+	}
+	return rest
+}
+
+// stepKeys describes the cache of a decode step: a row's token at position p sits
+// in column p, and the columns before it hold its earlier tokens, so column c is
+// a valid key of position c exactly when c <= p.
+func stepKeys(positions *Node, C int) (keyValid, keyPos *Node) {
+	B := positions.Shape().Dimensions[0]
+	keyPos = Iota(positions.Graph(), shapes.Make(dtypes.Int32, B, C), 1)
+	keyValid = LessOrEqual(keyPos, BroadcastToDims(positions, B, C))
+	return keyValid, keyPos
+}
+
+// gatherLast returns x [B,S,W] at each row's index last [B]: [B,W].
+func gatherLast(x, last *Node) *Node {
+	d := x.Shape().Dimensions
+	B, S, W := d[0], d[1], d[2]
+	rowStart := MulScalar(Iota(x.Graph(), shapes.Make(dtypes.Int32, B), 0), int32(S))
+	return Gather(Reshape(x, B*S, W), InsertAxes(Add(rowStart, last), -1))
 }
 
 // stackCaptures joins the captured hooks, each flattened to [B, S, width], along
@@ -285,11 +355,11 @@ func (b *builder) prepareAttention(positions, keyValid, keyPos *Node) {
 	}
 }
 
-// block runs transformer block l on x [B,S,D]; past holds the cached K, V
-// (nil when there is no cache) into which the new tokens go at slot. It returns
-// the new residual and the K and V it attended over: the new tokens' [B,kvH,S,hd]
-// or the updated cache [B,kvH,C,hd].
-func (b *builder) block(l int, x *Node, past [2]*Node, slot *Node) (out, k, v *Node) {
+// block runs transformer block l on x [B,S,D]; past holds the cached K, V of a
+// decode step (nil otherwise), into which the new token goes at its position. It
+// returns the new residual and the K and V it attended over: the new tokens'
+// [B,kvH,S,hd] or the updated cache [B,kvH,C,hd].
+func (b *builder) block(l int, x *Node, past [2]*Node, positions *Node) (out, k, v *Node) {
 	cfg, bw := b.cfg, b.lay.blocks[l]
 	w := func(i int) *Node {
 		if i < 0 {
@@ -316,7 +386,7 @@ func (b *builder) block(l int, x *Node, past [2]*Node, slot *Node) (out, k, v *N
 	k = TransposeAllDims(k, 0, 2, 1, 3) // [B,KV,S,hd]
 	v = TransposeAllDims(v, 0, 2, 1, 3)
 	if past[0] != nil {
-		k, v = b.writeCache(past[0], k, slot), b.writeCache(past[1], v, slot)
+		k, v = writeStep(past[0], k, positions), writeStep(past[1], v, positions)
 	}
 	z := b.attention(q, k, v, b.bias[sliding]) // [B,S,H,hd]
 	z = b.site(hook.AttnHeads(l), z)
@@ -346,21 +416,43 @@ func (b *builder) block(l int, x *Node, past [2]*Node, slot *Node) (out, k, v *N
 	return x, k, v
 }
 
-// writeCache returns cache [B,KV,C,hd] with new [B,KV,S,hd] written at slots
-// slot..slot+S-1.
-func (b *builder) writeCache(cache, new, slot *Node) *Node {
-	if b.prog.useDUS {
-		zero := ScalarZero(slot.Graph(), dtypes.Int32)
-		return DynamicUpdateSlice(cache, new, []*Node{zero, zero, slot, zero})
+// writeStep returns cache [B,KV,C,hd] with each row's new [B,KV,1,hd] written
+// at column positions[b] [B,1]. It adds (a scatter-sum, updated in place under
+// aliasOutput) into a column that is exactly zero: writeRows zeroes every column
+// past a row's prompt, and each column is written once, so the sum is the value.
+func writeStep(cache, new, positions *Node) *Node {
+	d := cache.Shape().Dimensions
+	B, KV, hd := d[0], d[1], d[3]
+	rows := Iota(cache.Graph(), shapes.Make(dtypes.Int32, B, 1), 0)
+	idx := Concatenate([]*Node{rows, positions}, 1) // [B, 2]: (row, column)
+	return BackendScatterSum(cache, idx, Reshape(new, B, KV, hd), 1, []int{1, 2}, []int{0, 2}, []int{0, 2}, true, true)
+}
+
+// writeRows returns cache [Bc,KV,C,hd] with batch row i of new [B,KV,S,hd] as the
+// whole of cache row rows[i]: its valid tokens' values (keyValid [B,S]), zeros
+// elsewhere. Rows past the real prompts of a batch repeat rows[0] and are written
+// first, so the real row wins. Without DynamicUpdateSlice (SimpleGo) cache row r
+// takes batch row src[r] where isNew[r].
+func (b *builder) writeRows(cache, new, keyValid, rows, src, isNew *Node) *Node {
+	g := cache.Graph()
+	d := new.Shape().Dimensions
+	B, KV, S, hd := d[0], d[1], d[2], d[3]
+	C := cache.Shape().Dimensions[2]
+	valid := BroadcastToDims(Reshape(keyValid, B, 1, S, 1), d...)
+	new = Where(valid, new, ZerosLike(new))
+	if C > S {
+		new = Concatenate([]*Node{new, Zeros(g, shapes.Make(new.DType(), B, KV, C-S, hd))}, 2)
 	}
-	// No DynamicUpdateSlice (SimpleGo): select the new values at the slot.
-	dims := cache.Shape().Dimensions
-	if new.Shape().Dimensions[2] != 1 {
-		panic(fmt.Sprintf("model: cache writes of %d tokens need DynamicUpdateSlice", new.Shape().Dimensions[2]))
+	if !b.prog.useDUS {
+		taken := Gather(new, InsertAxes(src, -1)) // [Bc,KV,C,hd]
+		return Where(BroadcastToDims(Reshape(isNew, cache.Shape().Dimensions[0], 1, 1, 1), cache.Shape().Dimensions...), taken, cache)
 	}
-	at := Equal(Iota(slot.Graph(), shapes.Make(dtypes.Int32, dims[2]), 0), slot)
-	at = BroadcastToDims(Reshape(at, 1, 1, dims[2], 1), dims...)
-	return Where(at, BroadcastToDims(new, dims...), cache)
+	zero := ScalarZero(g, dtypes.Int32)
+	for i := B - 1; i >= 0; i-- {
+		row := Reshape(SliceAxis(rows, 0, AxisRange(i, i+1)))
+		cache = DynamicUpdateSlice(cache, SliceAxis(new, 0, AxisRange(i, i+1)), []*Node{row, zero, zero, zero})
+	}
+	return cache
 }
 
 // attention computes softmax(scale·q·kᵀ + bias)·v with grouped query heads:

@@ -4,12 +4,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"slices"
 	"sort"
 	"time"
 
-	"github.com/gomlx/gomlx/backends"
-	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/ifprobe/ifprobe/pkg/hook"
 )
 
@@ -20,44 +17,43 @@ type GenerateOptions struct {
 	Temperature float64 // 0 means greedy (argmax); otherwise logits are divided by it before sampling
 	TopK        int     // sample among the TopK most likely tokens; 0 means no limit
 	TopP        float64 // nucleus sampling: the smallest set with probability >= TopP; 0 or 1 means no limit
-	Seed        uint64  // sampling seed; row r of the batch draws from PCG(Seed, r)
+	Seed        uint64  // sampling seed; prompt i draws from PCG(Seed, i)
 	Stop        []int   // stop token ids; nil means Config.Stop
 	IgnoreStop  bool    // never stop on a token (generate exactly MaxTokens)
+
+	// Batch is the number of prompts generated together (continuous batching: a
+	// finished prompt's row takes the next prompt); 0 means all of them.
+	Batch int
 
 	// Capture records these hooks at every token the model reads: the prompt, and
 	// each generated token, which is fed back once even when it ends the response
 	// (so `eos` and the last `step:{k}` have states).
 	Capture []hook.Point
-	// Interventions apply at every step; At sees each token's index in the row's
-	// prompt+response sequence.
+	// CapturePromptLast captures only the prompt's last token, not the whole
+	// prompt: Sequence.CaptureStart is then len(Prompt)-1. Every capture position
+	// but `all` reads nothing before it, and whole prompts are most of the values
+	// to move off the backend.
+	CapturePromptLast bool
+	// Interventions apply at every step; At sees the prompt's index in the prompts
+	// given and each token's index in that prompt's prompt+response sequence.
 	Interventions []Intervention
 	// OnToken, if set, is called for each generated token as soon as it is chosen
-	// (streaming), in row order within a step.
+	// (streaming): row is the prompt's index, step the token's index in its response.
 	OnToken func(row, step, token int)
 
-	onLogits func(step int, logits []float32) // tests: [batch, vocab] logits that chose the step's tokens
+	onLogits func(row, step int, logits []float32) // tests: the [vocab] logits that chose a row's token
 }
 
 // DefaultMaxTokens is GenerateOptions.MaxTokens when it is 0.
 const DefaultMaxTokens = 128
 
-// cacheBucket is the smallest KV-cache capacity. A generation allocates the
-// power of two (at least cacheBucket) that holds its prompt and MaxTokens, so the
-// decode graph compiles once per capacity, not per token, and runs of similar
-// size share one compilation (XLA compiles take seconds). Masked slots cost only
-// attention work, small next to the matrix products.
+// cacheBucket rounds the KV cache's capacity (its columns) up: a generation's
+// capacity holds its longest prompt plus MaxTokens, and the decode graph compiles
+// once per capacity and batch, so calls of similar size share one compilation
+// (XLA compiles take seconds). Masked columns cost attention work only.
 const cacheBucket = 64
 
-// cacheCapacity is the capacity for n slots.
-func cacheCapacity(n int) int {
-	c := cacheBucket
-	for c < n {
-		c *= 2
-	}
-	return c
-}
-
-// promptBucket rounds prompt batches up (left padding) so that prompts of similar
+// promptBucket rounds prompt batches up (right padding) so that prompts of similar
 // length share a compiled prefill graph.
 const promptBucket = 16
 
@@ -76,9 +72,13 @@ type Sequence struct {
 	Prompt []int
 	Tokens []int // generated tokens, including the stop token when Stop is StopToken
 	Stop   StopReason
-	// Captures holds, per captured hook, [Len, width] row-major values at every token
-	// the model read: Prompt then Tokens (Len = len(Prompt)+len(Tokens)).
+	// Captures holds, per captured hook, [n, width] row-major values at every token
+	// the model read from CaptureStart on: Prompt then Tokens
+	// (n = len(Prompt)+len(Tokens)-CaptureStart).
 	Captures map[hook.Point][]float32
+	// CaptureStart is the index (in Prompt then Tokens) of the first captured
+	// token: 0, or len(Prompt)-1 with GenerateOptions.CapturePromptLast.
+	CaptureStart int
 }
 
 // GenerateStats are timings of one Generate call.
@@ -86,186 +86,54 @@ type GenerateStats struct {
 	PromptTokens    int           // real (non-pad) prompt tokens
 	GeneratedTokens int           // tokens generated over all rows
 	Steps           int           // decode steps run
+	Batch           int           // rows of the decode steps
+	RowSteps        int           // rows that fed a token, summed over the steps (at most Steps*Batch)
 	Prefill         time.Duration // prompt processing, including compilation on first use
 	Decode          time.Duration // all decode steps
 }
 
-// kvCache holds every layer's keys and values [B, KV, C, hd] as backend tensors,
-// replaced by each decode step's outputs (the step writes the new slot inside the
-// graph and, on XLA, updates the donated buffer in place), plus which slots are
-// valid and their positions, on the host.
-type kvCache struct {
-	B, C  int
-	kv    []*tensors.Tensor // per layer K, V
-	valid []bool            // [B, C]
-	pos   []int32           // [B, C]
-	used  int               // slots filled (the same for every row)
-}
-
-// newCache makes a cache of capacity C holding the prefill's keys and values
-// [B, KV, S, hd] per layer in slots [0, S).
-func (m *Model) newCache(prefill []*tensors.Tensor, in *runInputs, C int) *kvCache {
-	B, S, KV, hd := in.B, in.S, m.Config.NKVHeads, m.Config.HeadDim
-	c := &kvCache{B: B, C: C, valid: make([]bool, B*C), pos: make([]int32, B*C), used: S}
-	for _, t := range prefill {
-		src := tensors.MustCopyFlatData[float32](t)
-		t.FinalizeAll()
-		dst := make([]float32, B*KV*C*hd)
-		for bk := 0; bk < B*KV; bk++ {
-			copy(dst[bk*C*hd:bk*C*hd+S*hd], src[bk*S*hd:(bk+1)*S*hd])
-		}
-		c.kv = append(c.kv, tensors.FromFlatDataAndDimensions(dst, B, KV, C, hd))
-	}
-	for b := 0; b < B; b++ {
-		copy(c.valid[b*C:], in.keyValid[b*S:(b+1)*S])
-		copy(c.pos[b*C:], in.positions[b*S:(b+1)*S])
-	}
-	return c
-}
-
-// Generate continues each prompt (token ids, chat template already applied) with
-// a KV cache, all rows in one batch. Rows are left-padded; a finished row keeps
-// its slot in the batch (fed but masked) until every row is done.
+// Generate continues each prompt (token ids, chat template already applied) with a
+// KV cache and returns the responses in prompt order. At most opts.Batch prompts
+// are generated together; see GenerateStream.
 func (m *Model) Generate(prompts [][]int, opts GenerateOptions) (seqs []Sequence, stats *GenerateStats, err error) {
-	defer recoverTo(&err)
-	if err := m.checkGenerate(prompts, &opts); err != nil {
-		return nil, nil, err
-	}
-	B := len(prompts)
-	stop := map[int]bool{}
-	if !opts.IgnoreStop {
-		list := opts.Stop
-		if list == nil {
-			list = m.Config.Stop
-		}
-		for _, s := range list {
-			stop[s] = true
-		}
-	}
-	stats = &GenerateStats{}
-	seqs = make([]Sequence, B)
-	rngs := make([]*rand.Rand, B)
-	S := 0
-	for b, p := range prompts {
-		seqs[b] = Sequence{Prompt: slices.Clone(p), Captures: map[hook.Point][]float32{}}
-		rngs[b] = rand.New(rand.NewPCG(opts.Seed, uint64(b)))
-		S = max(S, len(p))
-		stats.PromptTokens += len(p)
-	}
-	S = roundUp(S, promptBucket)
-
-	// Prefill: the whole (padded) prompt, keeping keys and values.
-	t0 := time.Now()
-	in, err := m.newRun(prompts, S, nil)
+	seqs = make([]Sequence, len(prompts))
+	stats, err = m.GenerateStream(prompts, opts, func(i int, s Sequence) error {
+		seqs[i] = s
+		return nil
+	})
 	if err != nil {
 		return nil, nil, err
 	}
-	res, err := m.run(&program{capture: opts.Capture, logits: logitsLast, returnKV: true}, in, opts.Interventions)
-	if err != nil {
-		return nil, nil, err
-	}
-	m.appendCaptures(seqs, opts.Capture, res.caps, nil)
-	cache := m.newCache(res.kv, in, cacheCapacity(S+opts.MaxTokens))
-	useDUS := m.backend.Capabilities().Operations[backends.OpTypeDynamicUpdateSlice]
-	stats.Prefill = time.Since(t0)
-
-	// Decode: choose a token per row from the last logits, feed it back.
-	t0 = time.Now()
-	done := make([]bool, B) // finished and (when capturing) its last token fed
-	logits := res.logits.Data
-	capture := len(opts.Capture) > 0
-	for step := 0; ; step++ {
-		if opts.onLogits != nil {
-			opts.onLogits(step, logits)
-		}
-		feed := make([][]int, B)
-		fedValid := make([]bool, B)
-		for b := range seqs {
-			sq := &seqs[b]
-			if sq.Stop != "" { // already stopped: its last token was fed last step
-				done[b] = true
-			}
-			if done[b] {
-				feed[b] = []int{0}
-				continue
-			}
-			tok := m.sample(logits[b*m.Config.VocabSize:(b+1)*m.Config.VocabSize], &opts, rngs[b])
-			sq.Tokens = append(sq.Tokens, tok)
-			stats.GeneratedTokens++
-			if opts.OnToken != nil {
-				opts.OnToken(b, step, tok)
-			}
-			switch {
-			case stop[tok]:
-				sq.Stop = StopToken
-			case len(sq.Tokens) >= opts.MaxTokens:
-				sq.Stop = StopMaxTokens
-			case len(sq.Prompt)+len(sq.Tokens) >= m.Config.ContextLength:
-				sq.Stop = StopContext
-			}
-			if sq.Stop != "" && !capture {
-				done[b] = true
-				feed[b] = []int{0}
-				continue
-			}
-			feed[b] = []int{tok}
-			fedValid[b] = true
-		}
-		if !slices.Contains(fedValid, true) {
-			break
-		}
-		if cache.used == cache.C { // cannot happen: the capacity holds prompt + MaxTokens
-			return nil, nil, fmt.Errorf("model: internal error: KV cache full at %d slots", cache.C)
-		}
-		start := make([]int, B)
-		for b := range seqs {
-			start[b] = len(seqs[b].Prompt) + len(seqs[b].Tokens) - 1
-			if !fedValid[b] {
-				start[b] = 0
-			}
-		}
-		in, err := m.newRun(feed, 1, start)
-		if err != nil {
-			return nil, nil, err
-		}
-		// The step attends over the whole cache, including its own new slot.
-		slot := cache.used
-		for b := 0; b < B; b++ {
-			cache.valid[b*cache.C+slot] = fedValid[b]
-			cache.pos[b*cache.C+slot] = in.positions[b]
-		}
-		in.T, in.keyValid, in.keyPos, in.slot, in.past = cache.C, cache.valid, cache.pos, slot, cache.kv
-		res, err := m.run(&program{capture: opts.Capture, hasPast: true, useDUS: useDUS, logits: logitsLast}, in, opts.Interventions)
-		if err != nil {
-			return nil, nil, err
-		}
-		m.appendCaptures(seqs, opts.Capture, res.caps, fedValid)
-		cache.kv = res.kv
-		cache.used++
-		stats.Steps++
-		logits = res.logits.Data
-	}
-	for _, t := range cache.kv {
-		t.FinalizeAll()
-	}
-	stats.Decode = time.Since(t0)
 	return seqs, stats, nil
 }
 
-// appendCaptures appends each row's real tokens' captured values (only rows with
-// fed[b], or all rows when fed is nil).
-func (m *Model) appendCaptures(seqs []Sequence, hooks []hook.Point, caps []*Acts, fed []bool) {
-	for i, h := range hooks {
-		c := caps[i]
-		for b := range seqs {
-			if fed != nil && !fed[b] {
-				continue
-			}
-			for t := 0; t < c.Len(b); t++ {
-				seqs[b].Captures[h] = append(seqs[b].Captures[h], c.At(b, t)...)
-			}
+// GenerateStream continues each prompt with a KV cache of opts.Batch rows and
+// calls done with each prompt's index and response as soon as it is complete (in
+// the order they finish, which depends on the responses' lengths). When a row
+// finishes, its cache row is overwritten by the next prompt, so the batch stays
+// full until the prompts run out (continuous batching). A row attends only to its
+// own cache row, so its tokens and states do not depend on which prompts share the
+// batch (to float rounding of batched matrix products). An error from done stops
+// the generation and is returned.
+func (m *Model) GenerateStream(prompts [][]int, opts GenerateOptions, done func(i int, seq Sequence) error) (stats *GenerateStats, err error) {
+	defer recoverTo(&err)
+	if err := m.checkGenerate(prompts, &opts); err != nil {
+		return nil, err
+	}
+	g := m.newGenerator(prompts, opts, done)
+	defer g.release()
+	for {
+		if err := g.admit(); err != nil {
+			return nil, err
+		}
+		if g.live == 0 {
+			break
+		}
+		if err := g.step(); err != nil {
+			return nil, err
 		}
 	}
+	return g.stats, nil
 }
 
 func (m *Model) checkGenerate(prompts [][]int, opts *GenerateOptions) error {
@@ -279,11 +147,21 @@ func (m *Model) checkGenerate(prompts [][]int, opts *GenerateOptions) error {
 		if len(p) >= m.Config.ContextLength {
 			return fmt.Errorf("%w: prompt %d has %d tokens, the context length is %d", ErrBadInput, b, len(p), m.Config.ContextLength)
 		}
+		for t, id := range p {
+			if id < 0 || id >= m.Config.VocabSize {
+				return fmt.Errorf("%w: prompt %d token %d: id %d not in [0, %d)", ErrBadInput, b, t, id, m.Config.VocabSize)
+			}
+		}
 	}
 	if opts.MaxTokens == 0 {
 		opts.MaxTokens = DefaultMaxTokens
 	}
+	if opts.Batch == 0 || opts.Batch > len(prompts) {
+		opts.Batch = len(prompts)
+	}
 	switch {
+	case opts.Batch < 0:
+		return fmt.Errorf("%w: Batch %d < 0", ErrBadInput, opts.Batch)
 	case opts.MaxTokens < 0:
 		return fmt.Errorf("%w: MaxTokens %d < 0", ErrBadInput, opts.MaxTokens)
 	case opts.Temperature < 0 || math.IsNaN(opts.Temperature) || math.IsInf(opts.Temperature, 0):

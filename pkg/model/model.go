@@ -180,76 +180,81 @@ func (m *Model) Forward(seqs [][]int, opts ForwardOptions) (out *Output, err err
 		}
 		S = max(S, len(s))
 	}
-	in, err := m.newRun(seqs, S, nil)
+	in, err := m.newForward(seqs, S)
 	if err != nil {
 		return nil, err
 	}
-	prog := &program{capture: opts.Capture, logits: logitsMode(opts.Logits)}
+	prog := &program{kind: progForward, capture: opts.Capture, logits: logitsMode(opts.Logits)}
 	res, err := m.run(prog, in, opts.Interventions)
 	if err != nil {
 		return nil, err
 	}
 	out = &Output{Captures: map[hook.Point]*Acts{}}
-	if opts.Logits != NoLogits {
-		out.Logits = res.logits
+	switch opts.Logits {
+	case AllLogits:
+		out.Logits = &Acts{Data: res.logits, Batch: in.B, Seq: S, Width: m.Config.VocabSize, Pad: in.pad}
+	case LastLogits:
+		out.Logits = &Acts{Data: res.logits, Batch: in.B, Seq: 1, Width: m.Config.VocabSize, Pad: make([]int, in.B)}
 	}
-	for i, h := range opts.Capture {
-		out.Captures[h] = res.caps[i]
+	for i, a := range m.splitCaptures(res.caps, opts.Capture, in) {
+		out.Captures[opts.Capture[i]] = a
 	}
 	return out, nil
 }
 
-// runInputs are the host-side inputs of one graph run. Rows are left-padded to S.
+// runInputs are the host-side inputs of one graph run: B rows of S tokens.
 type runInputs struct {
-	B, S, T   int
+	B, S      int
 	tokens    []int32 // [B,S]
-	positions []int32 // [B,S]
-	keyValid  []bool  // [B,T]: T = S, or the cache capacity in a decode step
-	keyPos    []int32 // [B,T]
-	slot      int     // decode step: the cache slot of the new token
-	past      []*tensors.Tensor
-	pad       []int // left pad of each row within the S new tokens
-	start     []int // sequence index (prompt+generated) of each row's first new token
+	positions []int32 // [B,S]: each token's index in its row's own sequence
+	real      []bool  // [B,S]: a token, not padding (outside decode steps, also the keys' validity)
+	ids       []int   // the row's prompt index as Intervention.At sees it (nil: the row's index)
+	pad       []int   // progForward: each row's left padding
+	// progPrefill: each row's last token and its cache row; without
+	// DynamicUpdateSlice, for each cache row the batch row it takes, if any.
+	last, rows []int32
+	src        []int32
+	isNew      []bool
+	cache      []*tensors.Tensor // progPrefill, progStep: each layer's K and V
 }
 
-// newRun lays out seqs (each at most S long) left-padded to S, attending to
-// themselves only. start[b] is the row's token index of its first token (nil: 0).
-func (m *Model) newRun(seqs [][]int, S int, start []int) (*runInputs, error) {
+// newForward lays out seqs (each at most S long) left-padded to S, attending to
+// themselves only.
+func (m *Model) newForward(seqs [][]int, S int) (*runInputs, error) {
 	B := len(seqs)
-	T, P := S, 0
-	in := &runInputs{B: B, S: S, T: T, tokens: make([]int32, B*S), positions: make([]int32, B*S),
-		keyValid: make([]bool, B*T), keyPos: make([]int32, B*T), pad: make([]int, B), start: make([]int, B)}
+	in := &runInputs{B: B, S: S, tokens: make([]int32, B*S), positions: make([]int32, B*S),
+		real: make([]bool, B*S), pad: make([]int, B)}
 	for b, s := range seqs {
-		if len(s) > S {
-			return nil, fmt.Errorf("%w: row %d has %d tokens, more than %d", ErrBadInput, b, len(s), S)
-		}
-		if start != nil {
-			in.start[b] = start[b]
-		}
-		if in.start[b]+len(s) > m.Config.ContextLength {
-			return nil, fmt.Errorf("%w: row %d: %d tokens exceed the context length %d", ErrBadInput, b, in.start[b]+len(s), m.Config.ContextLength)
+		if len(s) > m.Config.ContextLength {
+			return nil, fmt.Errorf("%w: row %d: %d tokens exceed the context length %d", ErrBadInput, b, len(s), m.Config.ContextLength)
 		}
 		pad := S - len(s)
 		in.pad[b] = pad
-		for t, id := range s {
-			if id < 0 || id >= m.Config.VocabSize {
-				return nil, fmt.Errorf("%w: row %d token %d: id %d not in [0, %d)", ErrBadInput, b, t, id, m.Config.VocabSize)
-			}
-			in.tokens[b*S+pad+t] = int32(id)
-			p := int32(in.start[b] + t)
-			in.positions[b*S+pad+t] = p
-			in.keyValid[b*T+P+pad+t] = true
-			in.keyPos[b*T+P+pad+t] = p
+		if err := m.place(in, b, pad, s); err != nil {
+			return nil, err
 		}
 	}
 	return in, nil
 }
 
-// runResult are the outputs of one run, converted to host layouts.
+// place puts row b's tokens s at sequence index from on, positions 0, 1, ...
+func (m *Model) place(in *runInputs, b, from int, s []int) error {
+	for t, id := range s {
+		if id < 0 || id >= m.Config.VocabSize {
+			return fmt.Errorf("%w: row %d token %d: id %d not in [0, %d)", ErrBadInput, b, t, id, m.Config.VocabSize)
+		}
+		i := b*in.S + from + t
+		in.tokens[i], in.positions[i], in.real[i] = int32(id), int32(t), true
+	}
+	return nil
+}
+
+// runResult are the outputs of one run on the host, and the KV cache on the backend.
 type runResult struct {
-	logits *Acts
-	caps   []*Acts
-	kv     []*tensors.Tensor // per layer K, V [B,KV,S,hd]
+	logits []float32         // [B,S,vocab] (logitsAll) or [B,vocab] (logitsLast)
+	next   []int32           // logitsArgmax: [B]
+	caps   []float32         // captures stacked: [B, S or 1, sum of the hooks' widths]
+	kv     []*tensors.Tensor // progPrefill, progStep: each layer's updated K and V
 }
 
 // run executes prog on in with the interventions' values as inputs.
@@ -270,30 +275,9 @@ func (m *Model) run(prog *program, in *runInputs, ivs []Intervention) (*runResul
 	if err != nil {
 		return nil, err
 	}
-	B, S, T := in.B, in.S, in.T
-	args := make([]any, 0, len(m.weights)+8+len(in.past)+4*len(ivs))
-	for _, w := range m.weights {
-		args = append(args, w)
-	}
-	args = append(args,
-		tensors.FromFlatDataAndDimensions(in.tokens, B, S),
-		tensors.FromFlatDataAndDimensions(in.positions, B, S),
-		tensors.FromFlatDataAndDimensions(in.keyValid, B, T),
-		tensors.FromFlatDataAndDimensions(in.keyPos, B, T))
-	if prog.hasPast {
-		args = append(args, tensors.FromScalar(int32(in.slot)))
-		for _, t := range in.past {
-			// Donate the cache: XLA then updates it in place; it is replaced by the
-			// run's output either way.
-			d, err := graph.DonateTensorBuffer(t, m.backend, 0)
-			if err != nil {
-				return nil, fmt.Errorf("model: donate KV cache: %w", err)
-			}
-			args = append(args, d)
-		}
-	}
-	for i := range ivs {
-		args = append(args, m.editArgs(&ivs[i], in)...)
+	args, err := m.runArgs(prog, in, ivs)
+	if err != nil {
+		return nil, err
 	}
 	outs, err := exec.Exec(args...)
 	if err != nil {
@@ -301,31 +285,69 @@ func (m *Model) run(prog *program, in *runInputs, ivs []Intervention) (*runResul
 	}
 	res := &runResult{}
 	if prog.logits != logitsNone {
-		l := outs[0]
-		outs = outs[1:]
-		if prog.logits == logitsLast {
-			res.logits = &Acts{Data: tensors.MustCopyFlatData[float32](l), Batch: B, Seq: 1, Width: m.Config.VocabSize, Pad: make([]int, B)}
+		if prog.logits == logitsArgmax {
+			res.next = tensors.MustCopyFlatData[int32](outs[0])
 		} else {
-			res.logits = &Acts{Data: tensors.MustCopyFlatData[float32](l), Batch: B, Seq: S, Width: m.Config.VocabSize, Pad: in.pad}
+			res.logits = tensors.MustCopyFlatData[float32](outs[0])
 		}
-		l.FinalizeAll()
+		outs[0].FinalizeAll()
+		outs = outs[1:]
 	}
 	if len(prog.capture) > 0 {
-		c := outs[0]
+		res.caps = tensors.MustCopyFlatData[float32](outs[0])
+		outs[0].FinalizeAll()
 		outs = outs[1:]
-		res.caps = m.splitCaptures(tensors.MustCopyFlatData[float32](c), prog.capture, in)
-		c.FinalizeAll()
 	}
 	res.kv = outs
 	return res, nil
 }
 
+// runArgs are the graph inputs after the weights for prog on in (graphFn's layout).
+func (m *Model) runArgs(prog *program, in *runInputs, ivs []Intervention) ([]any, error) {
+	B, S := in.B, in.S
+	args := make([]any, 0, len(m.weights)+8+len(in.cache)+4*len(ivs))
+	for _, w := range m.weights {
+		args = append(args, w)
+	}
+	args = append(args,
+		tensors.FromFlatDataAndDimensions(in.tokens, B, S),
+		tensors.FromFlatDataAndDimensions(in.positions, B, S))
+	if prog.kind != progStep {
+		args = append(args,
+			tensors.FromFlatDataAndDimensions(in.real, B, S),
+			tensors.FromFlatDataAndDimensions(in.positions, B, S))
+	}
+	if prog.kind == progPrefill {
+		args = append(args, tensors.FromFlatDataAndDimensions(in.last, B), tensors.FromFlatDataAndDimensions(in.rows, B))
+		if !prog.useDUS {
+			args = append(args, tensors.FromFlatDataAndDimensions(in.src, len(in.src)),
+				tensors.FromFlatDataAndDimensions(in.isNew, len(in.isNew)))
+		}
+	}
+	for _, t := range in.cache {
+		// Donate the cache: the graph writes its output into it (aliasOutput); it
+		// is replaced by the run's output either way.
+		d, err := graph.DonateTensorBuffer(t, m.backend, 0)
+		if err != nil {
+			return nil, fmt.Errorf("model: donate KV cache: %w", err)
+		}
+		args = append(args, d)
+	}
+	for i := range ivs {
+		args = append(args, m.editArgs(&ivs[i], in)...)
+	}
+	return args, nil
+}
+
 // splitCaptures cuts the stacked captures (stackCaptures: [B, S, sum of widths])
-// into one Acts per hook.
+// of a forward into one Acts per hook.
 func (m *Model) splitCaptures(all []float32, hooks []hook.Point, in *runInputs) []*Acts {
 	rows := in.B * in.S
-	total := len(all) / rows
 	out := make([]*Acts, len(hooks))
+	if len(hooks) == 0 {
+		return out
+	}
+	total := len(all) / rows
 	off := 0
 	for i, h := range hooks {
 		w := m.Config.width(h)
@@ -347,9 +369,13 @@ func (m *Model) editArgs(iv *Intervention, in *runInputs) []any {
 	w := m.Config.width(iv.Hook)
 	mask := make([]bool, in.B*in.S)
 	for b := 0; b < in.B; b++ {
-		for s := in.pad[b]; s < in.S; s++ {
-			pos := in.start[b] + s - in.pad[b]
-			mask[b*in.S+s] = iv.At == nil || iv.At(b, pos)
+		id := b
+		if in.ids != nil {
+			id = in.ids[b]
+		}
+		for s := 0; s < in.S; s++ {
+			i := b*in.S + s
+			mask[i] = in.real[i] && (iv.At == nil || iv.At(id, int(in.positions[i])))
 		}
 	}
 	maskT := tensors.FromFlatDataAndDimensions(mask, in.B, in.S)
