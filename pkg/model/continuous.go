@@ -76,10 +76,7 @@ func (m *Model) newGenerator(prompts [][]int, opts GenerateOptions, done func(in
 		maxLen = max(maxLen, len(p))
 		g.stats.PromptTokens += len(p)
 	}
-	// A row's last token sits in column len(prompt)+MaxTokens-1 at most (it stops
-	// at the context length before); a prefill writes its padded prompts whole.
-	need := min(maxLen+opts.MaxTokens, m.Config.ContextLength)
-	g.C = roundUp(max(need, roundUp(maxLen, promptBucket)), cacheBucket)
+	g.C = cacheColumns(maxLen, opts.MaxTokens, m.Config.ContextLength)
 	for i := range g.rows {
 		g.rows[i].idx = -1
 	}
@@ -88,6 +85,22 @@ func (m *Model) newGenerator(prompts [][]int, opts GenerateOptions, done func(in
 		g.total += m.Config.width(h)
 	}
 	return g
+}
+
+// cacheColumns is the KV cache's capacity for prompts of up to maxLen tokens and
+// responses of up to maxTokens: a row's last token sits in column
+// maxLen+maxTokens-1 at most (it stops at the context length before), and a
+// prefill writes its padded prompts whole.
+func cacheColumns(maxLen, maxTokens, contextLength int) int {
+	need := min(maxLen+maxTokens, contextLength)
+	return roundUp(max(need, roundUp(maxLen, promptBucket)), cacheBucket)
+}
+
+// kvCacheBytes is the size of a KV cache of rows x columns (f32 keys and values
+// of every layer).
+func (m *Model) kvCacheBytes(rows, columns int) int64 {
+	c := &m.Config
+	return int64(rows) * int64(columns) * int64(2*c.NLayers*c.NKVHeads*c.HeadDim) * 4
 }
 
 // release frees the cache.

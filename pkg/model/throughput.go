@@ -36,6 +36,7 @@ type Throughput struct {
 	GenTokens    int     `json:"gen_tokens"`           // per row, the first from the prefill's logits
 	Prefill      float64 `json:"prefill_tokens_per_s"` // batch*PromptTokens over one Forward (last-position logits)
 	Decode       float64 `json:"decode_tokens_per_s"`  // batch*(GenTokens-1) over the decode steps
+	KVCacheMiB   float64 `json:"kv_cache_mib"`         // the decode's KV cache on the backend
 }
 
 // MeasureThroughput times m on SyntheticPrompts: the prefill of batch prompts of
@@ -70,6 +71,7 @@ func (m *Model) MeasureThroughput(batch, promptTokens, genTokens, reps int) (Thr
 	}
 	t.Prefill = float64(batch*promptTokens) / p.Seconds()
 	t.Decode = float64(batch*(genTokens-1)) / d.Seconds()
+	t.KVCacheMiB = float64(m.kvCacheBytes(batch, cacheColumns(promptTokens, genTokens, m.Config.ContextLength))) / (1 << 20)
 	return t, nil
 }
 

@@ -2,6 +2,9 @@ package cli
 
 import (
 	"fmt"
+	"os"
+	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -40,11 +43,13 @@ compiles the graph, and checks one row of each result against a float64 product.
 With --model it instead times the model on the chosen backend (--backend, else as
 'ifprobe doctor' chooses): prefill of --batch prompts of --prompt tokens, and
 greedy decode of --gen tokens per row, never stopping early, on synthetic token
-ids, the median of --reps runs after an untimed one. These are the workloads of
+ids, the median of --reps runs after an untimed one, with the KV cache's size
+and the process's peak memory during each batch. These are the workloads of
 BENCHMARKS.md's throughput tables; the dataset stage of 'ifprobe reproduce'
-decodes at the --batch of its profile (32).`,
+decodes at the --batch of its profile (continuous batching keeps that many rows
+busy).`,
 		Example: "  ifprobe bench\n  ifprobe bench --sizes 256,1024 --time 3s --json\n  ifprobe bench --backend go\n" +
-			"  ifprobe bench --model smollm2-135m-instruct --batch 1,8,32",
+			"  ifprobe bench --model smollm2-135m-instruct --batch 32,64,128,256 --gen 96",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if mo.model != "" {
@@ -125,6 +130,10 @@ type benchModelRow struct {
 	Model   string `json:"model"`
 	Backend string `json:"backend"`
 	model.Throughput
+	// PeakRSSMiB is the process's peak resident memory while measuring this batch
+	// (Linux: VmHWM, reset before each batch; 0 where it cannot be read). It
+	// includes the weights and compiled graphs.
+	PeakRSSMiB float64 `json:"peak_rss_mib"`
 }
 
 func runBenchModel(cmd *cobra.Command, o benchModelOptions, backend string, asJSON bool) error {
@@ -146,19 +155,42 @@ func runBenchModel(cmd *cobra.Command, o benchModelOptions, backend string, asJS
 	}
 	var rows []benchModelRow
 	for _, batch := range o.batches {
+		resetPeakRSS()
 		t, err := m.Model.MeasureThroughput(batch, o.prompt, o.gen, o.reps)
 		if err != nil {
 			return fmt.Errorf("bench: %s, batch %d: %w", m.Name, batch, err)
 		}
-		rows = append(rows, benchModelRow{Model: m.Name, Backend: string(info.Kind), Throughput: t})
+		rows = append(rows, benchModelRow{Model: m.Name, Backend: string(info.Kind), Throughput: t, PeakRSSMiB: peakRSSMiB()})
 	}
 	if asJSON {
 		return writeJSON(cmd.OutOrStdout(), rows)
 	}
 	tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "MODEL\tBACKEND\tBATCH\tPREFILL TOK/S\tDECODE TOK/S")
+	fmt.Fprintln(tw, "MODEL\tBACKEND\tBATCH\tPREFILL TOK/S\tDECODE TOK/S\tKV CACHE MIB\tPEAK RSS MIB")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%.1f\t%.1f\n", r.Model, r.Backend, r.Batch, r.Prefill, r.Decode)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%.1f\t%.1f\t%.0f\t%.0f\n", r.Model, r.Backend, r.Batch, r.Prefill, r.Decode, r.KVCacheMiB, r.PeakRSSMiB)
 	}
 	return tw.Flush()
+}
+
+// resetPeakRSS restarts the kernel's peak-RSS count of this process (Linux:
+// writing 5 to /proc/self/clear_refs resets VmHWM); elsewhere it does nothing.
+func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+
+// peakRSSMiB is this process's peak resident memory since resetPeakRSS (VmHWM),
+// or 0 where /proc/self/status cannot be read.
+func peakRSSMiB() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+			if err == nil {
+				return float64(kb) / 1024
+			}
+		}
+	}
+	return 0
 }
