@@ -15,12 +15,15 @@ import (
 // Profile sets the sizes of a reproduction.
 type Profile struct {
 	Name string `json:"name"`
+	// Models are the models a reproduction with this profile studies when none
+	// are named (registry names); empty means DefaultModel.
+	Models []string `json:"models,omitempty"`
 	// Dataset. Tasks restricts the study to some tasks (default: all nine).
 	Tasks     []string  `json:"tasks,omitempty"`
 	PerTask   int       `json:"per_task"`   // instructed items per task
 	Controls  bool      `json:"controls"`   // also answer every base request without instruction
 	MaxTokens int       `json:"max_tokens"` // response length limit
-	Batch     int       `json:"batch"`      // prompts generated together
+	Batch     int       `json:"batch"`      // prompts generated together (continuous batching)
 	Fractions []float64 `json:"fractions"`  // response fractions with stored states
 	// Space overrides the tasks' sampling domains ("task.param=MIN:MAX" or
 	// "task.param=a|b"; see pkg/dataset.ParseSpace), to bring pass rates near 50%.
@@ -43,15 +46,24 @@ type Profile struct {
 	BehaviourPrompts int `json:"behaviour_prompts"` // held-out prompts per target task
 }
 
-// Profiles are the built-in sizes. quick finishes on a 2-core CPU in about the
-// time BENCHMARKS.md gives; paper has the sizes the study needs. Batch is 32 for
-// both: decoding is bound by reading the weights once per step, so a step of 32
-// rows costs little more than one of 8 (SmolLM2 on XLA CPU: 51 against 22
-// tokens/s; on an H200, 2,222 against 990; BENCHMARKS.md).
+// Profiles are the built-in sizes. quick (the default) and standard finish on a
+// 2-core CPU in the times BENCHMARKS.md gives; paper has the study's sizes.
+// Batch is the number of prompts generated together, chosen from BENCHMARKS.md's
+// measurements ("Batch size"): decoding reads every weight once per step
+// whatever the batch, so larger batches are cheaper per token until the
+// attention over the KV cache and the cache's memory catch up; continuous
+// batching keeps the batch full, so the last prompts do not wait for a batch's
+// longest answer.
 var Profiles = map[string]Profile{
-	"quick": {Name: "quick", Position: hook.EOS, PerTask: 40, Controls: false, MaxTokens: 96, Space: smallModelSpace, Calibrate: true, Batch: 32, Fractions: []float64{0.25, 0.5, 0.75, 1},
+	"quick": {Name: "quick", Position: hook.EOS, PerTask: 40, Controls: false, MaxTokens: 96, Space: smallModelSpace, Calibrate: true, Batch: 64, Fractions: []float64{0.25, 0.5, 0.75, 1},
 		Folds: 5, BootstrapReps: 500, BehaviourSources: 2, BehaviourPrompts: 4},
-	"paper": {Name: "paper", Position: hook.EOS, PerTask: 250, Controls: true, MaxTokens: 256, Batch: 32, Fractions: []float64{0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1},
+	// standard has the power quick lacks (150 items per task, so minimum
+	// detectable effects of a few AUROC points) on two models that can follow
+	// most of the instructions, within 45 minutes on the 2-core CPU.
+	"standard": {Name: "standard", Models: []string{DefaultModel, "qwen2.5-coder-0.5b-instruct"}, Position: hook.EOS, PerTask: 150,
+		Controls: false, MaxTokens: 96, Space: smallModelSpace, Calibrate: true, Batch: 128, Fractions: []float64{0.25, 0.5, 0.75, 1},
+		Folds: 5, BootstrapReps: 500, BehaviourSources: 2, BehaviourPrompts: 8},
+	"paper": {Name: "paper", Position: hook.EOS, PerTask: 250, Controls: true, MaxTokens: 256, Batch: 128, Fractions: []float64{0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1},
 		Folds: 5, CGrid: []float64{0.01, 0.1, 1, 10}, BootstrapReps: 1000, BehaviourSources: 9, BehaviourPrompts: 40},
 	// ci is the smallest run that exercises every stage; its numbers mean nothing.
 	// It reads the last response token: at 16 tokens most responses are
@@ -60,10 +72,26 @@ var Profiles = map[string]Profile{
 		Folds: 2, BootstrapReps: 50, BehaviourSources: 1, BehaviourPrompts: 2},
 }
 
+// DefaultModel is the model a reproduction studies when neither the command nor
+// the profile names one.
+const DefaultModel = "smollm2-135m-instruct"
+
+// ModelsFor returns the models to study: named, else the profile's, else
+// DefaultModel.
+func (p Profile) ModelsFor(named []string) []string {
+	switch {
+	case len(named) > 0:
+		return named
+	case len(p.Models) > 0:
+		return slices.Clone(p.Models)
+	}
+	return []string{DefaultModel}
+}
+
 // smallModelSpace tightens word_limit for models of a few hundred million
 // parameters: with the tasks' default range (20 to 120 words) SmolLM2-135M passes
 // almost always (pilot in pkg/tasks' docs: 7/8; with 10 to 35 words, 4/8).
-// quick calibrates: this is the domain its pilot compares against and keeps
+// quick and standard calibrate: this is the domain their pilot compares against and keeps
 // when no range of the grid comes nearer 50%.
 var smallModelSpace = []string{"word_limit.n=10:35"}
 

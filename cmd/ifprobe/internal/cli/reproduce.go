@@ -22,6 +22,7 @@ func newReproduceCmd() *cobra.Command {
 		models, profile, out, backend string
 		seed, nullSeed                uint64
 		withControls, noTruncated     bool
+		batch                         int
 	)
 	cmd := &cobra.Command{
 		Use:   "reproduce",
@@ -32,8 +33,13 @@ transfer, ablation, layers, temporal) and writes OUT/report.html and OUT/report.
 with figures, tables and verdicts side by side across models.
 
 Every stage resumes from what is on disk: rerun the same command after an
-interruption. Profiles: quick (a few minutes per stage on a laptop CPU), paper
-(the study's sizes), ci (smallest run that exercises every stage).
+interruption. Profiles: quick (the default: about 8 minutes on a 2-core CPU),
+standard (150 items per task on SmolLM2-135M and Qwen2.5-Coder-0.5B, enough
+power for effects of a few AUROC points; within 45 minutes on 2 cores), paper
+(the study's sizes), ci (smallest run that exercises every stage). --batch sets
+how many prompts are generated together (the profile's by default; see
+BENCHMARKS.md for speed and memory by batch size); it changes no result beyond
+float rounding.
 
 Each finding gets a status: holds, partly, not_supported, contradicted or
 inconclusive, with its statistic, 95% CI, n and minimum detectable effect; see
@@ -48,6 +54,7 @@ limit stopped (they count in the report's pass-rate table): it reuses the
 dataset and writes OUT/no-truncated/report.*, to read beside the run's own.`,
 		Example: `  ifprobe reproduce --out runs/quick
   ifprobe reproduce --models smollm2-135m-instruct,gemma3-270m --profile quick --out runs/two
+  ifprobe reproduce --profile standard --out runs/standard
   ifprobe reproduce --profile paper --out runs/paper
   ifprobe reproduce --out runs/quick --null-seed 1     # the label-permutation null
   ifprobe reproduce --out runs/quick --exclude-truncated`,
@@ -56,6 +63,12 @@ dataset and writes OUT/no-truncated/report.*, to read beside the run's own.`,
 			p, err := pipeline.ProfileByName(profile)
 			if err != nil {
 				return &UsageError{err}
+			}
+			switch {
+			case batch < 0 || batch > 4096:
+				return Usagef("reproduce: --batch %d is out of [1, 4096]", batch)
+			case batch > 0:
+				p.Batch = batch
 			}
 			if out == "" {
 				out = filepath.Join("runs", profile)
@@ -70,7 +83,7 @@ dataset and writes OUT/no-truncated/report.*, to read beside the run's own.`,
 			errw := cmd.ErrOrStderr()
 			fmt.Fprintf(errw, "backend: %s (%s)\n", info.Name, info.Reason)
 			bars := map[string]*progress.Bar{}
-			cfg := pipeline.Config{Models: splitList(models), Profile: p, Out: out, Seed: seed, Backend: b, Log: errw,
+			cfg := pipeline.Config{Models: p.ModelsFor(splitList(models)), Profile: p, Out: out, Seed: seed, Backend: b, Log: errw,
 				Progress: func(model, stage string, done, total int) {
 					key := model + " " + stage
 					if bars[key] == nil {
@@ -94,8 +107,9 @@ dataset and writes OUT/no-truncated/report.*, to read beside the run's own.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&models, "models", "smollm2-135m-instruct", "comma-separated registry names or GGUF paths")
-	f.StringVar(&profile, "profile", "quick", "sizes: quick, paper or ci")
+	f.StringVar(&models, "models", "", "comma-separated registry names or GGUF paths (default: the profile's, else "+pipeline.DefaultModel+")")
+	f.StringVar(&profile, "profile", "quick", "sizes: quick, standard, paper or ci")
+	f.IntVar(&batch, "batch", 0, "prompts generated together (default: the profile's)")
 	f.StringVar(&out, "out", "", "output directory (default runs/<profile>)")
 	f.Uint64Var(&seed, "seed", 0, "seed of every random choice")
 	f.BoolVar(&withControls, "controls", false, "also answer every base request without instruction (the paper profile does), and project those states on the probe directions")
