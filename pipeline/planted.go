@@ -48,22 +48,28 @@ type PlantedOptions struct {
 
 // RunPlanted is Planted with options; it returns the verdicts by analysis.
 func RunPlanted(ctx context.Context, dir string, opt PlantedOptions) (map[string]analyses.Verdict, error) {
-	v, err := runPlanted(ctx, dir, opt)
-	if err != nil {
-		return nil, fmt.Errorf("reproduce: planted study: %w", err)
-	}
-	return v, nil
-}
-
-func runPlanted(ctx context.Context, dir string, opt PlantedOptions) (map[string]analyses.Verdict, error) {
 	cfg := planted.PaperConfig()
 	if opt.Config != nil {
 		cfg = *opt.Config
 	}
 	study, err := planted.New(cfg)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("reproduce: planted study: %w", err)
 	}
+	results, err := runPlanted(ctx, dir, study, opt)
+	if err != nil {
+		return nil, fmt.Errorf("reproduce: planted study: %w", err)
+	}
+	verdicts := map[string]analyses.Verdict{}
+	for name, r := range results {
+		verdicts[name] = r.Verdict()
+	}
+	return verdicts, nil
+}
+
+// runPlanted computes and saves every finding on study; it returns the results
+// by analysis name.
+func runPlanted(ctx context.Context, dir string, study *planted.Study, opt PlantedOptions) (map[string]analyses.Result, error) {
 	var src probeset.Source = study
 	if opt.NullSeed != nil {
 		src = probeset.PermuteLabels(study, *opt.NullSeed)
@@ -81,7 +87,7 @@ func runPlanted(ctx context.Context, dir string, opt PlantedOptions) (map[string
 		return nil, err
 	}
 	in := analyses.Inputs{Source: src, Grid: grid, Position: hook.EOS, CV: cv, Bootstrap: bp, Seed: 1}
-	verdicts := map[string]analyses.Verdict{}
+	results := map[string]analyses.Result{}
 	for _, a := range analyses.All() {
 		r, err := a.Run(ctx, in)
 		if err != nil {
@@ -90,7 +96,7 @@ func runPlanted(ctx context.Context, dir string, opt PlantedOptions) (map[string
 		if _, err := analyses.Save(filepath.Join(dir, a.Name()), r); err != nil {
 			return nil, err
 		}
-		verdicts[a.Name()] = r.Verdict()
+		results[a.Name()] = r
 	}
-	return verdicts, nil
+	return results, nil
 }

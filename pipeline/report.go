@@ -27,8 +27,15 @@ type Report struct {
 	Versions   Versions     `json:"versions"`
 }
 
+// ReportVersion stamps report.json (Versions.Report). Bump it when the same
+// inputs would now give other findings, verdicts or errors: readers then know a
+// report written before (with its recorded errors) is stale and reproduce it
+// (kernel/findings does), where every stage but the changed ones resumes.
+const ReportVersion = "ifprobe.report/v2"
+
 // Versions records what produced a report.
 type Versions struct {
+	Report  string            `json:"report"` // ReportVersion of the code that wrote it
 	Go      string            `json:"go"`
 	IFProbe string            `json:"ifprobe"`
 	Modules map[string]string `json:"modules"`
@@ -36,7 +43,7 @@ type Versions struct {
 }
 
 func versions(backend string) Versions {
-	v := Versions{Go: runtime.Version(), Modules: map[string]string{}, Backend: backend}
+	v := Versions{Report: ReportVersion, Go: runtime.Version(), Modules: map[string]string{}, Backend: backend}
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		v.IFProbe = bi.Main.Version
 		for _, s := range bi.Settings {

@@ -60,3 +60,19 @@ func PaperConfig() Config {
 	}
 	return cfg
 }
+
+// WithTasks returns the config restricted to the named tasks, in the config's
+// order (names it lacks are ignored): a smaller study, and one in which a kind
+// can be missing, for tests of what reads a study.
+func (c Config) WithTasks(names ...string) Config {
+	var keep []probeset.Task
+	for _, t := range c.Tasks {
+		for _, n := range names {
+			if t.Name == n {
+				keep = append(keep, t)
+			}
+		}
+	}
+	c.Tasks = keep
+	return c
+}

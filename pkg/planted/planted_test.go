@@ -106,3 +106,19 @@ func TestPlantedConfigFresh(t *testing.T) {
 		t.Errorf("PaperConfig shares state between calls: %v %v", b.Components["topic"], b.Tasks[0])
 	}
 }
+
+// WithTasks keeps the named tasks in the config's order and ignores other names;
+// the original config is left as it was.
+func TestWithTasks(t *testing.T) {
+	c := PaperConfig()
+	small := c.WithTasks("sentiment", "no_such_task", "word_limit")
+	if len(small.Tasks) != 2 || small.Tasks[0].Name != "word_limit" || small.Tasks[1].Name != "sentiment" {
+		t.Errorf("WithTasks kept %+v", small.Tasks)
+	}
+	if len(c.Tasks) != 9 {
+		t.Errorf("WithTasks changed the original config: %d tasks", len(c.Tasks))
+	}
+	if _, err := New(small); err != nil {
+		t.Error(err)
+	}
+}
