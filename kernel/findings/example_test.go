@@ -4,39 +4,52 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/ifprobe/ifprobe/kernel/findings"
 )
 
-// Where a notebook's numbers come from when `ifprobe reproduce` already saved the
-// finding: its directory and the profile its report.json names. Nothing runs.
-func ExamplePolicy_Locate() {
-	base, err := os.MkdirTemp("", "findings-example")
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer os.RemoveAll(base)
-	// What `ifprobe reproduce --profile paper --out runs/paper` leaves (in part).
-	saved := filepath.Join(base, "runs", "paper")
-	finding := filepath.Join(saved, findings.DefaultModel, "layers")
-	if err := os.MkdirAll(finding, 0o755); err != nil {
-		fmt.Println(err)
-		return
-	}
-	_ = os.WriteFile(filepath.Join(finding, "result.json"), []byte("{}"), 0o644)
-	_ = os.WriteFile(filepath.Join(saved, "report.json"), []byte(`{"config": {"profile": {"name": "paper"}}}`), 0o644)
-
-	p := findings.Policy{Model: findings.DefaultModel, Saved: saved, Profile: "ci",
-		Out: filepath.Join(base, "ci"), Planted: filepath.Join(base, "planted"), Strict: true}
-	loc, err := p.Locate(context.Background(), "layers")
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	rel, _ := filepath.Rel(base, loc.Dir)
-	fmt.Printf("%s (profile %s, planted: %v)\n", filepath.ToSlash(rel), loc.Profile, loc.Planted())
+// How a user points the finding notebooks at a study: one environment variable
+// (or gonb's %env in a notebook's first cell) names the run that
+// `ifprobe reproduce --models smollm2-135m-instruct,gemma3-270m --out runs/two`
+// wrote; another narrows the models shown.
+func ExampleDefaultPolicy() {
+	root, had := os.LookupEnv("IFPROBE_ROOT")
+	defer func() {
+		if had {
+			os.Setenv("IFPROBE_ROOT", root)
+		} else {
+			os.Unsetenv("IFPROBE_ROOT")
+		}
+	}()
+	os.Setenv("IFPROBE_ROOT", "/home/me/ifprobe") // the kernel sets it to the checkout
+	os.Setenv(findings.EnvRun, "runs/two")
+	os.Setenv(findings.EnvModels, "gemma3-270m")
+	defer os.Unsetenv(findings.EnvRun)
+	defer os.Unsetenv(findings.EnvModels)
+	p := findings.DefaultPolicy()
+	fmt.Println(p.Run, p.Models)
 	// Output:
-	// runs/paper/smollm2-135m-instruct (profile paper, planted: false)
+	// /home/me/ifprobe/runs/two [gemma3-270m]
+}
+
+// Every model of a run, with the finding's result or why it has none, and the
+// verdicts side by side. (It reads a run on disk, so this example is compiled
+// but not run by go test.)
+func ExamplePolicy_Locate() {
+	s, err := findings.Policy{Run: "runs/two"}.Locate(context.Background(), "transfer")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, m := range s.Models {
+		fmt.Println(m.Name, m.Missing)
+	}
+	rows, err := findings.VerdictRows(s)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, row := range rows[1:] {
+		fmt.Println(row[0], row[1], row[3])
+	}
 }

@@ -2,10 +2,11 @@ package findings
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/ifprobe/ifprobe/analyses"
@@ -14,29 +15,36 @@ import (
 	"github.com/ifprobe/ifprobe/pkg/registry"
 )
 
-// DefaultModel is the model the finding notebooks study: the instruction-tuned
-// model that ./install.sh installs.
+// DefaultModel is the model the finding notebooks study when nothing names one:
+// the instruction-tuned model that ./install.sh installs.
 const DefaultModel = "smollm2-135m-instruct"
 
-// Location is where a notebook's numbers come from.
-type Location struct {
-	Dir     string // the model's study: grid.json and <analysis>/result.json
-	Profile string // the profile that wrote it: quick, ci, ... or pipeline.PlantedProfile
-}
+// The environment variables that choose the study (IFPROBE_PROFILE is
+// nb.EnvProfile). In a notebook, set them in the first code cell with gonb's
+// %env, or before starting Jupyter.
+const (
+	// EnvRun names a run to read: the --out directory of `ifprobe reproduce`
+	// (relative paths are taken from the checkout, $IFPROBE_ROOT). Nothing is
+	// reproduced then, and nothing falls back to the planted study.
+	EnvRun = "IFPROBE_RUN"
+	// EnvModels lists the models to show, comma-separated (default: every model
+	// of the run, or DefaultModel when the notebooks reproduce the study).
+	EnvModels = "IFPROBE_MODELS"
+)
 
-// Planted reports whether the numbers come from the planted study, not the model.
-func (l Location) Planted() bool { return l.Profile == pipeline.PlantedProfile }
-
-// Policy says where a finding notebook looks for its study, what it reproduces when
+// Policy says which study a finding notebook reads, what it reproduces when
 // there is none, and whether it may fall back to the planted study. The order of
 // the look-ups is in the package documentation.
 type Policy struct {
-	Model string // registry name of the model; DefaultModel in the notebooks
-	// Saved is the output directory (pipeline.Config.Out) of an earlier quick
-	// reproduction, looked in first; "" looks nowhere.
-	Saved   string
-	Profile string // pipeline.Profiles name run when nothing is saved
-	Out     string // where that reproduction writes (pipeline.Config.Out)
+	// Run, when set, is the only place looked in: the output directory
+	// (pipeline.Config.Out) of a reproduction, read as it is.
+	Run string
+	// Models are the models shown, as the run names them; nil means every model
+	// of the run (its report.json), or DefaultModel for a run still to reproduce.
+	Models []string
+	// Profile is the pipeline profile reproduced when Run is empty, into Out.
+	Profile string
+	Out     string
 	// Planted is where the planted study is kept; "" means no planted study (a
 	// failed reproduction is then an error).
 	Planted string
@@ -45,214 +53,224 @@ type Policy struct {
 
 // Directory names inside the notebook cache (nb.CacheDir). The planted study's
 // carries a version: bump it when pipeline.Planted computes something else.
+// Results written by older code are recomputed whatever the name: Locate treats
+// a result that does not load (another analyses.ResultVersion) as absent.
 const (
-	cacheQuick   = "reproduce-quick"
-	cacheCI      = "reproduce-ci"
-	cachePlanted = "planted-study-v3"
+	cacheReproduce = "reproduce-" // + profile
+	cachePlanted   = "planted-study-v3"
 )
 
 // DefaultPolicy is the notebooks' policy, read from the environment:
 //
-//	Model    DefaultModel
-//	Saved    $IFPROBE_ROOT/runs/quick, or <nbcache>/reproduce-quick without IFPROBE_ROOT
-//	Profile  "quick" into Saved; "ci" into <nbcache>/reproduce-ci when IFPROBE_PROFILE=ci
+//	Run      $IFPROBE_RUN (relative to $IFPROBE_ROOT), else none
+//	Models   $IFPROBE_MODELS, comma-separated, else nil (every model of the run)
+//	Profile  $IFPROBE_PROFILE when it names a pipeline profile (ci, quick, paper),
+//	         else quick
+//	Out      $IFPROBE_ROOT/runs/<profile> (what `ifprobe reproduce --profile
+//	         <profile>` writes); <nbcache>/reproduce-ci for ci, and
+//	         <nbcache>/reproduce-<profile> without IFPROBE_ROOT
 //	Planted  <nbcache>/planted-study-v3
 //	Strict   CI=true
 //
-// where <nbcache> is nb.CacheDir().
+// where <nbcache> is nb.CacheDir(). The ci profile reproduces into the cache so
+// that tests never write into the checkout.
 func DefaultPolicy() Policy {
-	quick := filepath.Join(nb.CacheDir(), cacheQuick)
-	if r := os.Getenv("IFPROBE_ROOT"); r != "" {
-		quick = filepath.Join(r, "runs", "quick")
+	root := os.Getenv("IFPROBE_ROOT")
+	prof := os.Getenv(nb.EnvProfile)
+	if prof == "" || prof == nb.ProfileFull {
+		prof = "quick"
 	}
-	p := Policy{Model: DefaultModel, Saved: quick, Profile: "quick", Out: quick,
+	p := Policy{Models: splitList(os.Getenv(EnvModels)), Profile: prof,
+		Out:     filepath.Join(nb.CacheDir(), cacheReproduce+prof),
 		Planted: filepath.Join(nb.CacheDir(), cachePlanted), Strict: os.Getenv("CI") == "true"}
-	if nb.Small() {
-		p.Profile, p.Out = "ci", filepath.Join(nb.CacheDir(), cacheCI)
+	if root != "" && prof != nb.ProfileCI {
+		p.Out = filepath.Join(root, "runs", prof)
+	}
+	if run := os.Getenv(EnvRun); run != "" {
+		if !filepath.IsAbs(run) && root != "" {
+			run = filepath.Join(root, run)
+		}
+		p.Run = filepath.Clean(run)
 	}
 	return p
 }
 
-// Locate returns where the saved result of analysis (specialist, transfer,
-// ablation, layers or temporal) is, reproducing the study or computing the planted
-// study first when nothing is saved; see the package documentation for the order.
-func (p Policy) Locate(ctx context.Context, analysis string) (Location, error) {
+// splitList splits a comma-separated list, dropping blanks.
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Locate returns the study of analysis (specialist, transfer, ablation, layers
+// or temporal): Policy.Run when set; else Policy.Out when every model asked for
+// has the finding there; else the planted study an earlier notebook computed;
+// else a reproduction into Out now, and when that fails the planted study (or an
+// error, under Strict). A result that does not load (written by older code, or
+// corrupt) counts as absent.
+func (p Policy) Locate(ctx context.Context, analysis string) (*Study, error) {
 	if _, err := analyses.Get(analysis); err != nil {
 		// Checked first: a misspelt name would otherwise start a reproduction.
-		return Location{}, fmt.Errorf("findings: %w", err)
+		return nil, fmt.Errorf("findings: %w", err)
 	}
-	if p.Saved != "" && hasResult(filepath.Join(p.Saved, p.Model), analysis) {
-		return Location{filepath.Join(p.Saved, p.Model), savedProfile(p.Saved, "quick")}, nil
+	if p.Run != "" {
+		return p.readRun(analysis)
 	}
-	dir := filepath.Join(p.Out, p.Model)
-	if hasResult(dir, analysis) {
-		return Location{dir, p.Profile}, nil
+	if _, err := pipeline.ProfileByName(p.Profile); err != nil {
+		return nil, fmt.Errorf("findings: %s=%s: %w", nb.EnvProfile, p.Profile, err)
 	}
-	if p.Planted != "" && hasResult(p.Planted, analysis) {
-		return Location{p.Planted, pipeline.PlantedProfile}, nil
+	s, err := openRun(p.Out, p.Models, p.Profile, analysis)
+	switch {
+	case err == nil && s.Complete():
+		return s, nil
+	case err == nil && len(s.Available()) > 0 && s.Settled():
+		return s, nil // the others could not compute it: reproducing again would not help
+	case p.Planted != "" && (err != nil || len(s.Available()) == 0) && loadable(p.Planted, analysis) == nil:
+		return openPlanted(p.Planted, analysis) // an earlier notebook fell back to it
+	case err == nil && len(s.Available()) == 0 && s.Settled():
+		return p.fallBack(ctx, analysis, s.missingError())
 	}
-	err := p.reproduce(ctx, analysis)
-	if err == nil {
-		return Location{dir, p.Profile}, nil
+	if err := p.reproduce(ctx); err != nil {
+		return p.fallBack(ctx, analysis, err)
 	}
-	return p.fallBack(ctx, err)
+	s, err = openRun(p.Out, p.Models, p.Profile, analysis)
+	if err == nil && len(s.Available()) == 0 {
+		err = s.missingError()
+	}
+	if err != nil {
+		return p.fallBack(ctx, analysis, err)
+	}
+	return s, nil
+}
+
+// readRun opens the run the user named; it is an error when no model there has
+// the finding.
+func (p Policy) readRun(analysis string) (*Study, error) {
+	if _, err := os.Stat(p.Run); err != nil {
+		return nil, fmt.Errorf("findings: %s=%s: no run there (write one with `ifprobe reproduce --out %s`): %w", EnvRun, p.Run, p.Run, err)
+	}
+	s, err := openRun(p.Run, p.Models, "", analysis)
+	if err != nil {
+		return nil, fmt.Errorf("findings: %s=%s: %w", EnvRun, p.Run, err)
+	}
+	if len(s.Available()) == 0 {
+		return nil, fmt.Errorf("findings: %s=%s: %w", EnvRun, p.Run, s.missingError())
+	}
+	return s, nil
 }
 
 // fallBack is what follows a failed reproduction (err): an error under Strict,
 // without a planted directory or once ctx is done; otherwise the reader is told
 // why and the planted study is computed.
-func (p Policy) fallBack(ctx context.Context, err error) (Location, error) {
+func (p Policy) fallBack(ctx context.Context, analysis string, err error) (*Study, error) {
+	models := strings.Join(p.wanted(), ", ")
 	switch {
 	case ctx.Err() != nil:
-		return Location{}, fmt.Errorf("findings: %w", err)
+		return nil, fmt.Errorf("findings: %w", err)
 	case p.Strict:
-		return Location{}, fmt.Errorf("findings: CI=true and the study of %s could not be reproduced: %w", p.Model, err)
+		return nil, fmt.Errorf("findings: CI=true and the study of %s could not be reproduced: %w", models, err)
 	case p.Planted == "":
-		return Location{}, fmt.Errorf("findings: the study of %s could not be reproduced: %w", p.Model, err)
+		return nil, fmt.Errorf("findings: the study of %s could not be reproduced: %w", models, err)
 	}
 	nb.Markdown(fmt.Sprintf("**The study of `%s` could not be reproduced here:** `%v`\n\n"+
 		"So this notebook shows the **planted study** instead: synthetic hidden states in which the "+
-		"paper's findings hold *by construction* (see the note at the top). Every number below comes from it.", p.Model, err))
+		"paper's findings hold *by construction* (see the note at the top). Every number below comes from it.", models, err))
 	bar := nb.NewProgress("planted study: probes (%)", 100)
 	err = pipeline.Planted(ctx, p.Planted, func(done, total int) { bar.Set(done * 100 / total) })
 	bar.Done()
 	if err != nil {
-		return Location{}, fmt.Errorf("findings: %w", err)
+		return nil, fmt.Errorf("findings: %w", err)
 	}
-	return Location{p.Planted, pipeline.PlantedProfile}, nil
+	return openPlanted(p.Planted, analysis)
 }
 
-// hasResult reports whether dir holds the saved result of analysis.
-func hasResult(dir, analysis string) bool {
-	_, err := os.Stat(filepath.Join(dir, analysis, "result.json"))
-	return err == nil
+// wanted are the models a reproduction runs: those asked for, with the models
+// already in Out's report (so that a rerun keeps them in it), else DefaultModel.
+func (p Policy) wanted() []string {
+	var ms []string
+	if rep, err := pipeline.ReadReport(p.Out); err == nil {
+		for _, m := range rep.Models {
+			ms = append(ms, m.Model)
+		}
+	}
+	for _, m := range p.Models {
+		if !slices.Contains(ms, m) {
+			ms = append(ms, m)
+		}
+	}
+	if len(ms) == 0 {
+		ms = []string{DefaultModel}
+	}
+	return ms
 }
 
-// reproduce runs `ifprobe reproduce` in-process for the model, with one progress
-// bar per stage, and reports an error when it did not compute analysis.
-func (p Policy) reproduce(ctx context.Context, analysis string) error {
-	if _, err := registry.Path(p.Model); err != nil {
-		return fmt.Errorf("the model %s is not installed (run ./install.sh or `ifprobe models install %s`): %w", p.Model, p.Model, err)
+// reproduce runs `ifprobe reproduce` in-process for the wanted models into Out,
+// with one progress bar per model and stage. Every stage resumes from disk.
+func (p Policy) reproduce(ctx context.Context) error {
+	models := p.wanted()
+	for _, m := range models {
+		if _, err := registry.Path(m); err != nil {
+			return fmt.Errorf("the model %s is not installed (run ./install.sh or `ifprobe models install %s`): %w", m, m, err)
+		}
 	}
 	prof, err := pipeline.ProfileByName(p.Profile)
 	if err != nil {
 		return err
 	}
 	nb.Markdown(fmt.Sprintf("No saved results for `%s` yet: reproducing the study with the **%s** profile into `%s` "+
-		"(it resumes from disk if interrupted; later cells and notebooks reuse it).", p.Model, p.Profile, p.Out))
+		"(it resumes from disk if interrupted; later cells and notebooks reuse it).", strings.Join(models, ", "), p.Profile, p.Out))
 	var mu sync.Mutex
 	bars := map[string]*nb.Progress{}
-	rep, err := pipeline.Run(ctx, pipeline.Config{
-		Models: []string{p.Model}, Profile: prof, Out: p.Out, Seed: 0, Log: os.Stdout,
+	_, err = pipeline.Run(ctx, pipeline.Config{
+		Models: models, Profile: prof, Out: p.Out, Seed: 0, Log: os.Stdout,
 		Progress: func(model, stage string, done, total int) {
 			mu.Lock()
 			defer mu.Unlock()
-			if bars[stage] == nil {
-				bars[stage] = nb.NewProgress(model+": "+stage, total)
+			key := model + ": " + stage
+			if bars[key] == nil {
+				bars[key] = nb.NewProgress(key, total)
 			}
-			bars[stage].Set(done)
+			bars[key].Set(done)
 		},
 	})
 	for _, b := range bars {
 		b.Done()
 	}
-	if err != nil {
-		return err
-	}
-	mr := rep.Models[0]
-	for _, sk := range mr.Skipped {
-		fmt.Printf("not probed: %s (%s)\n", sk.Task, sk.Reason)
-	}
-	if mr.Results[analysis] == nil {
-		return fmt.Errorf("reproduce: %s: %s", analysis, mr.Errors[analysis])
-	}
-	return nil
+	return err
 }
 
-// savedProfile reads the profile name from a reproduction's report.json, or
-// returns fallback when there is none (a run stopped before writing its report).
-func savedProfile(out, fallback string) string {
-	var rep struct {
-		Config struct {
-			Profile struct{ Name string } `json:"profile"`
-		} `json:"config"`
-	}
-	if b, err := os.ReadFile(filepath.Join(out, "report.json")); err == nil && json.Unmarshal(b, &rep) == nil && rep.Config.Profile.Name != "" {
-		return rep.Config.Profile.Name
-	}
-	return fallback
-}
-
-// Locate is DefaultPolicy().Locate(context.Background(), analysis).
-func Locate(analysis string) (Location, error) {
+// Open is DefaultPolicy().Locate(context.Background(), analysis): the study a
+// finding notebook reads.
+func Open(analysis string) (*Study, error) {
 	return DefaultPolicy().Locate(context.Background(), analysis)
 }
 
-// Load reads the saved result of analysis into r (a pointer to the analysis'
-// Result, e.g. *specialist.Result) and returns where it came from.
-func Load(analysis string, r analyses.Result) (Location, error) {
-	loc, err := Locate(analysis)
+// LoadModel reads into r (a pointer to the analysis' Result) the result of
+// analysis of one model of the study: the model named model, or with "" the
+// first that has it. It returns that model (Model.Dir holds its grid.json and
+// activations). When the study has several models it says which one this is
+// and which others there are, for the explore cells that look at one model.
+func LoadModel(analysis, model string, r analyses.Result) (Model, error) {
+	s, err := Open(analysis)
 	if err != nil {
-		return Location{}, err
+		return Model{}, err
 	}
-	if _, err := analyses.Load(filepath.Join(loc.Dir, analysis), r); err != nil {
-		return loc, fmt.Errorf("findings: %w", err)
-	}
-	return loc, nil
-}
-
-// ShowVerdict shows a result's verdict: its status in bold, then the prose with
-// the statistic, CI, n and minimum detectable effect.
-func ShowVerdict(model string, r analyses.Result) {
-	v := r.Verdict()
-	nb.Markdown(fmt.Sprintf("**Verdict on %s: %s.** %s", model, v.Status, v.Text))
-}
-
-// Setup is the first code cell of a finding notebook: it locates the study of
-// analysis (reproducing it if needed) and tells the reader where the numbers come
-// from, with a warning for the ci profile and for the planted study.
-func Setup(analysis string) error {
-	loc, err := Locate(analysis)
+	m, err := s.Model(model)
 	if err != nil {
-		return err
+		return m, err
 	}
-	fmt.Printf("results: %s\nprofile: %s\n", loc.Dir, loc.Profile)
-	switch {
-	case loc.Profile == "ci":
-		nb.Markdown("**ci profile**: a handful of examples per task, enough to run every step. " +
-			"Its numbers mean nothing; run `ifprobe reproduce` (quick profile) for results worth reading.")
-	case loc.Planted():
-		nb.Markdown("**planted study**: synthetic states with the paper's findings built in, *not the model*. " +
-			"The model's study could not be reproduced here (the first notebook that tried says why). " +
-			"Run `ifprobe reproduce`, or delete `" + loc.Dir + "` to try again.")
-	}
-	nb.Sync() // the cell may end before a Markdown message is delivered
-	return nil
-}
-
-// ShowFigures shows every figure of a result inline.
-func ShowFigures(r analyses.Result) error {
-	figs, err := r.Figures()
-	if err != nil {
-		return fmt.Errorf("findings: %s figures: %w", r.Name(), err)
-	}
-	for _, f := range figs {
-		if err := nb.Figure(f); err != nil {
-			return err
+	if len(s.Models) > 1 {
+		var others []string
+		for _, o := range s.Models {
+			if o.Name != m.Name {
+				others = append(others, o.Name)
+			}
 		}
+		fmt.Printf("model: %s (also in this study: %s; set model to look at another)\n", m.Name, strings.Join(others, ", "))
 	}
-	return nil
-}
-
-// ShowTable shows a result's table (its first row is the header) as HTML. A table
-// longer than MaxTableRows is shown in part, the rows that matter first (for
-// transfer and ablation: the diagonal, then the pairs whose interval excludes
-// chance), with a note saying which and a link to every row as CSV.
-func ShowTable(r analyses.Result) error {
-	t := r.Table()
-	if len(t) == 0 {
-		return fmt.Errorf("findings: %s has an empty table", r.Name())
-	}
-	show, why := shownRows(r.Name(), t)
-	return nb.TableWith(t[0], t[1:], nb.TableOptions{Show: show, Why: why, CSV: r.Name() + ".csv"})
+	return m, m.Load(r)
 }
