@@ -53,7 +53,10 @@
 //
 // Results written by older code are recomputed, not shown: a result.json of
 // another analyses.ResultVersion counts as absent, and so does an error recorded
-// in a report of another pipeline.ReportVersion.
+// in a report of another pipeline.ReportVersion; the notebook cache keeps its
+// reproductions per ReportVersion (reproduce-ci-v2), so a cache of older code is
+// reproduced anew. A run in runs/ that older code wrote is the user's: it is
+// shown, with a warning that says so.
 //
 // # Texts from the data
 //

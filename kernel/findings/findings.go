@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -53,12 +54,20 @@ type Policy struct {
 
 // Directory names inside the notebook cache (nb.CacheDir). The planted study's
 // carries a version: bump it when pipeline.Planted computes something else.
-// Results written by older code are recomputed whatever the name: Locate treats
-// a result that does not load (another analyses.ResultVersion) as absent.
+// A reproduction's carries pipeline.ReportVersion (reproduceCache), so that a
+// cache written by older code is reproduced anew, not shown: its results may
+// still load, and the pipeline would resume from them. Results that do not load
+// (another analyses.ResultVersion) count as absent wherever they are.
 const (
-	cacheReproduce = "reproduce-" // + profile
+	cacheReproduce = "reproduce-" // + profile + "-" + report version
 	cachePlanted   = "planted-study-v3"
 )
+
+// reproduceCache is the notebook cache's directory of a reproduction with the
+// profile: reproduce-ci-v2 for pipeline.ReportVersion ifprobe.report/v2.
+func reproduceCache(profile string) string {
+	return filepath.Join(nb.CacheDir(), cacheReproduce+profile+"-"+path.Base(pipeline.ReportVersion))
+}
 
 // DefaultPolicy is the notebooks' policy, read from the environment:
 //
@@ -67,8 +76,9 @@ const (
 //	Profile  $IFPROBE_PROFILE when it names a pipeline profile (ci, quick, paper),
 //	         else quick
 //	Out      $IFPROBE_ROOT/runs/<profile> (what `ifprobe reproduce --profile
-//	         <profile>` writes); <nbcache>/reproduce-ci for ci, and
-//	         <nbcache>/reproduce-<profile> without IFPROBE_ROOT
+//	         <profile>` writes); <nbcache>/reproduce-ci-<v> for ci, and
+//	         <nbcache>/reproduce-<profile>-<v> without IFPROBE_ROOT, where
+//	         <v> is pipeline.ReportVersion's last element (v2)
 //	Planted  <nbcache>/planted-study-v3
 //	Strict   CI=true
 //
@@ -81,7 +91,7 @@ func DefaultPolicy() Policy {
 		prof = "quick"
 	}
 	p := Policy{Models: splitList(os.Getenv(EnvModels)), Profile: prof,
-		Out:     filepath.Join(nb.CacheDir(), cacheReproduce+prof),
+		Out:     reproduceCache(prof),
 		Planted: filepath.Join(nb.CacheDir(), cachePlanted), Strict: os.Getenv("CI") == "true"}
 	if root != "" && prof != nb.ProfileCI {
 		p.Out = filepath.Join(root, "runs", prof)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -106,9 +107,9 @@ func TestDefaultPolicy(t *testing.T) {
 		root, profile, ci, run, models string
 		want                           Policy
 	}{
-		{"/ck", "", "", "", "", Policy{Profile: "quick", Out: "/ck/runs/quick", Planted: planted}},                                      // 0: the kernel sets IFPROBE_ROOT
-		{"", "full", "", "", "", Policy{Profile: "quick", Out: filepath.Join(cache, "reproduce-quick"), Planted: planted}},              // 1
-		{"/ck", "ci", "true", "", "", Policy{Profile: "ci", Out: filepath.Join(cache, "reproduce-ci"), Planted: planted, Strict: true}}, // 2: tests
+		{"/ck", "", "", "", "", Policy{Profile: "quick", Out: "/ck/runs/quick", Planted: planted}},                                                                         // 0: the kernel sets IFPROBE_ROOT
+		{"", "full", "", "", "", Policy{Profile: "quick", Out: filepath.Join(cache, "reproduce-quick-"+path.Base(pipeline.ReportVersion)), Planted: planted}},              // 1
+		{"/ck", "ci", "true", "", "", Policy{Profile: "ci", Out: filepath.Join(cache, "reproduce-ci-"+path.Base(pipeline.ReportVersion)), Planted: planted, Strict: true}}, // 2: tests
 		{"/ck", "paper", "", "runs/two", " a, b ,", Policy{Run: "/ck/runs/two", Models: []string{"a", "b"}, Profile: "paper",
 			Out: "/ck/runs/paper", Planted: planted}}, // 3: a run and its models chosen
 		{"/ck", "", "", "/abs/run/", "", Policy{Run: "/abs/run", Profile: "quick", Out: "/ck/runs/quick", Planted: planted}}, // 4
@@ -220,9 +221,16 @@ func TestLocateStale(t *testing.T) {
 	if s, err := p.Locate(ctx, "specialist"); err != nil || len(s.Available()) != 1 || !strings.Contains(s.Models[1].Missing, "too few examples") {
 		t.Errorf("an error recorded by this code: Locate = %+v, %v, want alpha's result and beta's error", s, err)
 	}
+	if s, err := openRun(out, nil, "ci", "specialist"); err != nil || strings.Contains(s.About(), "older code") {
+		t.Errorf("a report of this code: About says %q (%v)", s.About(), err)
+	}
 	setReport("ifprobe.report/v1")
 	if _, err := p.Locate(ctx, "specialist"); !errors.Is(err, registry.ErrUnknown) {
 		t.Errorf("an error recorded by older code: Locate = %v, want a reproduction", err)
+	}
+	// A run named by the user is shown as it is, with a warning when older code wrote it.
+	if s, err := openRun(out, nil, "ci", "specialist"); err != nil || !strings.Contains(s.About(), `**Written by older code of ifprobe** (report version "ifprobe.report/v1"`) {
+		t.Errorf("a report of older code: About says %q (%v)", s.About(), err)
 	}
 	// An earlier notebook's planted study is read only when nothing of the run is.
 	p.Planted = filepath.Join(out, "alpha")

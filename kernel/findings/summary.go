@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ifprobe/ifprobe/pipeline"
 	"github.com/ifprobe/ifprobe/pkg/dataset"
 	"github.com/ifprobe/ifprobe/pkg/probeset"
 	"github.com/ifprobe/ifprobe/pkg/stats"
@@ -36,6 +37,10 @@ func (s *Study) About() string {
 			prof = "**" + s.Profile + "**"
 		}
 		fmt.Fprintf(&b, "**Study:** `%s`, profile %s.", s.Dir, prof)
+	}
+	if s.Report != nil && s.Report.Versions.Report != pipeline.ReportVersion {
+		fmt.Fprintf(&b, " **Written by older code of ifprobe** (report version %q; this code writes %q): its numbers may differ from what ifprobe computes now. Reproduce it into a new `--out` directory to recompute them.",
+			s.Report.Versions.Report, pipeline.ReportVersion)
 	}
 	if s.ReportErr != nil {
 		fmt.Fprintf(&b, " Its report.json could not be read (%v), so the run summary comes from the probe grid.", s.ReportErr)
