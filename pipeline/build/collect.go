@@ -74,6 +74,9 @@ type Stats struct {
 	GeneratedTokens        int
 	Elapsed                time.Duration
 	Summary                []dataset.Summary
+	// Repaired is what was cut off a damaged activation store before resuming (nil
+	// when nothing was damaged).
+	Repaired *acts.Repaired
 }
 
 // ErrConfigChanged is returned when a build directory was started with other
@@ -167,11 +170,17 @@ func Build(ctx context.Context, m *lm.LM, dir string, cfg Config) (*Stats, error
 	if _, err := os.Stat(filepath.Join(ActsDir(dir), "manifest.json")); err == nil {
 		sc.ShardRows = 0 // resuming: keep the store's own shard size
 	}
-	aw, err := acts.Create(ActsDir(dir), sc)
+	// A damaged shard (altered, truncated, missing) is cut off with the ones after it,
+	// and their examples are generated again below, as if never written.
+	aw, rep, err := acts.CreateRepairing(ActsDir(dir), sc)
 	if err != nil {
 		return nil, fmt.Errorf("collect: %w", err)
 	}
-	st := &Stats{Items: len(items), Resumed: aw.Resumed()}
+	if rep != nil && cfg.Log != nil {
+		fmt.Fprintf(cfg.Log, "collect: %s: shard %d was damaged (%s): dropped it and %d later shard(s); regenerating their %d examples\n",
+			ActsDir(dir), rep.Shard, rep.Problem, rep.Shards-1, rep.Examples)
+	}
+	st := &Stats{Items: len(items), Resumed: aw.Resumed(), Repaired: rep}
 	var todo []dataset.Item
 	for _, it := range items {
 		if !aw.Has(it.ID) {

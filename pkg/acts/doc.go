@@ -39,9 +39,15 @@
 //   - Determinism: the files depend only on the configuration and the examples added,
 //     in order (no timestamps), so an interrupted and resumed run produces the same
 //     bytes as an uninterrupted one.
-//   - Reading: Open validates the manifest (names, ranges, row order, unique ids) and
-//     each shard it touches (keys, shapes, dtype), so a corrupt store gives ErrCorrupt,
-//     not a panic; Verify also checks every shard's size and sha256.
+//   - Reading: Open validates the manifest (names, ranges, row order, unique ids).
+//     Before a shard is read (Get, Stack) or appended to (Create), its size and sha256
+//     are checked against the manifest: the file is hashed once per process and the
+//     result kept while its size and mtime stay the same. A damaged shard (altered,
+//     truncated, missing) gives a *ShardError (wrapping ErrCorrupt) that names it and
+//     the way back: Repair (`ifprobe acts verify --repair DIR`) cuts the store at that
+//     shard, and the rerun that regenerates the dropped examples writes the same bytes
+//     as an undisturbed run; CreateRepairing does both for a resuming writer. Verify
+//     rehashes every shard and checks its ids.
 //   - F16 keeps about 3 significant digits and |x| ≤ 65504; Add rejects values it
 //     cannot store (and NaN/Inf for either dtype) instead of writing Inf.
 //

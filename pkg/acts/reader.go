@@ -1,12 +1,7 @@
 package acts
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -245,14 +240,17 @@ func (s *Store) load(keys []hook.Key, filters []Filter) ([][]float32, []Example,
 		for hi < len(exs) && exs[hi].Shard == shard {
 			hi++
 		}
+		if err := checkShardHash(s.dir, s.m, shard, true); err != nil {
+			return nil, nil, err
+		}
 		f, err := s.openShard(shard)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, s.damaged(shard, err)
 		}
 		for i, k := range keys {
 			if raw, err = f.Raw(k.String(), raw); err != nil {
 				f.Close()
-				return nil, nil, fmt.Errorf("acts: %w: %w", err, ErrCorrupt)
+				return nil, nil, s.damaged(shard, err)
 			}
 			rb := d * s.m.DType.Size()
 			for _, e := range exs[lo:hi] {
@@ -296,47 +294,6 @@ func (s *Store) openShard(i int) (*safetensors.File, error) {
 		}
 	}
 	return f, nil
-}
-
-// Verify checks every recorded shard completely: size and sha256 as recorded, a valid
-// safetensors file with the store's keys, shapes and dtype, and the example ids in its
-// metadata equal to the manifest's, row by row.
-func (s *Store) Verify() error {
-	e := 0
-	for i, sh := range s.m.Shards {
-		if err := s.checkHash(sh); err != nil {
-			return err
-		}
-		f, err := s.openShard(i)
-		if err != nil {
-			return err
-		}
-		var got []string
-		err = json.Unmarshal([]byte(f.Metadata()[metaIDs]), &got)
-		f.Close()
-		if err != nil || !slices.Equal(got, ids(s.m.Examples[e:e+sh.Rows])) {
-			return fmt.Errorf("acts: %s: example ids in the shard disagree with the manifest (%v): %w", sh.File, err, ErrCorrupt)
-		}
-		e += sh.Rows
-	}
-	return nil
-}
-
-func (s *Store) checkHash(sh Shard) error {
-	f, err := os.Open(filepath.Join(s.dir, sh.File))
-	if err != nil {
-		return fmt.Errorf("acts: %v: %w", err, ErrCorrupt)
-	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return fmt.Errorf("acts: %s: %w", sh.File, err)
-	}
-	if got := hex.EncodeToString(h.Sum(nil)); n != sh.Bytes || got != sh.SHA256 {
-		return fmt.Errorf("acts: %s: %d bytes sha256 %s, manifest says %d bytes sha256 %s: %w", sh.File, n, got, sh.Bytes, sh.SHA256, ErrCorrupt)
-	}
-	return nil
 }
 
 // String describes the store: model, size, example counts per task and split, and every

@@ -196,16 +196,12 @@ func compatible(old, want *Manifest, shardRows int) error {
 	return nil
 }
 
-// checkShardFiles checks that every recorded shard exists with its recorded size (the
-// full check, with hashes, is Store.Verify).
+// checkShardFiles checks every recorded shard's size and sha256 (hashing each file
+// once per process), so that a rerun never appends to a store with a damaged shard.
 func checkShardFiles(dir string, m *Manifest) error {
-	for i, s := range m.Shards {
-		st, err := os.Stat(filepath.Join(dir, s.File))
-		if err != nil {
-			return fmt.Errorf("acts: shard %d: %v: %w", i, err, ErrCorrupt)
-		}
-		if st.Size() != s.Bytes {
-			return fmt.Errorf("acts: %s: %d bytes, manifest says %d: %w", s.File, st.Size(), s.Bytes, ErrCorrupt)
+	for i := range m.Shards {
+		if err := checkShardHash(dir, m, i, true); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -409,6 +405,7 @@ func (w *Writer) writeShard(idx int) (Shard, error) {
 		return Shard{}, err
 	}
 	s.SHA256 = hex.EncodeToString(h.Sum(nil))
+	rememberShard(w.dir, s.File, s.SHA256)
 	return s, nil
 }
 

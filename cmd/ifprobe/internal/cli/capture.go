@@ -152,7 +152,11 @@ func runCapture(cmd *cobra.Command, o captureOptions) error {
 	if err != nil {
 		return &UsageError{err}
 	}
-	w, err := acts.Create(o.out, cfg)
+	w, rep, err := acts.CreateRepairing(o.out, cfg)
+	if rep != nil {
+		fmt.Fprintf(cmd.ErrOrStderr(), "capture: %s: shard %d was damaged (%s): dropped it and %d later shard(s); capturing their %d prompts again\n",
+			o.out, rep.Shard, rep.Problem, rep.Shards-1, rep.Examples)
+	}
 	if errors.Is(err, acts.ErrMismatch) {
 		return Usagef("capture: --out %s holds a store made with other options (use a new directory): %v", o.out, err)
 	}
