@@ -5,6 +5,7 @@
 // must not make a result unsavable.
 //
 // Types with their own MarshalJSON (stats.Interval, time.Time, ...) are encoded by
-// it. Reading back with encoding/json leaves a plain float64 field at zero for null;
-// types that must round-trip NaN (stats.Interval) implement UnmarshalJSON.
+// it. Read results back with Unmarshal, which gives NaN for a null float wherever it
+// is (encoding/json leaves a plain float64 at zero: an undefined selectivity would
+// come back as 0), so that a result survives a save and load unchanged.
 package jsonnan

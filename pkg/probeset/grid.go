@@ -2,7 +2,6 @@ package probeset
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -140,11 +139,8 @@ func evaluateLayer(src Source, cfg GridConfig, ts []Task, layer int, pos hook.Po
 	var cache string
 	if cfg.CacheDir != "" {
 		cache = filepath.Join(cfg.CacheDir, fmt.Sprintf("%s_L%03d.json", sanitize(pos.String()), layer))
-		if b, err := os.ReadFile(cache); err == nil {
-			var cells []Cell
-			if json.Unmarshal(b, &cells) == nil && len(cells) == len(ts) {
-				return cells, nil
-			}
+		if cells, ok := readCache(cache, ts, layer, pos); ok {
+			return cells, nil
 		}
 	}
 	cells, err := evaluateTasks(src, cfg, ts, layer, pos)
@@ -212,6 +208,21 @@ func evaluateTasks(src Source, cfg GridConfig, ts []Task, layer int, pos hook.Po
 		}
 	}
 	return cells, nil
+}
+
+// readCache reads one layer's cached cells; ok is false unless the file holds
+// exactly the cells asked for. Undefined values (NaN, written as null) come back NaN.
+func readCache(path string, ts []Task, layer int, pos hook.Position) (cells []Cell, ok bool) {
+	b, err := os.ReadFile(path)
+	if err != nil || jsonnan.Unmarshal(b, &cells) != nil || len(cells) != len(ts) {
+		return nil, false
+	}
+	for i, c := range cells {
+		if c.Task != ts[i].Name || c.Layer != layer || c.Position != pos {
+			return nil, false
+		}
+	}
+	return cells, true
 }
 
 func cellOf(task string, layer int, pos hook.Position, ds probe.Dataset, ev *probe.Evaluation) Cell {
@@ -314,7 +325,7 @@ func LoadGrid(path string) (*Grid, error) {
 		return nil, fmt.Errorf("probeset: load grid: %w", err)
 	}
 	var g Grid
-	if err := json.Unmarshal(b, &g); err != nil {
+	if err := jsonnan.Unmarshal(b, &g); err != nil {
 		return nil, fmt.Errorf("probeset: load grid %s: %w", path, err)
 	}
 	if g.Version != GridVersion {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/ifprobe/ifprobe/internal/jsonnan"
 	"github.com/ifprobe/ifprobe/pkg/hook"
 	"github.com/ifprobe/ifprobe/pkg/planted"
 	"github.com/ifprobe/ifprobe/pkg/probe"
@@ -98,5 +99,56 @@ func TestGridDegenerateTask(t *testing.T) {
 	}
 	if b.Error == "" || !math.IsNaN(b.AUROC.Estimate) {
 		t.Errorf("degenerate task b: error %q, AUROC %v", b.Error, b.AUROC)
+	}
+}
+
+// TestGridNaNRoundTrip: undefined values (NaN selectivity and scores of a degenerate
+// task) stay undefined through the per-layer cache and through grid.json. Read back
+// with encoding/json, the cache and grid.json turned them into 0: 150 cells of a
+// real grid rebuilt from its cache had selectivity 0 instead of null.
+func TestGridNaNRoundTrip(t *testing.T) {
+	study, err := planted.New(planted.Config{Tasks: []probeset.Task{{Name: "a"}, {Name: "b"}}, NumLayers: 2, N: 40, D: 4, Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := probeset.Relabel(study, func(task string, y []int) []int {
+		if task == "b" {
+			for i := range y {
+				y[i] = 1
+			}
+			y[0] = 0
+		}
+		return y
+	})
+	cfg := probeset.GridConfig{CV: probe.CVParams{Folds: 4, Probe: probe.DefaultParams()}, CacheDir: t.TempDir()}
+	g, err := probeset.EvaluateGrid(context.Background(), src, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := g.Cell("b", 1, hook.PromptLast)
+	if !math.IsNaN(b.Selectivity) || !math.IsNaN(b.OOF[0]) {
+		t.Fatalf("degenerate cell: selectivity %v, oof %v: the test needs NaN", b.Selectivity, b.OOF[:1])
+	}
+	want, _ := jsonnan.Marshal(g)
+	cached, err := probeset.EvaluateGrid(context.Background(), src, cfg) // every layer from the cache
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "grid.json")
+	if err := g.Save(p); err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := probeset.LoadGrid(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, h := range map[string]*probeset.Grid{"from the cache": cached, "from grid.json": loaded} {
+		c, _ := h.Cell("b", 1, hook.PromptLast)
+		if !math.IsNaN(c.Selectivity) || !math.IsNaN(c.AUROC.Estimate) || !math.IsNaN(c.OOF[0]) {
+			t.Errorf("%s: selectivity %v, AUROC %v, oof[0] %v: want NaN", name, c.Selectivity, c.AUROC.Estimate, c.OOF[0])
+		}
+		if got, _ := jsonnan.Marshal(h); string(got) != string(want) {
+			t.Errorf("%s: grid differs from the computed one", name)
+		}
 	}
 }
