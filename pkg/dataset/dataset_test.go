@@ -3,12 +3,15 @@ package dataset
 import (
 	"bytes"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/ifprobe/ifprobe/internal/membudget"
 	"github.com/ifprobe/ifprobe/pkg/tasks"
 )
 
@@ -336,5 +339,27 @@ func TestBaseline(t *testing.T) {
 	recs = append(recs, Record{ID: "x", BaseID: "b001", Task: "word_limit", Params: tasks.Params{"n": -1}})
 	if _, err := Baseline(recs); !errors.Is(err, tasks.ErrBadParams) {
 		t.Errorf("bad params: err = %v", err)
+	}
+}
+
+// TestPlanBoundedByMemory: a per-task count whose plan cannot fit in memory fails at
+// once, with the estimate, instead of allocating until the machine gives out
+// (--per-task 2147483647 used to reach 8 GB resident in 2 minutes).
+func TestPlanBoundedByMemory(t *testing.T) {
+	t.Setenv(membudget.Env, "")
+	start := time.Now()
+	_, err := Plan(Config{PerTask: math.MaxInt32})
+	if !errors.Is(err, ErrBadConfig) || !errors.Is(err, membudget.ErrTooLarge) {
+		t.Fatalf("err = %v, want ErrBadConfig and membudget.ErrTooLarge", err)
+	}
+	if !strings.Contains(err.Error(), "19327352823 items") || !strings.Contains(err.Error(), "TiB of memory") {
+		t.Errorf("error does not give the estimate: %v", err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("refusing took %v", d)
+	}
+	t.Setenv(membudget.Env, "1MiB") // a budget below 9 tasks × 100 items
+	if _, err := Plan(Config{PerTask: 100}); !errors.Is(err, membudget.ErrTooLarge) {
+		t.Errorf("100 per task in 1 MiB: %v", err)
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"io"
 	"math/rand/v2"
 
+	"github.com/ifprobe/ifprobe/internal/membudget"
+
 	"github.com/ifprobe/ifprobe/pkg/tasks"
 )
 
@@ -18,6 +20,11 @@ const Control = "control"
 
 // DefaultFolds is the number of folds when Config.Folds is zero.
 const DefaultFolds = 5
+
+// planItemBytes is the memory one planned item takes while Plan builds the list:
+// about 600 bytes live (its strings and parameters) and as much again while the
+// slice grows, measured at 180k items.
+const planItemBytes = 1536
 
 // ErrBadConfig is wrapped by every error Plan returns for an invalid Config.
 var ErrBadConfig = errors.New("dataset: bad config")
@@ -84,6 +91,11 @@ func Plan(cfg Config) ([]Item, error) {
 	}
 	if cfg.PerTask <= 0 {
 		return nil, fmt.Errorf("%w: per-task count %d must be positive", ErrBadConfig, cfg.PerTask)
+	}
+	n := float64(cfg.PerTask) * float64(len(names))
+	if err := membudget.Check(fmt.Sprintf("planning %d items per task × %d tasks (%.0f items, about %d bytes each)", cfg.PerTask, len(names), n, planItemBytes),
+		n*planItemBytes, "lower the per-task count"); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadConfig, err)
 	}
 	folds := cfg.Folds
 	if folds == 0 {

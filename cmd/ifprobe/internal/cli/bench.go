@@ -137,6 +137,9 @@ type benchModelRow struct {
 }
 
 func runBenchModel(cmd *cobra.Command, o benchModelOptions, backend string, asJSON bool) error {
+	if len(o.batches) == 0 {
+		return Usagef("--batch is empty: give at least one batch size")
+	}
 	for _, b := range o.batches {
 		if b < 1 || b > 1024 {
 			return Usagef("--batch: %d is out of [1, 1024]", b)
@@ -144,6 +147,9 @@ func runBenchModel(cmd *cobra.Command, o benchModelOptions, backend string, asJS
 	}
 	if o.prompt < 1 || o.prompt > 8192 || o.gen < 2 || o.gen > 8192 || o.reps < 1 || o.reps > 100 {
 		return Usagef("--prompt must be in [1, 8192], --gen in [2, 8192], --reps in [1, 100]")
+	}
+	if err := resolveModels("model", []string{o.model}); err != nil {
+		return err
 	}
 	b, info, err := compute.Open(backend)
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -40,20 +39,27 @@ task's pass rate and flags a minority class under 20%.`,
 			if out == "" {
 				return Usagef("dataset build: --out is required")
 			}
-			cfg.Plan.Tasks = strings.Split(taskList, ",")
-			sp, err := dataset.ParseSpace(space)
-			if err != nil {
+			var err error
+			if cfg.Plan.Tasks, err = listFlag("tasks", taskList); err != nil {
+				return err
+			}
+			if cfg.Plan.Space, err = dataset.ParseSpace(space); err != nil {
 				return Usagef("dataset build: --space: %v", err)
 			}
-			cfg.Plan.Space = sp
 			if cfg.Fractions, err = parseFractions(fracs); err != nil {
-				return Usagef("dataset build: --fractions: %v", err)
+				return Usagef("dataset build: %v", err)
 			}
 			if _, err := dataset.Plan(cfg.Plan); errors.Is(err, dataset.ErrBadConfig) {
 				return Usagef("dataset build: %v", err)
 			}
+			if cfg.Batch < 1 || cfg.MaxTokens < 1 {
+				return Usagef("dataset build: --batch (%d) and --max-tokens (%d) must be at least 1", cfg.Batch, cfg.MaxTokens)
+			}
 			if f16 {
 				cfg.DType = safetensors.F16
+			}
+			if err := resolveModels("model", []string{modelName}); err != nil {
+				return err
 			}
 			b, info, err := compute.Open(backend)
 			if err != nil {
@@ -93,10 +99,14 @@ task's pass rate and flags a minority class under 20%.`,
 	return cmd
 }
 
-// parseFractions parses "0.25,0.5,1" into fractions in [0, 1].
+// parseFractions parses "0.25,0.5,1" into fractions in [0, 1] (at least one).
 func parseFractions(s string) ([]float64, error) {
 	var out []float64
-	for _, p := range splitList(s) {
+	list, err := listFlag("fractions", s)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range list {
 		v, err := strconv.ParseFloat(p, 64)
 		if err != nil || v < 0 || v > 1 {
 			return nil, fmt.Errorf("%q is not a fraction in [0, 1]", p)

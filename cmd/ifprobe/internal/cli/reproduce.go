@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -70,6 +69,17 @@ dataset and writes OUT/no-truncated/report.*, to read beside the run's own.`,
 			case batch > 0:
 				p.Batch = batch
 			}
+			// --models: the profile's models unless given; given, it may not be empty.
+			var names []string
+			if cmd.Flags().Changed("models") {
+				if names, err = listFlag("models", models); err != nil {
+					return err
+				}
+			}
+			names = p.ModelsFor(names)
+			if err := resolveModels("models", names); err != nil {
+				return err
+			}
 			if out == "" {
 				out = filepath.Join("runs", profile)
 			}
@@ -83,7 +93,7 @@ dataset and writes OUT/no-truncated/report.*, to read beside the run's own.`,
 			errw := cmd.ErrOrStderr()
 			fmt.Fprintf(errw, "backend: %s (%s)\n", info.Name, info.Reason)
 			bars := map[string]*progress.Bar{}
-			cfg := pipeline.Config{Models: p.ModelsFor(splitList(models)), Profile: p, Out: out, Seed: seed, Backend: b, Log: errw,
+			cfg := pipeline.Config{Models: names, Profile: p, Out: out, Seed: seed, Backend: b, Log: errw,
 				Progress: func(model, stage string, done, total int) {
 					key := model + " " + stage
 					if bars[key] == nil {
@@ -118,18 +128,6 @@ dataset and writes OUT/no-truncated/report.*, to read beside the run's own.`,
 	f.StringVar(&backend, "backend", "", `GoMLX backend ("go", "xla:cpu", ...); default: $IFPROBE_BACKEND or automatic`)
 	return cmd
 }
-
-// splitList splits a comma-separated flag value, dropping empty entries.
-func splitList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
 // printVerdicts prints where the report is and, per model, each finding's
 // status and primary statistic, then the verdict's prose.
 func printVerdicts(w io.Writer, rep *pipeline.Report) {

@@ -10,10 +10,16 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"sort"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ifprobe/ifprobe/internal/membudget"
 	"github.com/ifprobe/ifprobe/pkg/registry"
 )
 
@@ -102,15 +108,34 @@ func exitCodesTopic() *cobra.Command {
 	}
 }
 
-// Main runs ifprobe with args and returns the exit code.
+// Main runs ifprobe with args and returns the exit code. SIGINT and SIGTERM cancel
+// the command's context: long jobs stop at their next safe point (a finished batch,
+// shard, layer or stage, all written atomically) and Main exits with ExitCanceled and
+// a line saying how to resume. A second signal, or a command still running
+// graceStop after the first, exits at once with the same code: every file is
+// written atomically, so nothing half-written is left in place of a good file.
 func Main(args []string) ExitCode {
+	ctx, interrupted, stop := signalContext(args)
+	defer stop()
 	root := NewRootCmd()
 	root.SetArgs(args)
-	err := root.ExecuteContext(context.Background())
+	err := root.ExecuteContext(ctx)
 	if err == nil {
-		return ExitOK
+		return ExitOK // finished, even if a signal came at the very end
+	}
+	if sig := interrupted(); sig != nil {
+		fmt.Fprintln(os.Stderr, interruptedMessage(sig, args))
+		return ExitCanceled
 	}
 	fmt.Fprintln(os.Stderr, "ifprobe:", err)
+	return exitCode(err)
+}
+
+// exitCode maps an error to the documented exit codes, the same way for every
+// command: the typed errors of this package first, then the sentinels of the
+// libraries (an unknown model is a usage error, a registry model not installed is
+// missing, an input count over the memory budget is a usage error).
+func exitCode(err error) ExitCode {
 	var ue *UsageError
 	var me *MissingError
 	switch {
@@ -120,9 +145,84 @@ func Main(args []string) ExitCode {
 		return ExitMissing
 	case errors.Is(err, context.Canceled):
 		return ExitCanceled
+	case errors.Is(err, registry.ErrNotInstalled):
+		return ExitMissing
+	case errors.Is(err, registry.ErrUnknown), errors.Is(err, membudget.ErrTooLarge):
+		return ExitUsage
 	default:
 		return ExitError
 	}
+}
+
+// graceStop is how long a command may take to reach a safe point after SIGINT or
+// SIGTERM before Main exits anyway.
+var graceStop = 20 * time.Second
+
+// signalContext returns a context that SIGINT and SIGTERM cancel, a function that
+// reports the signal received (nil when none), and a stop function. After the first
+// signal it tells the user what is happening; a second signal or graceStop ends the
+// process with ExitCanceled.
+func signalContext(args []string) (context.Context, func() os.Signal, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	var got atomic.Value
+	done := make(chan struct{})
+	go func() {
+		select {
+		case sig := <-sigs:
+			got.Store(sig)
+			cancel()
+			fmt.Fprintf(os.Stderr, "\nifprobe: %s: stopping at the next safe point (at most %s; %s again to stop now)\n", signalName(sig), graceStop, signalName(sig))
+			select {
+			case <-sigs:
+			case <-time.After(graceStop):
+			case <-done:
+				return
+			}
+			fmt.Fprintln(os.Stderr, interruptedMessage(sig, args))
+			os.Exit(int(ExitCanceled))
+		case <-done:
+		}
+	}()
+	interrupted := func() os.Signal {
+		if s, ok := got.Load().(os.Signal); ok {
+			return s
+		}
+		return nil
+	}
+	return ctx, interrupted, func() { signal.Stop(sigs); close(done); cancel() }
+}
+
+func signalName(sig os.Signal) string {
+	if sig == os.Interrupt {
+		return "SIGINT"
+	}
+	if s, ok := sig.(syscall.Signal); ok && s == syscall.SIGTERM {
+		return "SIGTERM"
+	}
+	return sig.String()
+}
+
+// interruptedMessage is the one line printed on an interruption: what is kept and
+// the command that resumes.
+func interruptedMessage(sig os.Signal, args []string) string {
+	quoted := make([]string, len(args))
+	for i, a := range args {
+		quoted[i] = shellQuote(a)
+	}
+	return fmt.Sprintf("ifprobe: interrupted (%s); work written so far is kept; to resume, rerun: ifprobe %s",
+		signalName(sig), strings.Join(quoted, " "))
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=,:@%+", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // writeJSON writes v as indented JSON (HTML characters left as they are: prompts

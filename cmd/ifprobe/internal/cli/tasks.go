@@ -244,7 +244,10 @@ Tune it until each task's pass rate on a model is near 50%.`,
 			if out == "" {
 				return Usagef("dataset plan: --out is required (a file, or - for standard output)")
 			}
-			cfg.Tasks = strings.Split(taskList, ",")
+			var err error
+			if cfg.Tasks, err = listFlag("tasks", taskList); err != nil {
+				return err
+			}
 			sp, err := dataset.ParseSpace(space)
 			if err != nil {
 				return Usagef("dataset plan: --space: %v", err)
