@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"unicode"
+	"unicode/utf8"
 )
 
 //go:embed data/vader_lexicon.txt
@@ -145,47 +146,147 @@ func (a *Analyzer) Valence(token string) (float64, bool) {
 // PolarityScores scores text exactly as vaderSentiment 3.3.2's
 // SentimentIntensityAnalyzer.polarity_scores does, rules and quirks included,
 // except that the scores are not rounded.
+//
+// It streams: the text is read twice, token by token (once for the counts the rules
+// need, once to score each token from the three before it and the two after it), so
+// besides the text it holds a few tokens and, when the text has a "but", the nonzero
+// valences. (Building the word lists whole took 841 MB for a 50 MB response.)
 func (a *Analyzer) PolarityScores(text string) Scores {
-	text = pyStrip(a.replaceEmojis(text))
-	words := wordsAndEmoticons(text)
-	lower := make([]string, len(words))
-	for i, w := range words {
-		lower[i] = strings.ToLower(w)
-	}
-	capDiff := allcapDifferential(words)
-	sentiments := make([]float64, 0, len(words))
-	for i, item := range words {
-		if _, ok := booster[lower[i]]; ok {
-			sentiments = append(sentiments, 0)
-			continue
+	n, caps, bi := 0, 0, -1
+	excl, quest := a.tokens(text, func(tok string) {
+		if pyIsUpper(tok) {
+			caps++
 		}
-		if i < len(words)-1 && lower[i] == "kind" && lower[i+1] == "of" {
-			sentiments = append(sentiments, 0)
-			continue
+		if bi < 0 && strings.ToLower(tok) == "but" {
+			bi = n
 		}
-		sentiments = append(sentiments, a.sentimentValence(item, i, words, lower, capDiff))
+		n++
+	})
+	if n == 0 {
+		return Scores{}
 	}
-	butCheck(lower, sentiments)
-	return scoreValence(sentiments, text)
+	capDiff := 0 < n-caps && n-caps < n
+	var t tally
+	var pos []int      // with a "but": positions of the nonzero valences
+	var vals []float64 // and the valences, for butCheck
+	w := window{}
+	score := func(final bool) {
+		for w.ready(final) {
+			words, lower, j := w.view()
+			v := 0.0
+			_, boost := booster[lower[j]]
+			kindOf := j < len(words)-1 && lower[j] == "kind" && lower[j+1] == "of"
+			if !boost && !kindOf {
+				v = a.sentimentValence(words[j], j, words, lower, capDiff)
+			}
+			switch {
+			case v == 0:
+			case bi >= 0:
+				pos, vals = append(pos, w.next), append(vals, v)
+			default:
+				t.add(v)
+			}
+			w.advance()
+		}
+	}
+	a.tokens(text, func(tok string) {
+		w.push(tok)
+		score(false)
+	})
+	score(true)
+	if bi >= 0 {
+		butCheck(bi, pos, vals)
+		for _, v := range vals {
+			t.add(v)
+		}
+	}
+	t.neu = n - t.nonzero
+	return t.scores(punctuationEmphasis(excl, quest))
 }
 
-// replaceEmojis swaps each emoji for its textual description, as the Python code does.
-func (a *Analyzer) replaceEmojis(text string) string {
-	var b strings.Builder
+// window holds the tokens around the next one to score: up to 3 before it (the
+// rules look back three words) and 2 after (they look ahead two).
+type window struct {
+	words, lower []string // from token index base
+	base, next   int      // index of words[0]; index of the token to score
+}
+
+func (w *window) push(tok string) {
+	w.words = append(w.words, tok)
+	w.lower = append(w.lower, strings.ToLower(tok))
+}
+
+// ready reports whether the next token can be scored: its two successors are in, or
+// the text has ended (final).
+func (w *window) ready(final bool) bool {
+	end := w.base + len(w.words)
+	return w.next < end && (final || w.next+2 < end)
+}
+
+// view returns the window's words and lower-case words and the next token's index
+// in them, as slices that end where the text does or two tokens after it.
+func (w *window) view() (words, lower []string, j int) {
+	j = w.next - w.base
+	hi := min(len(w.words), j+3)
+	return w.words[:hi], w.lower[:hi], j
+}
+
+// advance moves past the scored token, dropping tokens no rule will look at again.
+func (w *window) advance() {
+	w.next++
+	if drop := w.next - w.base - 3; drop > 0 {
+		w.words = append(w.words[:0], w.words[drop:]...)
+		w.lower = append(w.lower[:0], w.lower[drop:]...)
+		w.base += drop
+	}
+}
+
+// tokens calls emit with every token of the text as VADER sees it (the text with
+// each emoji replaced by its description, split on white space, with leading and
+// trailing punctuation stripped unless that leaves two code points or fewer: an
+// emoticon), without building that text, and counts its '!' and '?'.
+func (a *Analyzer) tokens(text string, emit func(string)) (excl, quest int) {
+	var buf []byte
+	flush := func() {
+		if len(buf) == 0 {
+			return
+		}
+		tok := string(buf)
+		buf = buf[:0]
+		if stripped := strings.Trim(tok, asciiPunctuation); utf8.RuneCountInString(stripped) > 2 {
+			tok = stripped
+		}
+		emit(tok)
+	}
+	put := func(r rune) {
+		switch {
+		case pyIsSpace(r):
+			flush()
+			return
+		case r == '!':
+			excl++
+		case r == '?':
+			quest++
+		}
+		buf = utf8.AppendRune(buf, r)
+	}
 	prevSpace := true
 	for _, r := range text {
 		if d, ok := a.emojis[r]; ok {
 			if !prevSpace {
-				b.WriteByte(' ')
+				put(' ')
 			}
-			b.WriteString(d)
+			for _, dr := range d {
+				put(dr)
+			}
 			prevSpace = false
 			continue
 		}
-		b.WriteRune(r)
+		put(r)
 		prevSpace = r == ' '
 	}
-	return b.String()
+	flush()
+	return excl, quest
 }
 
 func (a *Analyzer) inLexicon(w string) bool { _, ok := a.lexicon[w]; return ok }
@@ -322,53 +423,46 @@ func specialIdiomsCheck(valence float64, lower []string, i int) float64 {
 	return valence
 }
 
-// butCheck applies the contrastive-conjunction rule in place. It reproduces the
-// Python loop exactly, including its use of list.index: at step k the value v
-// now at position k is looked up, and the first position holding a value equal
-// to v is the one rescaled. Python's loop is quadratic; here each value keeps a
-// min-heap of its positions, so long texts stay linear-logarithmic.
-func butCheck(lower []string, sentiments []float64) {
-	bi := -1
-	for k, w := range lower {
-		if w == "but" {
-			bi = k
-			break
-		}
-	}
-	if bi < 0 {
-		return
-	}
-	pos := map[float64]*intHeap{} // value -> positions holding it (lazily cleaned)
+// butCheck applies the contrastive-conjunction rule in place to the nonzero
+// valences vals of a text, at token positions pos (ascending), bi being the first
+// "but". It reproduces the Python loop exactly, including its use of list.index:
+// at step k the value v now at position k is looked up, and the first position
+// holding a value equal to v is the one rescaled. Zero valences are left out: for
+// them list.index finds a zero, rescaled to zero, so they change nothing. Python's
+// loop is quadratic; here each value keeps a min-heap of its positions, so long
+// texts stay linear-logarithmic.
+func butCheck(bi int, pos []int, vals []float64) {
+	at := map[float64]*intHeap{} // value -> indexes into vals holding it (lazily cleaned)
 	push := func(v float64, i int) {
-		h := pos[v]
+		h := at[v]
 		if h == nil {
 			h = &intHeap{}
-			pos[v] = h
+			at[v] = h
 		}
 		heap.Push(h, i)
 	}
-	for i, v := range sentiments {
+	for i, v := range vals {
 		push(v, i)
 	}
-	for k := range sentiments {
-		v := sentiments[k]
-		h := pos[v]
-		for sentiments[(*h)[0]] != v { // drop positions whose value has changed
+	for k := range vals {
+		v := vals[k]
+		h := at[v]
+		for vals[(*h)[0]] != v { // drop indexes whose value has changed
 			heap.Pop(h)
 		}
 		si := (*h)[0]
 		var nv float64
 		switch {
-		case si < bi:
+		case pos[si] < bi:
 			nv = v * 0.5
-		case si > bi:
+		case pos[si] > bi:
 			nv = v * 1.5
 		default:
 			continue
 		}
 		if nv != v {
 			heap.Pop(h)
-			sentiments[si] = nv
+			vals[si] = nv
 			push(nv, si)
 		}
 	}
@@ -388,54 +482,55 @@ func (h *intHeap) Pop() any {
 	return x
 }
 
-func scoreValence(sentiments []float64, text string) Scores {
-	if len(sentiments) == 0 {
-		return Scores{}
+// tally accumulates valences in token order, as scoreValence's loops do.
+type tally struct {
+	sum, pos, neg float64
+	nonzero, neu  int
+}
+
+func (t *tally) add(s float64) {
+	t.sum += s
+	t.nonzero++
+	switch {
+	case s > 0:
+		t.pos += s + 1 // compensates for neutral words counted as 1
+	case s < 0:
+		t.neg += s - 1
 	}
-	sum := 0.0
-	for _, s := range sentiments {
-		sum += s
-	}
-	punct := punctuationEmphasis(text)
+}
+
+// scores turns the tally into VADER's scores, with the punctuation amplifier punct.
+func (t tally) scores(punct float64) Scores {
+	sum := t.sum
 	if sum > 0 {
 		sum += punct
 	} else if sum < 0 {
 		sum -= punct
 	}
 	compound := normalize(sum)
-	posSum, negSum, neu := 0.0, 0.0, 0
-	for _, s := range sentiments {
-		switch {
-		case s > 0:
-			posSum += s + 1 // compensates for neutral words counted as 1
-		case s < 0:
-			negSum += s - 1
-		default:
-			neu++
-		}
-	}
+	posSum, negSum := t.pos, t.neg
 	if posSum > math.Abs(negSum) {
 		posSum += punct
 	} else if posSum < math.Abs(negSum) {
 		negSum -= punct
 	}
-	total := posSum + math.Abs(negSum) + float64(neu)
+	total := posSum + math.Abs(negSum) + float64(t.neu)
 	return Scores{
 		Neg:      math.Abs(negSum / total),
-		Neu:      math.Abs(float64(neu) / total),
+		Neu:      math.Abs(float64(t.neu) / total),
 		Pos:      math.Abs(posSum / total),
 		Compound: compound,
 	}
 }
 
-func punctuationEmphasis(text string) float64 {
-	ep := min(strings.Count(text, "!"), 4)
-	amp := float64(ep) * 0.292
-	switch qm := strings.Count(text, "?"); {
-	case qm > 3:
+// punctuationEmphasis is the amplifier of excl '!' (up to 4) and quest '?'.
+func punctuationEmphasis(excl, quest int) float64 {
+	amp := float64(min(excl, 4)) * 0.292
+	switch {
+	case quest > 3:
 		amp += 0.96
-	case qm > 1:
-		amp += float64(qm) * 0.18
+	case quest > 1:
+		amp += float64(quest) * 0.18
 	}
 	return amp
 }
@@ -445,38 +540,12 @@ func normalize(score float64) float64 {
 	return max(-1, min(1, n))
 }
 
-func allcapDifferential(words []string) bool {
-	caps := 0
-	for _, w := range words {
-		if pyIsUpper(w) {
-			caps++
-		}
-	}
-	d := len(words) - caps
-	return 0 < d && d < len(words)
-}
-
-// wordsAndEmoticons splits on white space and strips leading and trailing ASCII
-// punctuation unless that leaves two code points or fewer (an emoticon).
-func wordsAndEmoticons(text string) []string {
-	fields := strings.FieldsFunc(text, pyIsSpace)
-	for i, tok := range fields {
-		stripped := strings.Trim(tok, asciiPunctuation)
-		if len([]rune(stripped)) > 2 {
-			fields[i] = stripped
-		}
-	}
-	return fields
-}
-
 // asciiPunctuation is Python's string.punctuation.
 const asciiPunctuation = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 
 // pyIsSpace is Python's str.isspace for one code point: Unicode white space plus
 // the ASCII information separators U+001C..U+001F.
 func pyIsSpace(r rune) bool { return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f) }
-
-func pyStrip(s string) string { return strings.TrimFunc(s, pyIsSpace) }
 
 // pyIsUpper is Python's str.isupper: at least one cased character and no
 // lower-case or title-case one.

@@ -1,8 +1,15 @@
 package vader
 
 import (
+	"bytes"
+	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"os"
+	"os/exec"
+	"runtime/debug"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -128,6 +135,26 @@ func butCheckNaive(lower []string, sentiments []float64) {
 	}
 }
 
+// butCheckDense runs butCheck on the nonzero values of sentiments, as PolarityScores
+// does, and writes the results back.
+func butCheckDense(lower []string, sentiments []float64) {
+	bi := slices.Index(lower, "but")
+	if bi < 0 {
+		return
+	}
+	var pos []int
+	var vals []float64
+	for i, v := range sentiments {
+		if v != 0 {
+			pos, vals = append(pos, i), append(vals, v)
+		}
+	}
+	butCheck(bi, pos, vals)
+	for k, i := range pos {
+		sentiments[i] = vals[k]
+	}
+}
+
 // TestButCheckMatchesPythonLoop compares the heap version with the literal
 // loop on random inputs full of repeated values (where list.index matters).
 func TestButCheckMatchesPythonLoop(t *testing.T) {
@@ -143,7 +170,7 @@ func TestButCheckMatchesPythonLoop(t *testing.T) {
 		}
 		lower[rng.IntN(n)] = "but"
 		b := append([]float64(nil), a...)
-		butCheck(lower, a)
+		butCheckDense(lower, a)
 		butCheckNaive(lower, b)
 		for i := range a {
 			if a[i] != b[i] {
@@ -160,4 +187,77 @@ func TestLongTextIsFast(t *testing.T) {
 	if s.Compound <= -1 || s.Compound > 1 {
 		t.Fatalf("compound %v out of range", s.Compound)
 	}
+}
+
+// hugeEnv makes the test binary the measured process of TestHugeResponseMemory.
+const hugeEnv = "IFPROBE_VADER_HUGE_MB"
+
+// TestHugeResponseMemory scores a 20 MB response (the reference texts, repeated, so
+// full of "but", emoji and negations) in a fresh process and bounds the memory it
+// takes beyond the text itself: the old word lists took 17 bytes per byte of text
+// (841 MB for a 50 MB response). IFPROBE_VADER_HUGE_MB sets the size.
+func TestHugeResponseMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a 50 MB text")
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHugeResponseChild$")
+	mb := os.Getenv(hugeEnv)
+	if mb == "" {
+		mb = "20"
+	}
+	cmd.Env = append(os.Environ(), hugeEnv+"="+mb)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	var r struct{ TextMB, BeforeMB, PeakMB float64 }
+	if err := json.Unmarshal(out[bytes.IndexByte(out, '{'):bytes.LastIndexByte(out, '}')+1], &r); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	extra := r.PeakMB - r.BeforeMB
+	t.Logf("%.0f MB response: peak RSS %.0f MB, %.0f MB of it for scoring", r.TextMB, r.PeakMB, extra)
+	// What remains is the valences of a text with "but" (24 bytes per sentiment word)
+	// and the garbage of one string per token between collections.
+	if extra > 2*r.TextMB+20 {
+		t.Errorf("scoring a %.0f MB response took %.0f MB beyond the text, want at most 2 bytes per byte", r.TextMB, extra)
+	}
+}
+
+// TestHugeResponseChild is the measured process of TestHugeResponseMemory.
+func TestHugeResponseChild(t *testing.T) {
+	mb, _ := strconv.Atoi(os.Getenv(hugeEnv))
+	if mb == 0 {
+		t.Skip("run by TestHugeResponseMemory")
+	}
+	var sb strings.Builder
+	recs := loadReference(t)
+	for sb.Len() < mb<<20 {
+		for _, r := range recs {
+			sb.WriteString(r.Text)
+			sb.WriteString("\n")
+		}
+	}
+	text := sb.String()
+	a := Default()
+	recs = nil
+	sb = strings.Builder{}
+	debug.FreeOSMemory()                                     // RSS back to the text and the lexicon
+	os.WriteFile("/proc/self/clear_refs", []byte("5"), 0o644) // Linux: the peak RSS restarts from here
+	before := vmRSS("VmRSS:")
+	s := a.PolarityScores(text)
+	json.NewEncoder(os.Stdout).Encode(map[string]float64{"TextMB": float64(len(text)) / (1 << 20),
+		"BeforeMB": float64(before) / 1024, "PeakMB": float64(vmRSS("VmHWM:")) / 1024, "Compound": s.Compound})
+}
+
+// vmRSS reads field ("VmRSS:", the resident set now, or "VmHWM:", its peak) of this
+// process's /proc status in kB (Linux; 0 elsewhere).
+func vmRSS(field string) int {
+	data, _ := os.ReadFile("/proc/self/status")
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, field); ok {
+			kb, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(rest), " kB"))
+			return kb
+		}
+	}
+	return 0
 }
