@@ -37,7 +37,7 @@ var randomSmolLM2 = sync.OnceValues(func() (*Model, error) {
 })
 
 // benchModel is the model the SmolLM2 throughput benchmarks run (see envBenchWeights).
-func benchModel(b *testing.B) *Model {
+func benchModel(b testing.TB) *Model {
 	b.Helper()
 	switch w := os.Getenv(envBenchWeights); w {
 	case "", "installed":

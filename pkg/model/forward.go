@@ -45,11 +45,14 @@ type program struct {
 	edits   []editKey
 	useDUS  bool // progPrefill: write cache rows with DynamicUpdateSlice (else a select)
 	logits  logitsMode
+	// attnBlock, when > 0, attends a prompt (progForward, progPrefill) this many
+	// queries at a time (see builder.attention); 0 attends all queries at once.
+	attnBlock int
 }
 
 func (p *program) key() string {
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "kind=%d dus=%v logits=%d last=%v cap=", p.kind, p.useDUS, p.logits, p.capLast)
+	fmt.Fprintf(&sb, "kind=%d dus=%v logits=%d last=%v block=%d cap=", p.kind, p.useDUS, p.logits, p.capLast, p.attnBlock)
 	for _, h := range p.capture {
 		sb.WriteString(h.String() + ",")
 	}
@@ -77,7 +80,11 @@ type builder struct {
 	edits  map[hook.Point][]editInputs
 
 	rope map[bool][2]*Node // sliding? -> cos, sin [B,S,1,hd/2]
-	bias map[bool]*Node    // sliding? -> additive mask [B,1,1,S,T]
+	bias map[bool]*Node    // sliding? -> additive mask [B,1,1,S,T], built when first needed
+
+	// The inputs of the masks: query positions [B,S], key validity [B,T] and key
+	// positions [B,T].
+	qPos, keyValid, kPos *Node
 }
 
 // editInputs are the graph inputs of one intervention.
@@ -299,11 +306,12 @@ func (b *builder) applyEdit(e editInputs, x *Node) *Node {
 	return Where(mask, edited, x)
 }
 
-// prepareAttention builds RoPE tables and additive masks for global and (if any
-// layer uses it) sliding-window layers.
+// prepareAttention builds RoPE tables for global and (if any layer uses it)
+// sliding-window layers, and keeps what the attention masks are built from.
 func (b *builder) prepareAttention(positions, keyValid, keyPos *Node) {
 	cfg := b.cfg
 	g := positions.Graph()
+	b.qPos, b.keyValid, b.kPos = positions, keyValid, keyPos
 	kinds := []bool{false}
 	for _, s := range cfg.SlidingLayers {
 		if s {
@@ -311,13 +319,7 @@ func (b *builder) prepareAttention(positions, keyValid, keyPos *Node) {
 			break
 		}
 	}
-	qPos := InsertAxes(positions, -1) // [B,S,1]
-	kPos := InsertAxes(keyPos, 1)     // [B,1,T]
 	B, S := positions.Shape().Dimensions[0], positions.Shape().Dimensions[1]
-	T := keyPos.Shape().Dimensions[1]
-	visible := LogicalAnd(
-		BroadcastToDims(InsertAxes(keyValid, 1), B, S, T),
-		LessOrEqual(BroadcastToDims(kPos, B, S, T), BroadcastToDims(qPos, B, S, T)))
 	for _, sliding := range kinds {
 		base := cfg.RopeBase
 		scale := cfg.RopeLinearFactor
@@ -344,15 +346,34 @@ func (b *builder) prepareAttention(positions, keyValid, keyPos *Node) {
 			BroadcastToDims(Reshape(Const(g, inv), 1, 1, half), B, S, half))
 		ang = InsertAxes(ang, 2) // [B,S,1,half]
 		b.rope[sliding] = [2]*Node{Cos(ang), Sin(ang)}
-
-		vis := visible
-		if sliding && cfg.SlidingWindow > 0 {
-			dist := Sub(BroadcastToDims(qPos, B, S, T), BroadcastToDims(kPos, B, S, T))
-			vis = LogicalAnd(vis, LessThan(dist, Scalar(g, dtypes.Int32, cfg.SlidingWindow)))
-		}
-		bias := Where(vis, ScalarZero(g, dtypes.Float32), Scalar(g, dtypes.Float32, maskedScore))
-		b.bias[sliding] = Reshape(bias, B, 1, 1, S, T)
 	}
+}
+
+// maskBias is the additive attention mask [B,1,1,s1-s0,t1-t0] of queries [s0, s1)
+// over keys [t0, t1): 0 where the query sees the key (a valid key at a position not
+// after the query's, and within the window on sliding layers), maskedScore
+// elsewhere. It is built from the [B,S] and [B,T] inputs for each query block, so
+// no [S,T] mask is held whole when the prompt is attended in blocks.
+func (b *builder) maskBias(sliding bool, s0, s1, t0, t1 int) *Node {
+	g := b.qPos.Graph()
+	B, S, T := b.qPos.Shape().Dimensions[0], s1-s0, t1-t0
+	qPos := BroadcastToDims(InsertAxes(SliceAxis(b.qPos, 1, AxisRange(s0, s1)), -1), B, S, T)
+	kPos := BroadcastToDims(InsertAxes(SliceAxis(b.kPos, 1, AxisRange(t0, t1)), 1), B, S, T)
+	vis := LogicalAnd(BroadcastToDims(InsertAxes(SliceAxis(b.keyValid, 1, AxisRange(t0, t1)), 1), B, S, T),
+		LessOrEqual(kPos, qPos))
+	if sliding && b.cfg.SlidingWindow > 0 {
+		vis = LogicalAnd(vis, LessThan(Sub(qPos, kPos), Scalar(g, dtypes.Int32, b.cfg.SlidingWindow)))
+	}
+	bias := Where(vis, ScalarZero(g, dtypes.Float32), Scalar(g, dtypes.Float32, maskedScore))
+	return Reshape(bias, B, 1, 1, S, T)
+}
+
+// wholeBias is the mask of every query over every key, built once per kind.
+func (b *builder) wholeBias(sliding bool) *Node {
+	if b.bias[sliding] == nil {
+		b.bias[sliding] = b.maskBias(sliding, 0, b.qPos.Shape().Dimensions[1], 0, b.kPos.Shape().Dimensions[1])
+	}
+	return b.bias[sliding]
 }
 
 // block runs transformer block l on x [B,S,D]; past holds the cached K, V of a
@@ -388,7 +409,7 @@ func (b *builder) block(l int, x *Node, past [2]*Node, positions *Node) (out, k,
 	if past[0] != nil {
 		k, v = writeStep(past[0], k, positions), writeStep(past[1], v, positions)
 	}
-	z := b.attention(q, k, v, b.bias[sliding]) // [B,S,H,hd]
+	z := b.attention(q, k, v, sliding) // [B,S,H,hd]
 	z = b.site(hook.AttnHeads(l), z)
 	a := linear(Reshape(z, B, S, H*hd), w(bw.O), nil)
 	if cfg.PostNorms {
@@ -455,10 +476,44 @@ func (b *builder) writeRows(cache, new, keyValid, rows, src, isNew *Node) *Node 
 	return cache
 }
 
-// attention computes softmax(scale·q·kᵀ + bias)·v with grouped query heads:
-// q [B,S,H,hd], keys/vals [B,KV,T,hd], bias [B,1,1,S,T]; it returns [B,S,H,hd].
-// Query head h reads key/value head h / (H/KV), as Hugging Face's repeat_kv.
-func (b *builder) attention(q, keys, vals, bias *Node) *Node {
+// attention computes softmax(scale·q·kᵀ + mask)·v with grouped query heads: q
+// [B,S,H,hd], keys/vals [B,KV,T,hd]; it returns [B,S,H,hd].
+//
+// A prompt longer than the program's attnBlock is attended attnBlock queries at a
+// time, so that the scores held at once are [attnBlock, T] per head, not [S, T]:
+// peak memory grows linearly with the prompt instead of quadratically (an 8k-token
+// prompt materialised 2.4 GB of scores per layer). A prompt's keys are its own
+// tokens in sequence order (left-padded in progForward, right-padded in
+// progPrefill), and a key after the query's index is never visible, so block
+// [s0, s1) reads only keys [t0, s1), t0 being the first key inside the sliding
+// window: the skipped keys are exactly those the mask would zero, and the result
+// equals the unblocked one up to float summation order.
+func (b *builder) attention(q, keys, vals *Node, sliding bool) *Node {
+	S := q.Shape().Dimensions[1]
+	T := keys.Shape().Dimensions[2]
+	block := b.prog.attnBlock
+	if b.prog.kind == progStep || block <= 0 || S <= block || T != S {
+		return b.attend(q, keys, vals, b.wholeBias(sliding))
+	}
+	var outs []*Node
+	for s0 := 0; s0 < S; s0 += block {
+		s1 := min(s0+block, S)
+		t0 := 0
+		if w := b.cfg.SlidingWindow; sliding && w > 0 {
+			t0 = max(0, s0-w+1)
+		}
+		qb := SliceAxis(q, 1, AxisRange(s0, s1))
+		kb := SliceAxis(keys, 2, AxisRange(t0, s1))
+		vb := SliceAxis(vals, 2, AxisRange(t0, s1))
+		outs = append(outs, b.attend(qb, kb, vb, b.maskBias(sliding, s0, s1, t0, s1)))
+	}
+	return Concatenate(outs, 1)
+}
+
+// attend is attention for queries q [B,S,H,hd] over keys/vals [B,KV,T,hd] with the
+// additive mask bias [B,1,1,S,T]. Query head h reads key/value head h / (H/KV), as
+// Hugging Face's repeat_kv.
+func (b *builder) attend(q, keys, vals, bias *Node) *Node {
 	cfg := b.cfg
 	dims := q.Shape().Dimensions
 	B, S, H, hd := dims[0], dims[1], dims[2], dims[3]
