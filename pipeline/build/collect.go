@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/ifprobe/ifprobe/internal/membudget"
 	"github.com/ifprobe/ifprobe/pkg/acts"
 	"github.com/ifprobe/ifprobe/pkg/atomicfile"
 	"github.com/ifprobe/ifprobe/pkg/capture"
@@ -151,6 +152,9 @@ func Build(ctx context.Context, m *lm.LM, dir string, cfg Config) (*Stats, error
 	if err != nil {
 		return nil, fmt.Errorf("collect: %w", err)
 	}
+	if err := checkMemory(m, cfg, items); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("collect: %w", err)
 	}
@@ -204,6 +208,28 @@ func Build(ctx context.Context, m *lm.LM, dir string, cfg Config) (*Stats, error
 
 // shardRows is the examples per activation shard of a new build.
 const shardRows = 64
+
+// checkMemory refuses, before any work, a batch and response length whose
+// generation cannot fit in memory: the generation of one batch with every layer
+// captured, and the store's shard buffer (shardRows examples).
+func checkMemory(m *lm.LM, cfg Config, items []dataset.Item) error {
+	longest := 0
+	for _, it := range items {
+		longest = max(longest, len(it.Prompt))
+	}
+	// About 4 bytes per token in English text; 3 keeps the estimate on the high side,
+	// and 64 tokens cover the chat template around the prompt.
+	tokens := longest/3 + 64
+	hooks := storeConfig(m, cfg).Hooks
+	need := m.Model.GenerateMemory(cfg.Batch, tokens, cfg.MaxTokens, hooks)
+	need += float64(max(shardRows, cfg.Batch)) * float64(len(hooks)*len(cfg.Positions())*m.Model.Config.DModel*cfg.DType.Size())
+	what := fmt.Sprintf("generating %d responses at a time of up to %d tokens (prompts up to about %d tokens), every layer captured,",
+		cfg.Batch, cfg.MaxTokens, tokens)
+	if err := membudget.Check(what, need, "lower --batch or --max-tokens"); err != nil {
+		return fmt.Errorf("collect: %w", err)
+	}
+	return nil
+}
 
 func storeConfig(m *lm.LM, cfg Config) acts.Config {
 	var hooks []hook.Point

@@ -5,9 +5,13 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/ifprobe/ifprobe/internal/membudget"
 	"github.com/ifprobe/ifprobe/pkg/acts"
 	"github.com/ifprobe/ifprobe/pkg/capture"
 	"github.com/ifprobe/ifprobe/pkg/compute"
@@ -134,5 +138,76 @@ func sameBuild(t *testing.T, a, b string) {
 		if errA != nil || errB != nil || !slices.Equal(x.IDs(), y.IDs()) || !slices.Equal(x.Data, y.Data) {
 			t.Fatalf("%s differs (%v, %v)", k, errA, errB)
 		}
+	}
+}
+
+// storeBytes reads every file of the activation store in dir (manifest and shards).
+func storeBytes(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, sub := range []string{"", acts.ShardDir} {
+		entries, err := os.ReadDir(filepath.Join(ActsDir(dir), sub))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			if e.Type().IsRegular() && e.Name() != ".lock" {
+				b, _ := os.ReadFile(filepath.Join(ActsDir(dir), sub, e.Name()))
+				out[filepath.Join(sub, e.Name())] = string(b)
+			}
+		}
+	}
+	return out
+}
+
+// TestBuildRepairsDamagedStore: a rerun over a store with a damaged shard cuts it
+// off, regenerates exactly the dropped examples and ends with the store an
+// undisturbed build wrote, byte for byte (before, reads used the damaged values).
+// A batch whose generation cannot fit in memory is refused before any work.
+func TestBuildRepairsDamagedStore(t *testing.T) {
+	path := registrytest.Model(t, "smollm2-135m-instruct")
+	b, _, err := compute.Open("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := lm.Load(path, lm.Options{Backend: b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cfg := Config{Plan: dataset.Config{Tasks: []string{"lowercase", "include_keyword"}, PerTask: 2, Seed: 2, NoControls: true, Folds: 2},
+		MaxTokens: 4, Batch: 2}
+	if _, err := Build(context.Background(), m, dir, cfg); err != nil {
+		t.Fatal(err)
+	}
+	want := storeBytes(t, dir)
+	shard := filepath.Join(ActsDir(dir), acts.ShardDir, "shard-000000.safetensors")
+	raw, _ := os.ReadFile(shard)
+	raw[len(raw)-5] ^= 0x10
+	os.WriteFile(shard, raw, 0o644)
+	st, err := Build(context.Background(), m, dir, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Repaired == nil || st.Repaired.Shard != 0 || st.Generated != 4 {
+		t.Fatalf("rerun over a damaged shard: repaired %+v, generated %d", st.Repaired, st.Generated)
+	}
+	got := storeBytes(t, dir)
+	if len(got) != len(want) {
+		t.Fatalf("files %d, want %d", len(got), len(want))
+	}
+	for name, b := range want {
+		if got[name] != b {
+			t.Errorf("%s differs from the undisturbed build", name)
+		}
+	}
+	t.Setenv(membudget.Env, "")
+	cfg.Batch = 1 << 20
+	start := time.Now()
+	if _, err := Build(context.Background(), m, t.TempDir(), cfg); !errors.Is(err, membudget.ErrTooLarge) || !strings.Contains(err.Error(), "of memory") {
+		t.Errorf("batch of a million: %v", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("refused after %v", d)
 	}
 }
