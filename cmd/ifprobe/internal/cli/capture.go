@@ -133,12 +133,12 @@ func runCapture(cmd *cobra.Command, o captureOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := resolveModels("model", []string{o.model}); err != nil {
-		return err
-	}
 	prompts, err := capture.ReadPrompts(o.prompts)
 	if err != nil {
 		return &UsageError{err}
+	}
+	if err := resolveModels("model", []string{o.model}); err != nil {
+		return err
 	}
 	b, info, err := compute.Open(o.backend)
 	if err != nil {

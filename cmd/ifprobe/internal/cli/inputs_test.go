@@ -2,9 +2,11 @@ package cli
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -24,6 +26,7 @@ func TestMain(m *testing.M) {
 				break
 			}
 		}
+		signalsReady = func() { fmt.Fprintln(os.Stderr, "signals ready") }
 		os.Exit(int(Main(args)))
 	}
 	os.Exit(m.Run())
@@ -87,12 +90,14 @@ func TestInputsCheckedBeforeWork(t *testing.T) {
 	}
 	// A registry model that is not installed: exit 4 from every command.
 	t.Setenv("IFPROBE_HOME", t.TempDir())
+	prompts := filepath.Join(t.TempDir(), "p.jsonl")
+	os.WriteFile(prompts, []byte(`{"id": "a", "prompt": "Hi"}`+"\n"), 0o644)
 	for _, args := range [][]string{
 		{"reproduce", "--models", "smollm2-135m-instruct", "--out", out},
 		{"reproduce", "--models", "gemma3-270m,smollm2-135m-instruct", "--out", out},
 		{"generate", "--model", "smollm2-135m-instruct", "hi"},
 		{"dataset", "build", "--model", "smollm2-135m-instruct", "--out", out},
-		{"capture", "--model", "smollm2-135m-instruct", "--prompts", os.Args[0], "--out", out},
+		{"capture", "--model", "smollm2-135m-instruct", "--prompts", prompts, "--out", out},
 		{"bench", "--model", "smollm2-135m-instruct"},
 	} {
 		var code ExitCode
@@ -124,12 +129,13 @@ func TestSignalExitCode(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		cmd, lines, stdin := startMain(t, "tasks", "check", "--task", "lowercase", "--response-file", "-")
 		defer stdin.Close()
-		time.Sleep(300 * time.Millisecond) // let it reach the read
-		cmd.Process.Signal(sig)
 		var got []string
 		for lines.Scan() {
 			got = append(got, lines.Text())
-			if strings.Contains(lines.Text(), "stopping at the next safe point") {
+			switch {
+			case lines.Text() == "signals ready":
+				cmd.Process.Signal(sig)
+			case strings.Contains(lines.Text(), "stopping at the next safe point"):
 				cmd.Process.Signal(sig)
 			}
 		}

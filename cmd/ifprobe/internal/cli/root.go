@@ -154,6 +154,9 @@ func exitCode(err error) ExitCode {
 	}
 }
 
+// signalsReady, when set (by tests), is called once SIGINT and SIGTERM are caught.
+var signalsReady func()
+
 // graceStop is how long a command may take to reach a safe point after SIGINT or
 // SIGTERM before Main exits anyway.
 var graceStop = 20 * time.Second
@@ -166,6 +169,9 @@ func signalContext(args []string) (context.Context, func() os.Signal, func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	if signalsReady != nil {
+		signalsReady()
+	}
 	var got atomic.Value
 	done := make(chan struct{})
 	go func() {
