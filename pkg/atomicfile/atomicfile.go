@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/ifprobe/ifprobe/internal/faultinject"
 )
 
 // TmpInfix marks temporary files, so cleaners can recognise leftovers of a crash.
@@ -36,7 +38,7 @@ func WriteBuffered(path string, bw *bufio.Writer, write func(io.Writer) error) (
 	if bw == nil {
 		bw = bufio.NewWriterSize(tmp, 1<<20)
 	}
-	bw.Reset(tmp)
+	bw.Reset(faultinject.Writer(tmp)) // the fault-injection suite's hook; tmp itself unless armed
 	defer bw.Reset(nil)
 	if err = write(bw); err != nil {
 		return fmt.Errorf("atomicfile: %s: %w", path, err)

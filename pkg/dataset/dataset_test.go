@@ -8,9 +8,11 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/ifprobe/ifprobe/internal/faultinject"
 	"github.com/ifprobe/ifprobe/internal/membudget"
 	"github.com/ifprobe/ifprobe/pkg/tasks"
 )
@@ -361,5 +363,39 @@ func TestPlanBoundedByMemory(t *testing.T) {
 	t.Setenv(membudget.Env, "1MiB") // a budget below 9 tasks × 100 items
 	if _, err := Plan(Config{PerTask: 100}); !errors.Is(err, membudget.ErrTooLarge) {
 		t.Errorf("100 per task in 1 MiB: %v", err)
+	}
+}
+
+// TestWriterFullDisk: a record cut short by a full disk (ENOSPC at a chosen byte) is
+// cut back off, so once space is free the next record starts on a line of its own
+// and the file reads whole.
+func TestWriterFullDisk(t *testing.T) {
+	defer faultinject.Arm(faultinject.Off, 0)
+	items, _ := Plan(Config{Tasks: []string{"lowercase"}, PerTask: 3, Seed: 4, NoControls: true})
+	path := filepath.Join(t.TempDir(), "dataset.jsonl")
+	w, err := OpenWriter(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	r0, _ := NewRecord(items[0], "an answer", "m")
+	if err := w.Append(r0); err != nil {
+		t.Fatal(err)
+	}
+	faultinject.Arm(faultinject.NoSpace, 20) // the next record fails 20 bytes in
+	r1, _ := NewRecord(items[1], "an answer", "m")
+	if err := w.Append(r1); !errors.Is(err, syscall.ENOSPC) {
+		t.Fatalf("append on a full disk: %v", err)
+	}
+	faultinject.Arm(faultinject.Off, 0) // space again
+	for _, it := range items[1:] {
+		r, _ := NewRecord(it, "an answer", "m")
+		if err := w.Append(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	recs, err := ReadRecords(path)
+	if err != nil || len(recs) != 3 {
+		t.Fatalf("after the disk filled and emptied: %d records, %v", len(recs), err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/ifprobe/ifprobe/internal/faultinject"
 	"github.com/ifprobe/ifprobe/pkg/tasks"
 )
 
@@ -89,6 +90,7 @@ type Writer struct {
 	done map[string]bool
 	// needNL: the file's last record has no newline (written by another tool).
 	needNL bool
+	end    int64 // length of the file's complete records
 }
 
 // OpenWriter opens path for appending, creating it if needed. It reads the
@@ -110,7 +112,7 @@ func OpenWriter(path string) (*Writer, error) {
 		f.Close()
 		return nil, fmt.Errorf("dataset: %s: %w", path, err)
 	}
-	return &Writer{f: f, path: path, done: done, needNL: noNL}, nil
+	return &Writer{f: f, path: path, done: done, needNL: noNL, end: good}, nil
 }
 
 // scan reads every complete record and returns the ids seen, the byte length
@@ -179,13 +181,19 @@ func (w *Writer) Append(r Record) error {
 	if w.needNL {
 		line = append([]byte{'\n'}, line...)
 	}
-	if _, err := w.f.Write(line); err != nil {
+	if _, err := faultinject.Writer(w.f).Write(line); err != nil { // w.f itself unless a fault test armed it
+		// A write cut short (a full disk) must not leave a torn line for the next
+		// record to follow: cut the file back to its last complete record.
+		if w.f.Truncate(w.end) == nil {
+			w.f.Seek(w.end, io.SeekStart)
+		}
 		return fmt.Errorf("dataset: %s: %w", w.path, err)
 	}
 	if err := w.f.Sync(); err != nil {
 		return fmt.Errorf("dataset: %s: %w", w.path, err)
 	}
 	w.done[r.ID], w.needNL = true, false
+	w.end += int64(len(line))
 	return nil
 }
 
