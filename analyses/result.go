@@ -91,7 +91,7 @@ func Load(dir string, r Result) (Verdict, error) {
 		return Verdict{}, fmt.Errorf("analyses: load: %w", err)
 	}
 	var env envelope
-	if err := json.Unmarshal(b, &env); err != nil {
+	if err := jsonnan.Unmarshal(b, &env); err != nil { // null back as NaN, wherever a float is
 		return Verdict{}, fmt.Errorf("analyses: load %s: %w", path, err)
 	}
 	if env.Version != ResultVersion {
@@ -100,7 +100,7 @@ func Load(dir string, r Result) (Verdict, error) {
 	if env.Analysis != r.Name() {
 		return Verdict{}, fmt.Errorf("analyses: load %s: holds %q, not %q", path, env.Analysis, r.Name())
 	}
-	if err := json.Unmarshal(env.Result, r); err != nil {
+	if err := jsonnan.Unmarshal(env.Result, r); err != nil {
 		return Verdict{}, fmt.Errorf("analyses: load %s: result: %w", path, err)
 	}
 	return env.Verdict, nil

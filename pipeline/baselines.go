@@ -72,7 +72,7 @@ func baselineGrids(ctx context.Context, cfg Config, model, dir string, srcs []*p
 		if err != nil {
 			return nil, fmt.Errorf("%s baseline: %w", s.Kind(), err)
 		}
-		if err := saveGrid(g, path); err != nil {
+		if _, err := saveGrid(g, path); err != nil {
 			return nil, err
 		}
 		out[s.Kind()] = g
@@ -207,10 +207,11 @@ func writeCSV(path string, rows [][]string) error {
 }
 
 // saveGrid saves a grid as JSON at path and as CSV beside it (grid.csv: AUROC,
-// accuracy and balanced accuracy with CIs per cell).
-func saveGrid(g *probeset.Grid, path string) error {
+// accuracy and balanced accuracy with CIs per cell), and returns both paths.
+func saveGrid(g *probeset.Grid, path string) ([]string, error) {
 	if err := g.Save(path); err != nil {
-		return err
+		return nil, err
 	}
-	return writeCSV(strings.TrimSuffix(path, ".json")+".csv", g.Table())
+	csvPath := strings.TrimSuffix(path, ".json") + ".csv"
+	return []string{path, csvPath}, writeCSV(csvPath, g.Table())
 }

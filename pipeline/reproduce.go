@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"github.com/ifprobe/ifprobe/analyses/baselines"
 	"github.com/ifprobe/ifprobe/analyses/controls"
 	"github.com/ifprobe/ifprobe/pipeline/build"
+	"github.com/ifprobe/ifprobe/pipeline/stage"
 	"github.com/ifprobe/ifprobe/pkg/acts"
 	"github.com/ifprobe/ifprobe/pkg/calibrate"
 	"github.com/ifprobe/ifprobe/pkg/dataset"
@@ -92,9 +94,11 @@ type ModelRun struct {
 
 // Run reproduces the study for every model in cfg and writes the report.
 func Run(ctx context.Context, cfg Config) (*Report, error) {
-	if len(cfg.Models) == 0 {
-		return nil, fmt.Errorf("reproduce: no models")
+	release, err := cfg.claim()
+	if err != nil {
+		return nil, err
 	}
+	defer release()
 	if err := os.MkdirAll(cfg.ReportDir(), 0o755); err != nil {
 		return nil, fmt.Errorf("reproduce: %w", err)
 	}
@@ -107,7 +111,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		rep.Models = append(rep.Models, mr)
 	}
 	rep.Finished = time.Now()
+	cfg.logf("report: %s", cfg.ReportDir())
 	if err := rep.Write(cfg.ReportDir()); err != nil {
+		return nil, err
+	}
+	if err := stage.Complete(cfg.ReportDir(), "report", "", []string{"report.md", "report.html", "report.json"}); err != nil {
 		return nil, err
 	}
 	return rep, nil
@@ -162,17 +170,30 @@ func runModel(ctx context.Context, cfg Config, name string) (*ModelRun, error) {
 		return nil, err
 	}
 	mr.Summary, mr.Timings["dataset"] = st.Summary, time.Since(t0).Seconds()
-	in, err := cfg.inputs(ctx, m, dirs, plan, mr)
+	if r := st.Repaired; r != nil {
+		cfg.logf("%s: the activation store's shard %d was damaged (%s): dropped it and %d later shard(s), regenerated their %d examples",
+			m.Name, r.Shard, r.Problem, r.Shards-1, r.Examples)
+	}
+	dataSum, err := fileSum(filepath.Join(build.ActsDir(dirs.data), acts.ManifestFile))
+	if err != nil {
+		return nil, err
+	}
+	in, err := cfg.inputs(ctx, m, dirs, plan, mr, dataSum)
+	if err != nil {
+		return nil, err
+	}
+	gridSum, err := fileSum(filepath.Join(dirs.results, "grid.json"))
 	if err != nil {
 		return nil, err
 	}
 	for _, a := range analyses.All() {
 		cfg.logf("%s: %s", m.Name, a.Name())
 		t0 = time.Now()
-		r, files, err := runAnalysis(ctx, a, filepath.Join(dirs.results, a.Name()), in)
+		r, files, err := runAnalysis(ctx, a, dirs.results, cfg.stageKey(dataSum, gridSum), in)
 		mr.Timings[a.Name()] = time.Since(t0).Seconds()
+		var we *writeError
 		if err != nil {
-			if ctx.Err() != nil {
+			if ctx.Err() != nil || errors.As(err, &we) {
 				return nil, err
 			}
 			// One finding that cannot be computed on this model (say, fewer than
@@ -191,7 +212,7 @@ func runModel(ctx context.Context, cfg Config, name string) (*ModelRun, error) {
 
 // inputs builds what the analyses read: the probing source (labels permuted
 // for a null run), the probe grid, the behaviour runner, and the settings.
-func (cfg Config) inputs(ctx context.Context, m *lm.LM, dirs modelDirs, plan dataset.Config, mr *ModelRun) (analyses.Inputs, error) {
+func (cfg Config) inputs(ctx context.Context, m *lm.LM, dirs modelDirs, plan dataset.Config, mr *ModelRun, dataSum string) (analyses.Inputs, error) {
 	p := cfg.Profile
 	store, err := acts.Open(build.ActsDir(dirs.data))
 	if err != nil {
@@ -210,7 +231,7 @@ func (cfg Config) inputs(ctx context.Context, m *lm.LM, dirs modelDirs, plan dat
 		Bootstrap: stats.BootstrapParams{Reps: p.BootstrapReps, Seed: cfg.Seed}, BehaviourSources: p.BehaviourSources}
 	cfg.logf("%s: probe grid", m.Name)
 	t0 := time.Now()
-	if in.Grid, err = gridFor(ctx, cfg, m.Name, dirs.results, src, in.CV); err != nil {
+	if in.Grid, err = gridFor(ctx, cfg, m.Name, dirs.results, cfg.stageKey(dataSum), src, in.CV); err != nil {
 		return analyses.Inputs{}, err
 	}
 	mr.Timings["grid"] = time.Since(t0).Seconds()
@@ -252,39 +273,66 @@ func restrictToProbeable(in *analyses.Inputs, mr *ModelRun) error {
 	return nil
 }
 
-func gridFor(ctx context.Context, cfg Config, model, dir string, src probeset.Source, cv probe.CVParams) (*probeset.Grid, error) {
+// gridFor loads the probe grid when its stage is complete for key, else evaluates
+// it (resuming from its per-layer cache), saves it and records the stage.
+func gridFor(ctx context.Context, cfg Config, model, dir, key string, src probeset.Source, cv probe.CVParams) (*probeset.Grid, error) {
 	path := filepath.Join(dir, "grid.json")
-	if g, err := probeset.LoadGrid(path); err == nil {
-		return g, nil
+	if done, _, err := stage.Done(dir, "grid", key); err != nil {
+		return nil, err
+	} else if done {
+		if g, err := probeset.LoadGrid(path); err == nil {
+			return g, nil
+		}
 	}
 	g, err := probeset.EvaluateGrid(ctx, src, probeset.GridConfig{CV: cv, CacheDir: filepath.Join(dir, "grid-cache"), Progress: cfg.progress(model, "probes")})
 	if err != nil {
 		return nil, err
 	}
-	return g, saveGrid(g, path)
+	files, err := saveGrid(g, path)
+	if err != nil {
+		return nil, err
+	}
+	return g, stage.Complete(dir, "grid", key, files)
 }
 
-// runAnalysis loads a saved result or runs the analysis and saves it. It
-// returns the result and the files it saved, relative to dir.
-func runAnalysis(ctx context.Context, a analyses.Analysis, dir string, in analyses.Inputs) (analyses.Result, []string, error) {
-	r := a.NewResult()
-	if _, err := analyses.Load(dir, r); err == nil {
-		return r, savedFiles(dir), nil
+// runAnalysis loads the result of analysis a from dir/<name> when its stage is
+// complete for key (every file it saved still there and unchanged), else runs it,
+// saves it and records the stage. It returns the result and the files saved,
+// relative to dir/<name>. A failure to save is a *writeError.
+func runAnalysis(ctx context.Context, a analyses.Analysis, dir, key string, in analyses.Inputs) (analyses.Result, []string, error) {
+	sub := filepath.Join(dir, a.Name())
+	if rec, err := stage.Read(dir, a.Name()); err == nil {
+		if done, _, err := stage.Done(dir, a.Name(), key); err != nil {
+			return nil, nil, &writeError{err}
+		} else if done {
+			r := a.NewResult()
+			if _, err := analyses.Load(sub, r); err == nil {
+				return r, recordedFiles(rec, a.Name()), nil
+			}
+		}
 	}
 	r, err := a.Run(ctx, in)
 	if err != nil {
 		return nil, nil, err
 	}
-	files, err := analyses.Save(dir, r)
-	return r, files, err
+	files, err := analyses.Save(sub, r)
+	if err == nil {
+		err = stage.Complete(dir, a.Name(), key, prefixed(a.Name(), files))
+	}
+	if err != nil {
+		return nil, nil, &writeError{err}
+	}
+	return r, files, nil
 }
 
-// savedFiles lists what analyses.Save wrote into dir, relative to it.
-func savedFiles(dir string) []string {
-	files := []string{analyses.ResultFile, analyses.TableFile, analyses.VerdictFile}
-	figs, _ := filepath.Glob(filepath.Join(dir, analyses.FiguresDir, "*"))
-	for _, f := range figs {
-		files = append(files, filepath.Join(analyses.FiguresDir, filepath.Base(f)))
+// recordedFiles lists the files of a completion record, relative to its stage's
+// directory sub.
+func recordedFiles(rec *stage.Record, sub string) []string {
+	var out []string
+	for _, f := range rec.Files {
+		if rel, err := filepath.Rel(sub, filepath.FromSlash(f.Path)); err == nil {
+			out = append(out, rel)
+		}
 	}
-	return files
+	return out
 }

@@ -169,3 +169,20 @@ func Forget(dir, name string) error {
 	}
 	return nil
 }
+
+// RemoveLeftovers deletes, under dir, the temporary files of atomic writes that a
+// killed run left behind (".NAME.tmp-*"). Call it holding the run folder's Lock:
+// another run's writes in flight look the same.
+func RemoveLeftovers(dir string) error {
+	return filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if name := d.Name(); d.Type().IsRegular() && strings.HasPrefix(name, ".") && strings.Contains(name, atomicfile.TmpInfix) {
+			if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return fmt.Errorf("stage: %w", err)
+			}
+		}
+		return nil
+	})
+}
