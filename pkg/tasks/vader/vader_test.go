@@ -261,3 +261,47 @@ func vmRSS(field string) int {
 	}
 	return 0
 }
+
+// tokensOfReplaced is the reference for tokens: Python's way, the text rebuilt with
+// every emoji replaced by its description, then split and stripped.
+func tokensOfReplaced(a *Analyzer, text string) (toks []string, excl, quest int) {
+	var b strings.Builder
+	prevSpace := true
+	for _, r := range text {
+		if d, ok := a.emojis[r]; ok {
+			if !prevSpace {
+				b.WriteByte(' ')
+			}
+			b.WriteString(d)
+			prevSpace = false
+			continue
+		}
+		b.WriteRune(r)
+		prevSpace = r == ' '
+	}
+	s := b.String()
+	for _, tok := range strings.FieldsFunc(s, pyIsSpace) {
+		if stripped := strings.Trim(tok, asciiPunctuation); len([]rune(stripped)) > 2 {
+			tok = stripped
+		}
+		toks = append(toks, tok)
+	}
+	return toks, strings.Count(s, "!"), strings.Count(s, "?")
+}
+
+// FuzzTokens: the streaming tokenizer gives the tokens and punctuation counts of the
+// rebuilt text, emoji, invalid UTF-8 and odd white space included.
+func FuzzTokens(f *testing.F) {
+	for _, s := range []string{"", "Good! 😀great", "hi😀there :)", "not\x1cbad\xff!!", "😀", " ?? a😀😀b ", "BUT wait… 👍"} {
+		f.Add(s)
+	}
+	a := Default()
+	f.Fuzz(func(t *testing.T, text string) {
+		want, we, wq := tokensOfReplaced(a, text)
+		var got []string
+		ge, gq := a.tokens(text, func(tok string) { got = append(got, tok) })
+		if !slices.Equal(got, want) || ge != we || gq != wq {
+			t.Fatalf("%q: tokens %q (!%d ?%d), want %q (!%d ?%d)", text, got, ge, gq, want, we, wq)
+		}
+	})
+}
