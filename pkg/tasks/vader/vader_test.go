@@ -241,7 +241,7 @@ func TestHugeResponseChild(t *testing.T) {
 	a := Default()
 	recs = nil
 	sb = strings.Builder{}
-	debug.FreeOSMemory()                                     // RSS back to the text and the lexicon
+	debug.FreeOSMemory()                                      // RSS back to the text and the lexicon
 	os.WriteFile("/proc/self/clear_refs", []byte("5"), 0o644) // Linux: the peak RSS restarts from here
 	before := vmRSS("VmRSS:")
 	s := a.PolarityScores(text)

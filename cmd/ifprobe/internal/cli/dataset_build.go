@@ -74,6 +74,11 @@ task's pass rate and flags a minority class under 20%.`,
 			cfg.Progress = bar.Set
 			st, err := build.Build(cmd.Context(), m, out, cfg)
 			bar.Done()
+			if st != nil && st.Repaired != nil {
+				r := st.Repaired
+				fmt.Fprintf(cmd.ErrOrStderr(), "dataset build: the activation store's shard %d was damaged (%s): dropped it and %d later shard(s); their %d examples were generated again\n",
+					r.Shard, r.Problem, r.Shards-1, r.Examples)
+			}
 			if err != nil {
 				return err
 			}

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/ifprobe/ifprobe/internal/membudget"
+	"github.com/ifprobe/ifprobe/pkg/acts"
+	"github.com/ifprobe/ifprobe/pkg/registry/registrytest"
 )
 
 // The test binary doubles as the ifprobe binary for the signal tests: with
@@ -145,5 +147,41 @@ func TestSignalExitCode(t *testing.T) {
 		if code != int(ExitCanceled) || !strings.Contains(text, "to resume, rerun: ifprobe tasks check --task lowercase --response-file -") {
 			t.Errorf("%v: exit %d (%v), stderr:\n%s", sig, code, err, text)
 		}
+	}
+}
+
+// TestInterruptLongJob: SIGINT during a real dataset build stops it at a safe point
+// with exit 3 and the resume line; rerunning the printed command finishes the build
+// with a sound store.
+func TestInterruptLongJob(t *testing.T) {
+	registrytest.Model(t, "smollm2-135m-instruct")
+	out := filepath.Join(t.TempDir(), "data")
+	args := []string{"dataset", "build", "--model", "smollm2-135m-instruct", "--backend", "go", "--tasks", "lowercase",
+		"--per-task", "2", "--no-controls", "--folds", "2", "--max-tokens", "4", "--batch", "1", "--out", out}
+	cmd, lines, stdin := startMain(t, args...)
+	defer stdin.Close()
+	var got []string
+	for lines.Scan() {
+		got = append(got, lines.Text())
+		if lines.Text() == "signals ready" { // before the model is even loaded: the build cannot finish first
+			cmd.Process.Signal(os.Interrupt)
+		}
+	}
+	cmd.Wait()
+	text := strings.Join(got, "\n")
+	if code := cmd.ProcessState.ExitCode(); code != int(ExitCanceled) || !strings.Contains(text, "to resume, rerun: ifprobe dataset build") {
+		t.Fatalf("interrupted build: exit %d, stderr:\n%s", code, text)
+	}
+	cmd, lines, stdin = startMain(t, args...)
+	defer stdin.Close()
+	for lines.Scan() {
+	}
+	cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 0 {
+		t.Fatalf("rerun: exit %d", code)
+	}
+	s, err := acts.Open(filepath.Join(out, "acts"))
+	if err != nil || s.Len() != 2 || s.Verify() != nil {
+		t.Fatalf("store after the rerun: %v", err)
 	}
 }

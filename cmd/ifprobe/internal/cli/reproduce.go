@@ -128,6 +128,7 @@ dataset and writes OUT/no-truncated/report.*, to read beside the run's own.`,
 	f.StringVar(&backend, "backend", "", `GoMLX backend ("go", "xla:cpu", ...); default: $IFPROBE_BACKEND or automatic`)
 	return cmd
 }
+
 // printVerdicts prints where the report is and, per model, each finding's
 // status and primary statistic, then the verdict's prose.
 func printVerdicts(w io.Writer, rep *pipeline.Report) {
