@@ -52,28 +52,21 @@ func BaselineGridPath(dir string, kind probeset.BaselineKind) string {
 }
 
 // baselineGrids loads or evaluates each baseline's grid with the probe grid's
-// CVParams (hence its folds), resumable like grid.json. wrap, when set, wraps
-// each source first (the permutation null relabels baselines as it relabels
-// the activations).
-func baselineGrids(ctx context.Context, cfg Config, model, dir string, srcs []*probeset.FeatureSource, cv probe.CVParams, wrap func(probeset.Source) probeset.Source) (map[probeset.BaselineKind]*probeset.Grid, error) {
+// CVParams (hence its folds), resumable and complete by its stage record like
+// grid.json (key: the inputs'). wrap, when set, wraps each source first (the
+// permutation null relabels baselines as it relabels the activations).
+func baselineGrids(ctx context.Context, cfg Config, model, dir, key string, srcs []*probeset.FeatureSource, cv probe.CVParams, wrap func(probeset.Source) probeset.Source) (map[probeset.BaselineKind]*probeset.Grid, error) {
 	out := map[probeset.BaselineKind]*probeset.Grid{}
 	for _, s := range srcs {
-		path := BaselineGridPath(dir, s.Kind())
-		if g, err := probeset.LoadGrid(path); err == nil {
-			out[s.Kind()] = g
-			continue
-		}
 		var src probeset.Source = s
 		if wrap != nil {
 			src = wrap(src)
 		}
-		g, err := probeset.EvaluateGrid(ctx, src, probeset.GridConfig{CV: cv, CacheDir: filepath.Join(dir, "baseline-"+string(s.Kind())+"-cache"),
+		name := "baseline-" + string(s.Kind())
+		g, err := stagedGrid(ctx, dir, name, key, src, probeset.GridConfig{CV: cv, CacheDir: filepath.Join(dir, name+"-cache"),
 			Progress: cfg.progress(model, string(s.Kind())+" baseline")})
 		if err != nil {
 			return nil, fmt.Errorf("%s baseline: %w", s.Kind(), err)
-		}
-		if _, err := saveGrid(g, path); err != nil {
-			return nil, err
 		}
 		out[s.Kind()] = g
 	}
@@ -122,9 +115,9 @@ type extras struct {
 // grid, and the controls' projections, saving each under dirs.results
 // (baselines/, controls/: result.json, table.csv, figures/). src is what the
 // grid probed: ss, or its permuted labels in a null run, whose baselines are
-// permuted alike (and whose controls are not projected). It records its time
-// in timings.
-func (cfg Config) runExtras(ctx context.Context, m *lm.LM, dirs modelDirs, ss *probeset.StoreSource, grid *probeset.Grid, cv probe.CVParams, timings map[string]float64) (*extras, error) {
+// permuted alike (and whose controls are not projected). key is the stage key
+// of the baseline grids (their inputs'). It records its time in timings.
+func (cfg Config) runExtras(ctx context.Context, m *lm.LM, dirs modelDirs, key string, ss *probeset.StoreSource, grid *probeset.Grid, cv probe.CVParams, timings map[string]float64) (*extras, error) {
 	p := cfg.Profile
 	bp := stats.BootstrapParams{Reps: p.BootstrapReps, Seed: cfg.Seed}
 	positions := readPositions(p, ss.Positions())
@@ -139,7 +132,7 @@ func (cfg Config) runExtras(ctx context.Context, m *lm.LM, dirs modelDirs, ss *p
 		wrap = func(s probeset.Source) probeset.Source { return probeset.PermuteLabels(s, *cfg.NullSeed) }
 	}
 	ex := &extras{}
-	if ex.Grids, err = baselineGrids(ctx, cfg, m.Name, dirs.results, srcs, cv, wrap); err != nil {
+	if ex.Grids, err = baselineGrids(ctx, cfg, m.Name, dirs.results, key, srcs, cv, wrap); err != nil {
 		return nil, err
 	}
 	if ex.Baselines, err = baselines.Compare(grid, selectedScores(grid), ex.Grids, positions, bp); err != nil {

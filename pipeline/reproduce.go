@@ -238,7 +238,7 @@ func (cfg Config) inputs(ctx context.Context, m *lm.LM, dirs modelDirs, plan dat
 	if err := restrictToProbeable(&in, mr); err != nil {
 		return analyses.Inputs{}, err
 	}
-	ex, err := cfg.runExtras(ctx, m, dirs, ss, in.Grid, in.CV, mr.Timings)
+	ex, err := cfg.runExtras(ctx, m, dirs, cfg.stageKey(dataSum), ss, in.Grid, in.CV, mr.Timings)
 	if err != nil {
 		return analyses.Inputs{}, err
 	}
@@ -276,15 +276,23 @@ func restrictToProbeable(in *analyses.Inputs, mr *ModelRun) error {
 // gridFor loads the probe grid when its stage is complete for key, else evaluates
 // it (resuming from its per-layer cache), saves it and records the stage.
 func gridFor(ctx context.Context, cfg Config, model, dir, key string, src probeset.Source, cv probe.CVParams) (*probeset.Grid, error) {
-	path := filepath.Join(dir, "grid.json")
-	if done, _, err := stage.Done(dir, "grid", key); err != nil {
+	return stagedGrid(ctx, dir, "grid", key, src, probeset.GridConfig{CV: cv, CacheDir: filepath.Join(dir, "grid-cache"), Progress: cfg.progress(model, "probes")})
+}
+
+// stagedGrid loads dir/<name>.json when stage name is complete for key, else
+// evaluates the grid of src with gc (resuming from gc.CacheDir), saves it and
+// records the stage: a grid.json left by a killed run, or computed from other
+// inputs, is never taken for the result.
+func stagedGrid(ctx context.Context, dir, name, key string, src probeset.Source, gc probeset.GridConfig) (*probeset.Grid, error) {
+	path := filepath.Join(dir, name+".json")
+	if done, _, err := stage.Done(dir, name, key); err != nil {
 		return nil, err
 	} else if done {
 		if g, err := probeset.LoadGrid(path); err == nil {
 			return g, nil
 		}
 	}
-	g, err := probeset.EvaluateGrid(ctx, src, probeset.GridConfig{CV: cv, CacheDir: filepath.Join(dir, "grid-cache"), Progress: cfg.progress(model, "probes")})
+	g, err := probeset.EvaluateGrid(ctx, src, gc)
 	if err != nil {
 		return nil, err
 	}
@@ -292,7 +300,7 @@ func gridFor(ctx context.Context, cfg Config, model, dir, key string, src probes
 	if err != nil {
 		return nil, err
 	}
-	return g, stage.Complete(dir, "grid", key, files)
+	return g, stage.Complete(dir, name, key, files)
 }
 
 // runAnalysis loads the result of analysis a from dir/<name> when its stage is

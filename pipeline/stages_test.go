@@ -111,3 +111,49 @@ func TestAnalysisStageNeedsEveryFile(t *testing.T) {
 		t.Errorf("complete stage: files %v, %v", files, err)
 	}
 }
+
+// TestGridStageFollowsItsInputs: a saved grid (the probe grid or a baseline's) is
+// loaded only for the inputs its record names. Computed from other inputs (another
+// dataset, so another manifest sum in the key) it is evaluated again; a damaged
+// grid file is evaluated again. (Baseline grids used to be loaded whenever their
+// file existed.)
+func TestGridStageFollowsItsInputs(t *testing.T) {
+	_, in := layersInputs(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	gc := probeset.GridConfig{CV: in.CV, Positions: []hook.Position{hook.EOS}}
+	g, err := stagedGrid(ctx, dir, "baseline-text", "a", in.Source, gc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := os.ReadFile(filepath.Join(dir, "baseline-text.json"))
+	other := probeset.PermuteLabels(in.Source, 7) // other inputs, under another key
+	g2, err := stagedGrid(ctx, dir, "baseline-text", "b", other, gc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if jsonOf(t, g2) == jsonOf(t, g) {
+		t.Fatal("a grid of other inputs was loaded from the first one's file")
+	}
+	if ok, _, _ := stage.Done(dir, "baseline-text", "b"); !ok {
+		t.Error("the grid's stage is not recorded for its new key")
+	}
+	// Back to the first inputs, with the file damaged in between.
+	os.Truncate(filepath.Join(dir, "baseline-text.json"), 10)
+	if _, err := stagedGrid(ctx, dir, "baseline-text", "a", in.Source, gc); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "baseline-text.json")); string(got) != string(want) {
+		t.Error("rerun on the first inputs did not give the first grid back")
+	}
+}
+
+func jsonOf(t *testing.T, g *probeset.Grid) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "g.json")
+	if err := g.Save(p); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(p)
+	return string(b)
+}
