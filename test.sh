@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # test.sh: the whole test suite. README's Quickstart runs `./install.sh && ./test.sh`,
 # and so does .ci/run. Unit tests, tests on the real default model, notebook
-# execution (Go tests that drive Jupyter), then each fuzz target for a short while.
+# execution (Go tests that drive Jupyter), the fault-injection suite
+# (pipeline/faults: one round of kills, full disks, SIGINT and damaged shards over a
+# small real study, a few minutes; IFPROBE_FAULTS_ROUNDS=N runs N rounds at other
+# seeded points, IFPROBE_FAULTS_SEED another seed), then each fuzz target for a
+# short while.
 set -euo pipefail
 cd "$(dirname "$0")"
 . scripts/env.sh

@@ -140,7 +140,7 @@ func (l *stageLog) enter(stage string) {
 type outcome struct {
 	code   int    // exit status; -1 when killed by a signal
 	signal string // the signal that killed it
-	stage  string // the last stage it entered
+	stage  string // the last stage of the run it entered (where a fault struck)
 	bytes  map[string]int64
 	stderr string
 }
@@ -172,7 +172,9 @@ func runChild(t *testing.T, dir, fault, interruptIn string, delay time.Duration)
 		var st string
 		var n int64
 		if _, err := fmt.Sscanf(line, "stage %s bytes %d", &st, &n); err == nil {
-			o.stage = st
+			if st != "end" { // the child enters "end" when the run returns, whatever stopped it
+				o.stage = st
+			}
 			marks = append(marks, struct {
 				stage string
 				at    int64
@@ -203,17 +205,18 @@ func runChild(t *testing.T, dir, fault, interruptIn string, delay time.Duration)
 
 // tally is what the suite did, for RELIABILITY.md.
 type tally struct {
-	Seed        uint64         `json:"seed"`
-	Kills       int            `json:"kills"`
-	NoSpace     int            `json:"enospc"`
-	Interrupts  int            `json:"sigint"`
-	Corruptions int            `json:"damaged_shards"`
-	Reruns      int            `json:"reruns"`
-	StruckIn    map[string]int `json:"struck_in"` // faults per stage they struck in
-	StageBytes  map[string]int64
-	Compared    int `json:"files_compared"`
-	Lost        int `json:"files_lost"`
-	Different   int `json:"files_different"`
+	Seed        uint64           `json:"seed"`
+	Rounds      int              `json:"rounds"`
+	Kills       int              `json:"kills"`
+	NoSpace     int              `json:"enospc"`
+	Interrupts  int              `json:"sigint"`
+	Corruptions int              `json:"damaged_shards"`
+	Reruns      int              `json:"reruns"`
+	StruckIn    map[string]int   `json:"struck_in"`   // faults per stage they struck in
+	StageBytes  map[string]int64 `json:"stage_bytes"` // bytes each stage of the undisturbed run writes
+	Compared    int              `json:"files_compared"`
+	Lost        int              `json:"files_lost"`
+	Different   int              `json:"files_different"`
 }
 
 // TestFaults disturbs a run at every stage, again and again, and requires the
@@ -240,40 +243,54 @@ func TestFaults(t *testing.T) {
 	}
 	t.Logf("reference run: bytes written per stage %v", o.bytes)
 
-	dir := filepath.Join(t.TempDir(), "run")
-	for _, st := range stages {
-		// A kill at a random byte of the stage, the first time it runs.
-		k := rng.Int64N(o.bytes[st])
-		r := runChild(t, dir, fmt.Sprintf("kill:%s:%d", st, k), "", 0)
-		if r.signal != syscall.SIGKILL.String() {
-			t.Fatalf("kill at byte %d of %s: exit %d signal %q\n%s", k, st, r.code, r.signal, r.stderr)
+	// Each round disturbs a fresh run at other seeded points; test.sh runs one
+	// (IFPROBE_FAULTS_ROUNDS asks for more).
+	rounds := 1
+	if s := os.Getenv("IFPROBE_FAULTS_ROUNDS"); s != "" {
+		if n, err := strconv.Atoi(s); err == nil && n > 0 {
+			rounds = n
+		} else {
+			t.Fatalf("IFPROBE_FAULTS_ROUNDS=%q: want a positive count", s)
 		}
-		tl.Kills++
-		tl.StruckIn[r.stage]++
-		if st == "grid" { // SIGINT while the resumed grid runs: it stops at a layer
-			r := runChild(t, dir, "", "grid", time.Duration(rng.IntN(300))*time.Millisecond)
-			if r.code != 3 && r.code != 0 {
-				t.Fatalf("SIGINT in the grid: exit %d, want 3 (or 0 if it finished first)\n%s", r.code, r.stderr)
-			}
-			if r.code == 3 {
-				tl.Interrupts++
-				tl.StruckIn[r.stage]++
-			}
-		}
-		// The disk fills up a few hundred bytes into the resumed stage.
-		k = rng.Int64N(512)
-		r = runChild(t, dir, fmt.Sprintf("nospace:%s:%d", st, k), "", 0)
-		if r.code != 1 || !strings.Contains(r.stderr, "no space left on device") {
-			t.Fatalf("ENOSPC at byte %d of %s: exit %d\n%s", k, st, r.code, r.stderr)
-		}
-		tl.NoSpace++
-		tl.StruckIn[r.stage]++
 	}
-	if r := runChild(t, dir, "", "", 0); r.code != 0 {
-		t.Fatalf("final rerun: exit %d\n%s", r.code, r.stderr)
+	tl.Rounds = rounds
+	var dir string
+	for round := range rounds {
+		dir = filepath.Join(t.TempDir(), fmt.Sprintf("run%d", round))
+		for _, st := range stages {
+			// A kill at a random byte of the stage, the first time it runs.
+			k := rng.Int64N(o.bytes[st])
+			r := runChild(t, dir, fmt.Sprintf("kill:%s:%d", st, k), "", 0)
+			if r.signal != syscall.SIGKILL.String() {
+				t.Fatalf("kill at byte %d of %s: exit %d signal %q\n%s", k, st, r.code, r.signal, r.stderr)
+			}
+			tl.Kills++
+			tl.StruckIn[r.stage]++
+			if st == "grid" { // SIGINT while the resumed grid runs: it stops at a layer
+				r := runChild(t, dir, "", "grid", time.Duration(rng.IntN(300))*time.Millisecond)
+				if r.code != 3 && r.code != 0 {
+					t.Fatalf("SIGINT in the grid: exit %d, want 3 (or 0 if it finished first)\n%s", r.code, r.stderr)
+				}
+				if r.code == 3 {
+					tl.Interrupts++
+					tl.StruckIn[r.stage]++
+				}
+			}
+			// The disk fills up a few hundred bytes into the resumed stage.
+			k = rng.Int64N(512)
+			r = runChild(t, dir, fmt.Sprintf("nospace:%s:%d", st, k), "", 0)
+			if r.code != 1 || !strings.Contains(r.stderr, "no space left on device") {
+				t.Fatalf("ENOSPC at byte %d of %s: exit %d\n%s", k, st, r.code, r.stderr)
+			}
+			tl.NoSpace++
+			tl.StruckIn[r.stage]++
+		}
+		if r := runChild(t, dir, "", "", 0); r.code != 0 {
+			t.Fatalf("final rerun: exit %d\n%s", r.code, r.stderr)
+		}
+		compareRuns(t, ref, dir, &tl)
 	}
 	tl.Reruns = tl.Kills + tl.NoSpace + tl.Interrupts
-	compareRuns(t, ref, dir, &tl)
 
 	// Damage the store: a flipped byte in one shard, another truncated; delete the
 	// stages after the dataset. The rerun repairs the store and recomputes them.
@@ -333,7 +350,7 @@ func compareRuns(t *testing.T, ref, got string, tl *tally) {
 		}
 		if !bytes.Equal(a, b) {
 			tl.Different++
-			t.Errorf("%s differs from the undisturbed run", f)
+			t.Errorf("%s differs from the undisturbed run: %s", f, firstDiff(a, b))
 		}
 	}
 	sameStore(t, filepath.Join(ref, model, "data", "acts"), filepath.Join(got, model, "data", "acts"), tl)
@@ -367,6 +384,30 @@ func resultFiles(t *testing.T, dir string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// firstDiff says where a and b first differ: the line, in each.
+func firstDiff(a, b []byte) string {
+	la, lb := strings.Split(string(a), "\n"), strings.Split(string(b), "\n")
+	clip := func(s string) string {
+		if len(s) > 300 {
+			return s[:300] + "..."
+		}
+		return s
+	}
+	for i := 0; i < len(la) || i < len(lb); i++ {
+		var x, y string
+		if i < len(la) {
+			x = la[i]
+		}
+		if i < len(lb) {
+			y = lb[i]
+		}
+		if x != y {
+			return fmt.Sprintf("line %d\n  undisturbed: %s\n  after faults: %s", i+1, clip(x), clip(y))
+		}
+	}
+	return "same lines"
 }
 
 var took = regexp.MustCompile(`Took [^()]*\([^)]*\)\.`)

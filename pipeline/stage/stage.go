@@ -37,7 +37,7 @@ type Record struct {
 	Version string `json:"version"`
 	Stage   string `json:"stage"`
 	Key     string `json:"key,omitempty"` // what the outputs were computed from
-	Files   []File `json:"files"`
+	Files   []File `json:"files"`         // in the order the stage gave them
 }
 
 func recordPath(dir, name string) string { return filepath.Join(dir, RecordDir, name+".json") }
@@ -51,8 +51,10 @@ func checkName(name string) error {
 }
 
 // Complete records stage name of the run folder dir as complete: files (paths
-// inside dir, absolute or relative to it) are hashed and listed with key. Call it
-// after every output is written; it fails if one is missing or outside dir.
+// inside dir, absolute or relative to it) are hashed and listed with key, in the
+// order given (a loaded stage hands its files on in the order it wrote them: the
+// report shows figures in that order). Call it after every output is written; it
+// fails if one is missing or outside dir.
 func Complete(dir, name, key string, files []string) error {
 	if err := checkName(name); err != nil {
 		return err
@@ -72,7 +74,6 @@ func Complete(dir, name, key string, files []string) error {
 		}
 		rec.Files = append(rec.Files, File{Path: rel, Bytes: n, SHA256: sum})
 	}
-	slices.SortFunc(rec.Files, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
 	b, err := json.MarshalIndent(rec, "", " ")
 	if err != nil {
 		return err
