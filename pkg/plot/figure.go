@@ -65,7 +65,8 @@ func (f *Figure) SVG() (b []byte, err error) {
 	return buf.Bytes(), nil
 }
 
-// Save writes dir/Name.png and dir/Name.svg (creating dir) and returns their paths.
+// Save writes dir/Name.png, then dir/Name.svg (creating dir), and returns their
+// paths in that order.
 func (f *Figure) Save(dir string) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("plot: %s: %w", f.Name, err)
@@ -78,10 +79,15 @@ func (f *Figure) Save(dir string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	// PNG then SVG, always: the order of the files written (and listed) is part of
+	// what a rerun must repeat.
 	var paths []string
-	for ext, data := range map[string][]byte{".png": png, ".svg": svg} {
-		p := filepath.Join(dir, f.Name+ext)
-		if err := atomicfile.WriteFile(p, data); err != nil {
+	for _, out := range []struct {
+		ext  string
+		data []byte
+	}{{".png", png}, {".svg", svg}} {
+		p := filepath.Join(dir, f.Name+out.ext)
+		if err := atomicfile.WriteFile(p, out.data); err != nil {
 			return nil, fmt.Errorf("plot: %s: %w", f.Name, err)
 		}
 		paths = append(paths, p)

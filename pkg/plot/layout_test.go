@@ -3,6 +3,7 @@ package plot
 import (
 	"bytes"
 	"math"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -307,6 +308,15 @@ func TestDeterministic(t *testing.T) {
 	p2, s2 := render()
 	if !bytes.Equal(p1, p2) || !bytes.Equal(s1, s2) {
 		t.Error("two renders of one spec differ")
+	}
+	// Saved in one order, PNG then SVG, every time (it followed map order, so a
+	// rerun listed a figure's files in another order than the first run).
+	dir := t.TempDir()
+	for range 8 {
+		paths, err := layoutCases(t)["panels"].figure("panels").Save(dir)
+		if err != nil || len(paths) != 2 || filepath.Ext(paths[0]) != ".png" || filepath.Ext(paths[1]) != ".svg" {
+			t.Fatalf("Save: %v, %v; want the PNG then the SVG", paths, err)
+		}
 	}
 }
 
