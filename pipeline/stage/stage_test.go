@@ -48,12 +48,12 @@ func TestDoneNeedsEveryOutput(t *testing.T) {
 	os.Remove(filepath.Join(dir, "m/layers/figures/a.png"))
 	write(t, dir, "m/layers/table.csv", "a,b\n1,2\n")
 	ok, missing, err := Done(dir, "layers", "k1")
-	if ok || err != nil || !slices.Equal(missing, []string{"m/layers/figures/a.png", "m/layers/table.csv"}) {
+	if ok || err != nil || !slices.Equal(missing, []string{"m/layers/table.csv", "m/layers/figures/a.png"}) {
 		t.Errorf("a figure lost and a table changed: done %v, missing %v, %v", ok, missing, err)
 	}
 	rec, err := Read(dir, "layers")
-	if err != nil || len(rec.Files) != 4 || rec.Files[0].Path != "m/layers/figures/a.png" {
-		t.Errorf("record: %+v, %v", rec, err)
+	if err != nil || len(rec.Files) != 4 || rec.Files[0].Path != "m/layers/result.json" || rec.Files[2].Path != "m/layers/figures/a.png" {
+		t.Errorf("record: %+v, %v; want its files in the order given", rec, err)
 	}
 	if err := Forget(dir, "layers"); err != nil {
 		t.Fatal(err)
