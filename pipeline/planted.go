@@ -56,7 +56,7 @@ func RunPlanted(ctx context.Context, dir string, opt PlantedOptions) (map[string
 	if err != nil {
 		return nil, fmt.Errorf("reproduce: planted study: %w", err)
 	}
-	results, err := runPlanted(ctx, dir, study, opt)
+	results, _, err := runPlanted(ctx, dir, study, opt)
 	if err != nil {
 		return nil, fmt.Errorf("reproduce: planted study: %w", err)
 	}
@@ -68,8 +68,9 @@ func RunPlanted(ctx context.Context, dir string, opt PlantedOptions) (map[string
 }
 
 // runPlanted computes and saves every finding on study; it returns the results
-// by analysis name.
-func runPlanted(ctx context.Context, dir string, study *planted.Study, opt PlantedOptions) (map[string]analyses.Result, error) {
+// and the files each saved (relative to its directory, in the order written) by
+// analysis name.
+func runPlanted(ctx context.Context, dir string, study *planted.Study, opt PlantedOptions) (map[string]analyses.Result, map[string][]string, error) {
 	var src probeset.Source = study
 	if opt.NullSeed != nil {
 		src = probeset.PermuteLabels(study, *opt.NullSeed)
@@ -78,25 +79,26 @@ func runPlanted(ctx context.Context, dir string, study *planted.Study, opt Plant
 	cv := probe.CVParams{Probe: probe.DefaultParams(), Folds: 4, Bootstrap: bp}
 	grid, err := probeset.EvaluateGrid(ctx, src, probeset.GridConfig{CV: cv, Progress: opt.Progress})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := grid.Save(filepath.Join(dir, "grid.json")); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	in := analyses.Inputs{Source: src, Grid: grid, Position: hook.EOS, CV: cv, Bootstrap: bp, Seed: 1}
-	results := map[string]analyses.Result{}
+	results, files := map[string]analyses.Result{}, map[string][]string{}
 	for _, a := range analyses.All() {
 		r, err := a.Run(ctx, in)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", a.Name(), err)
+			return nil, nil, fmt.Errorf("%s: %w", a.Name(), err)
 		}
-		if _, err := analyses.Save(filepath.Join(dir, a.Name()), r); err != nil {
-			return nil, err
+		saved, err := analyses.Save(filepath.Join(dir, a.Name()), r)
+		if err != nil {
+			return nil, nil, err
 		}
-		results[a.Name()] = r
+		results[a.Name()], files[a.Name()] = r, saved
 	}
-	return results, nil
+	return results, files, nil
 }

@@ -57,14 +57,14 @@ func plantedModel(ctx context.Context, out string, cfg planted.Config) (*ModelRu
 	}
 	dir := filepath.Join(out, cfg.Name)
 	t0 := time.Now()
-	results, err := runPlanted(ctx, dir, study, PlantedOptions{})
+	results, files, err := runPlanted(ctx, dir, study, PlantedOptions{})
 	if err != nil {
 		return nil, err
 	}
 	mr := &ModelRun{Model: cfg.Name, Dir: cfg.Name, Results: results, Verdicts: map[string]analyses.Verdict{},
 		Files: map[string][]string{}, Timings: map[string]float64{"planted": time.Since(t0).Seconds()}}
 	for name, r := range results {
-		mr.Verdicts[name], mr.Files[name] = r.Verdict(), savedFiles(filepath.Join(dir, name))
+		mr.Verdicts[name], mr.Files[name] = r.Verdict(), files[name]
 	}
 	if mr.Summary, err = plantedSummary(study); err != nil {
 		return nil, err
