@@ -25,6 +25,9 @@ type Profile struct {
 	MaxTokens int       `json:"max_tokens"` // response length limit
 	Batch     int       `json:"batch"`      // prompts generated together (continuous batching)
 	Fractions []float64 `json:"fractions"`  // response fractions with stored states
+	// ShardRows is the examples per activation shard of a new store (0: the
+	// build's default, 64). Smaller shards lose less to a kill and cost more files.
+	ShardRows int `json:"shard_rows,omitempty"`
 	// Space overrides the tasks' sampling domains ("task.param=MIN:MAX" or
 	// "task.param=a|b"; see pkg/dataset.ParseSpace), to bring pass rates near 50%.
 	Space []string `json:"space,omitempty"`

@@ -165,7 +165,7 @@ func runModel(ctx context.Context, cfg Config, name string) (*ModelRun, error) {
 	cfg.logf("%s: dataset (%d items per task, up to %d tokens each)", m.Name, p.PerTask, p.MaxTokens)
 	t0 = time.Now()
 	st, err := build.Build(ctx, m, dirs.data, build.Config{Plan: plan, MaxTokens: p.MaxTokens, Batch: p.Batch,
-		Fractions: p.Fractions, Progress: cfg.progress(m.Name, "dataset")})
+		Fractions: p.Fractions, ShardRows: p.ShardRows, Progress: cfg.progress(m.Name, "dataset")})
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package build
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -36,6 +37,9 @@ type Config struct {
 	Fractions []float64 `json:"fractions"`
 	// DType of stored activations; default F32.
 	DType safetensors.DType `json:"dtype"`
+	// ShardRows is the examples per activation shard of a new store; default
+	// shardRows (64). A resumed store keeps its own.
+	ShardRows int `json:"shard_rows,omitempty"`
 	// Progress, when set, receives (done, total) after every batch.
 	Progress func(done, total int) `json:"-"`
 	// Log, when set, receives one line per batch (timings).
@@ -206,12 +210,12 @@ func Build(ctx context.Context, m *lm.LM, dir string, cfg Config) (*Stats, error
 	return st, nil
 }
 
-// shardRows is the examples per activation shard of a new build.
+// shardRows is the default examples per activation shard of a new build.
 const shardRows = 64
 
 // checkMemory refuses, before any work, a batch and response length whose
 // generation cannot fit in memory: the generation of one batch with every layer
-// captured, and the store's shard buffer (shardRows examples).
+// captured, and the store's shard buffer (one shard's examples).
 func checkMemory(m *lm.LM, cfg Config, items []dataset.Item) error {
 	longest := 0
 	for _, it := range items {
@@ -222,7 +226,7 @@ func checkMemory(m *lm.LM, cfg Config, items []dataset.Item) error {
 	tokens := longest/3 + 64
 	hooks := storeConfig(m, cfg).Hooks
 	need := m.Model.GenerateMemory(cfg.Batch, tokens, cfg.MaxTokens, hooks)
-	need += float64(max(shardRows, cfg.Batch)) * float64(len(hooks)*len(cfg.Positions())*m.Model.Config.DModel*cfg.DType.Size())
+	need += float64(max(storeConfig(m, cfg).ShardRows, cfg.Batch)) * float64(len(hooks)*len(cfg.Positions())*m.Model.Config.DModel*cfg.DType.Size())
 	what := fmt.Sprintf("generating %d responses at a time of up to %d tokens (prompts up to about %d tokens), every layer captured,",
 		cfg.Batch, cfg.MaxTokens, tokens)
 	if err := membudget.Check(what, need, "lower --batch or --max-tokens"); err != nil {
@@ -239,7 +243,7 @@ func storeConfig(m *lm.LM, cfg Config) acts.Config {
 	// Small shards: a killed build loses at most the shard in flight, and a shard
 	// of every layer at every position is ~0.5 MB per example.
 	return acts.Config{Model: acts.Model{Name: m.Name, SHA256: m.SHA256}, DModel: m.Model.Config.DModel,
-		Hooks: hooks, Positions: cfg.Positions(), DType: cfg.DType, ShardRows: shardRows}
+		Hooks: hooks, Positions: cfg.Positions(), DType: cfg.DType, ShardRows: cmp.Or(cfg.ShardRows, shardRows)}
 }
 
 // run answers todo with continuous batching (cfg.Batch prompts in flight) and

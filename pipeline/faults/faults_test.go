@@ -56,7 +56,7 @@ func TestMain(m *testing.M) {
 // (which every response has), no behaviour generation.
 func profile() pipeline.Profile {
 	return pipeline.Profile{Name: "faults", Tasks: []string{"lowercase", "word_limit", "sentiment"}, PerTask: 6,
-		MaxTokens: 6, Batch: 2, Fractions: []float64{1}, Space: []string{"word_limit.n=10:35"},
+		MaxTokens: 6, Batch: 2, ShardRows: 8, Fractions: []float64{1}, Space: []string{"word_limit.n=10:35"},
 		Position: hook.PromptLast, Folds: 2, BootstrapReps: 20}
 }
 
