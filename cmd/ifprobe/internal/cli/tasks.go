@@ -156,7 +156,7 @@ func newDatasetCmd() *cobra.Command {
 		Use:   "dataset <command>",
 		Short: "Build the prompt set and the labelled dataset",
 	}
-	cmd.AddCommand(newDatasetPlanCmd(), newDatasetLabelCmd(), newDatasetBuildCmd())
+	cmd.AddCommand(newDatasetPlanCmd(), newDatasetLabelCmd(), newDatasetBuildCmd(), newDatasetMergeCmd())
 	return cmd
 }
 
