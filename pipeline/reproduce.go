@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gomlx/gomlx/backends"
+	"github.com/ifprobe/ifprobe/internal/shard"
 	"github.com/ifprobe/ifprobe/analyses"
 	"github.com/ifprobe/ifprobe/analyses/baselines"
 	"github.com/ifprobe/ifprobe/analyses/controls"
@@ -43,6 +44,10 @@ type Config struct {
 	Progress func(model, stage string, done, total int) `json:"-"`
 	// Log receives one line per stage.
 	Log io.Writer `json:"-"`
+	// Shard, when not the whole run, runs only part of Stage (shard.go): one
+	// process of a job array. No report is written.
+	Shard shard.Shard `json:"-"`
+	Stage Stage       `json:"-"`
 }
 
 // NullDir is the directory, below the report's or a model's directory, of the
@@ -95,18 +100,28 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if len(cfg.Models) == 0 {
 		return nil, fmt.Errorf("reproduce: no models")
 	}
+	if err := cfg.checkShard(); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(cfg.ReportDir(), 0o755); err != nil {
 		return nil, fmt.Errorf("reproduce: %w", err)
 	}
 	rep := &Report{Config: cfg, Started: time.Now()}
+	run := runModel
+	if !cfg.shardOf(StageGrid).Whole() {
+		run = runGridShard // no model weights needed
+	}
 	for _, name := range cfg.Models {
-		mr, err := runModel(ctx, cfg, name)
+		mr, err := run(ctx, cfg, name)
 		if err != nil {
 			return nil, fmt.Errorf("reproduce: %s: %w", name, err)
 		}
 		rep.Models = append(rep.Models, mr)
 	}
 	rep.Finished = time.Now()
+	if !cfg.Shard.Whole() {
+		return rep, nil // the report waits for the whole run
+	}
 	if err := rep.Write(cfg.ReportDir()); err != nil {
 		return nil, err
 	}
@@ -157,11 +172,14 @@ func runModel(ctx context.Context, cfg Config, name string) (*ModelRun, error) {
 	cfg.logf("%s: dataset (%d items per task, up to %d tokens each)", m.Name, p.PerTask, p.MaxTokens)
 	t0 = time.Now()
 	st, err := build.Build(ctx, m, dirs.data, build.Config{Plan: plan, MaxTokens: p.MaxTokens, Batch: p.Batch,
-		Fractions: p.Fractions, Progress: cfg.progress(m.Name, "dataset")})
+		Fractions: p.Fractions, Progress: cfg.progress(m.Name, "dataset"), Shard: cfg.shardOf(StageDataset)})
 	if err != nil {
 		return nil, err
 	}
 	mr.Summary, mr.Timings["dataset"] = st.Summary, time.Since(t0).Seconds()
+	if !cfg.shardOf(StageDataset).Whole() {
+		return mr, nil // one part of the dataset: the rest of the run follows the merge
+	}
 	in, err := cfg.inputs(ctx, m, dirs, plan, mr)
 	if err != nil {
 		return nil, err
@@ -257,9 +275,11 @@ func gridFor(ctx context.Context, cfg Config, model, dir string, src probeset.So
 	if g, err := probeset.LoadGrid(path); err == nil {
 		return g, nil
 	}
-	g, err := probeset.EvaluateGrid(ctx, src, probeset.GridConfig{CV: cv, CacheDir: filepath.Join(dir, "grid-cache"), Progress: cfg.progress(model, "probes")})
-	if err != nil {
-		return nil, err
+	gs := cfg.shardOf(StageGrid)
+	g, err := probeset.EvaluateGrid(ctx, src, probeset.GridConfig{CV: cv, CacheDir: filepath.Join(dir, "grid-cache"),
+		Progress: cfg.progress(model, "probes"), Shard: gs})
+	if err != nil || !gs.Whole() {
+		return g, err
 	}
 	return g, saveGrid(g, path)
 }

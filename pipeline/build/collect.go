@@ -166,7 +166,7 @@ func Build(ctx context.Context, m *lm.LM, dir string, cfg Config) (*Stats, error
 		st.Part = &partStamp{Shard: cfg.Shard, Batch: cfg.Batch}
 		return build(ctx, m, PartDir(dir, cfg.Shard), cfg, items, partItems(items, cfg.Batch, cfg.Shard), st)
 	}
-	if merged, err := mergeIfSharded(dir); merged != nil || err != nil {
+	if merged, err := MergeIfSharded(dir); merged != nil || err != nil {
 		return merged, err
 	}
 	return build(ctx, m, dir, cfg, items, items, st)

@@ -54,9 +54,9 @@ func partItems(items []dataset.Item, batch int, s shard.Shard) []dataset.Item {
 	return out
 }
 
-// mergeIfSharded merges dir when it holds parts and no build of its own; it
-// returns nil, nil when there is nothing to merge.
-func mergeIfSharded(dir string) (*Stats, error) {
+// MergeIfSharded merges dir (Merge) when it holds parts and no build of its
+// own; it returns nil, nil when there is nothing to merge.
+func MergeIfSharded(dir string) (*Stats, error) {
 	if _, err := os.Stat(filepath.Join(dir, "build.json")); err == nil {
 		return nil, nil
 	}
