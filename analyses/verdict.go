@@ -149,15 +149,7 @@ func (e Evidence) Short() string {
 	return s
 }
 
-func interval(iv stats.Interval) string {
-	if math.IsNaN(iv.Estimate) {
-		return "undefined"
-	}
-	if math.IsNaN(iv.Lo) || math.IsNaN(iv.Hi) {
-		return fmt.Sprintf("%.3f [no CI]", iv.Estimate)
-	}
-	return fmt.Sprintf("%.3f [%.3f, %.3f]", iv.Estimate, iv.Lo, iv.Hi)
-}
+func interval(iv stats.Interval) string { return iv.Format(3) }
 
 // Verdict is a finding's machine-readable outcome on one model: its status, the
 // evidence it rests on, and the reasons, with the prose generated from them.

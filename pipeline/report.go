@@ -3,7 +3,6 @@ package pipeline
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
@@ -138,13 +137,6 @@ const readingGuide = "How to read a verdict: **holds** needs positive evidence (
 // statusCell is a verdict in a table cell: status, estimate, CI, n and MDE.
 func statusCell(v analyses.Verdict) string {
 	return fmt.Sprintf("**%s**: %s", v.Status, v.Primary.Short())
-}
-
-func ciText(est, lo, hi float64) string {
-	if math.IsNaN(lo) || math.IsNaN(hi) {
-		return fmt.Sprintf("%.3f", est)
-	}
-	return fmt.Sprintf("%.3f [%.3f, %.3f]", est, lo, hi)
 }
 
 // runJSON is the report's closing block: profile, seeds, versions, timings.

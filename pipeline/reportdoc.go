@@ -108,7 +108,7 @@ func (r *Report) crossModelRows() [][]string {
 		}
 		rows = append(rows, []string{c.Finding, strings.Join(st, "; "),
 			fmt.Sprintf("%d+ / %d− of %d", c.Positive, c.Negative, len(c.Models)),
-			ciText(c.Pooled.Estimate, c.Pooled.Lo, c.Pooled.Hi), fmt.Sprintf("%.3f", float64(c.Heterogeneity))})
+			c.Pooled.Format(3), fmt.Sprintf("%.3f", float64(c.Heterogeneity))})
 	}
 	return rows
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/ifprobe/ifprobe/pkg/labelnoise"
-	"github.com/ifprobe/ifprobe/pkg/stats"
 	"github.com/ifprobe/ifprobe/pkg/tasks"
 )
 
@@ -47,10 +46,6 @@ func labelNoiseRow(ags []labelnoise.Agreement, model, task string, passRate floa
 		sample += " (this model has none)"
 	}
 	ceil := labelnoise.Ceiling(a.Sensitivity.Estimate, a.Specificity.Estimate, passRate)
-	return []string{model, task, sample, interval(a.Accuracy), interval(a.Sensitivity), interval(a.Specificity),
+	return []string{model, task, sample, a.Accuracy.Format(2), a.Sensitivity.Format(2), a.Specificity.Format(2),
 		fmt.Sprintf("%.2f", passRate), fmt.Sprintf("%.3f", ceil)}
-}
-
-func interval(iv stats.Interval) string {
-	return fmt.Sprintf("%.2f [%.2f, %.2f]", iv.Estimate, iv.Lo, iv.Hi)
 }

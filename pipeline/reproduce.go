@@ -13,6 +13,7 @@ import (
 	"github.com/ifprobe/ifprobe/analyses"
 	"github.com/ifprobe/ifprobe/analyses/baselines"
 	"github.com/ifprobe/ifprobe/analyses/controls"
+	"github.com/ifprobe/ifprobe/internal/shard"
 	"github.com/ifprobe/ifprobe/pipeline/build"
 	"github.com/ifprobe/ifprobe/pipeline/stage"
 	"github.com/ifprobe/ifprobe/pkg/acts"
@@ -45,6 +46,10 @@ type Config struct {
 	Progress func(model, stage string, done, total int) `json:"-"`
 	// Log receives one line per stage.
 	Log io.Writer `json:"-"`
+	// Shard, when not the whole run, runs only part of Stage (shard.go): one
+	// process of a job array. No report is written.
+	Shard shard.Shard `json:"-"`
+	Stage Stage       `json:"-"`
 }
 
 // NullDir is the directory, below the report's or a model's directory, of the
@@ -99,18 +104,28 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	defer release()
+	if err := cfg.checkShard(); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(cfg.ReportDir(), 0o755); err != nil {
 		return nil, fmt.Errorf("reproduce: %w", err)
 	}
 	rep := &Report{Config: cfg, Started: time.Now()}
+	run := runModel
+	if !cfg.shardOf(StageGrid).Whole() {
+		run = runGridShard // no model weights needed
+	}
 	for _, name := range cfg.Models {
-		mr, err := runModel(ctx, cfg, name)
+		mr, err := run(ctx, cfg, name)
 		if err != nil {
 			return nil, fmt.Errorf("reproduce: %s: %w", name, err)
 		}
 		rep.Models = append(rep.Models, mr)
 	}
 	rep.Finished = time.Now()
+	if !cfg.Shard.Whole() {
+		return rep, nil // the report waits for the whole run
+	}
 	cfg.logf("report: %s", cfg.ReportDir())
 	if err := rep.Write(cfg.ReportDir()); err != nil {
 		return nil, err
@@ -165,7 +180,7 @@ func runModel(ctx context.Context, cfg Config, name string) (*ModelRun, error) {
 	cfg.logf("%s: dataset (%d items per task, up to %d tokens each)", m.Name, p.PerTask, p.MaxTokens)
 	t0 = time.Now()
 	st, err := build.Build(ctx, m, dirs.data, build.Config{Plan: plan, MaxTokens: p.MaxTokens, Batch: p.Batch,
-		Fractions: p.Fractions, ShardRows: p.ShardRows, Progress: cfg.progress(m.Name, "dataset")})
+		Fractions: p.Fractions, ShardRows: p.ShardRows, Progress: cfg.progress(m.Name, "dataset"), Shard: cfg.shardOf(StageDataset)})
 	if err != nil {
 		return nil, err
 	}
@@ -173,6 +188,9 @@ func runModel(ctx context.Context, cfg Config, name string) (*ModelRun, error) {
 	if r := st.Repaired; r != nil {
 		cfg.logf("%s: the activation store's shard %d was damaged (%s): dropped it and %d later shard(s), regenerated their %d examples",
 			m.Name, r.Shard, r.Problem, r.Shards-1, r.Examples)
+	}
+	if !cfg.shardOf(StageDataset).Whole() {
+		return mr, nil // one part of the dataset: the rest of the run follows the merge
 	}
 	dataSum, err := fileSum(filepath.Join(build.ActsDir(dirs.data), acts.ManifestFile))
 	if err != nil {
@@ -276,7 +294,8 @@ func restrictToProbeable(in *analyses.Inputs, mr *ModelRun) error {
 // gridFor loads the probe grid when its stage is complete for key, else evaluates
 // it (resuming from its per-layer cache), saves it and records the stage.
 func gridFor(ctx context.Context, cfg Config, model, dir, key string, src probeset.Source, cv probe.CVParams) (*probeset.Grid, error) {
-	return stagedGrid(ctx, dir, "grid", key, src, probeset.GridConfig{CV: cv, CacheDir: filepath.Join(dir, "grid-cache"), Progress: cfg.progress(model, "probes")})
+	return stagedGrid(ctx, dir, "grid", key, src, probeset.GridConfig{CV: cv, CacheDir: filepath.Join(dir, "grid-cache"),
+		Progress: cfg.progress(model, "probes"), Shard: cfg.shardOf(StageGrid)})
 }
 
 // stagedGrid loads dir/<name>.json when stage name is complete for key, else
@@ -293,8 +312,8 @@ func stagedGrid(ctx context.Context, dir, name, key string, src probeset.Source,
 		}
 	}
 	g, err := probeset.EvaluateGrid(ctx, src, gc)
-	if err != nil {
-		return nil, err
+	if err != nil || !gc.Shard.Whole() { // one part of the grid: its cache files only
+		return g, err
 	}
 	files, err := saveGrid(g, path)
 	if err != nil {

@@ -33,6 +33,12 @@ func (cfg Config) claim() (release func(), err error) {
 			return nil, fmt.Errorf("reproduce: %w", err)
 		}
 	}
+	if !cfg.Shard.Whole() {
+		// One part of a job array: its siblings work in the same folder at once (each
+		// in its own part directory or cache files), so neither the folder's lock nor
+		// the removal of other writers' temporary files applies.
+		return func() {}, nil
+	}
 	release, err = stage.Lock(cfg.Out, "ifprobe reproduce --models "+strings.Join(cfg.Models, ","))
 	if err != nil {
 		return nil, fmt.Errorf("reproduce: %w", err)

@@ -1,31 +1,40 @@
+//go:build unix
+
 package flock
 
 import (
 	"errors"
 	"path/filepath"
-	"runtime"
 	"testing"
+	"time"
 )
 
-func TestTryLock(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("no flock")
-	}
-	p := filepath.Join(t.TempDir(), ".lock")
-	a, err := TryLock(p)
+// TestLock: a second holder is refused without wait and admitted, with wait,
+// once the first lets go.
+func TestLock(t *testing.T) {
+	path := filepath.Join(t.TempDir(), ".lock")
+	a, err := Lock(path, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := TryLock(p); !errors.Is(err, ErrLocked) {
-		t.Fatalf("second lock: %v, want ErrLocked", err)
+	if _, err := Lock(path, false); !errors.Is(err, ErrLocked) {
+		t.Fatalf("second Lock: %v, want ErrLocked", err)
+	}
+	got := make(chan error)
+	go func() {
+		b, err := Lock(path, true)
+		if err == nil {
+			b.Close()
+		}
+		got <- err
+	}()
+	select {
+	case err := <-got:
+		t.Fatalf("waiting Lock returned %v while the lock was held", err)
+	case <-time.After(50 * time.Millisecond):
 	}
 	a.Close()
-	b, err := TryLock(p)
-	if err != nil {
-		t.Fatalf("after release: %v", err)
-	}
-	b.Close()
-	if _, err := TryLock(filepath.Join(t.TempDir(), "no", "such", "dir")); err == nil {
-		t.Error("lock in a missing directory: no error")
+	if err := <-got; err != nil {
+		t.Fatal(err)
 	}
 }

@@ -43,7 +43,8 @@
 // # Where the numbers come from
 //
 // Without IFPROBE_RUN, Policy.Locate takes the first of: the profile's run
-// (Policy.Out) when every model asked for has the finding there, or when those
+// (Policy.Out) when it finished (report.json; a run stopped before is resumed)
+// and every model asked for has the finding there, or when those
 // without it have an error recorded by this code (pipeline.ReportVersion); the
 // planted study an earlier notebook fell back to (so one failed reproduction is
 // not retried by every notebook); a reproduction run now into Out, with a

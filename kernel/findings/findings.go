@@ -118,7 +118,7 @@ func splitList(s string) []string {
 
 // Locate returns the study of analysis (specialist, transfer, ablation, layers
 // or temporal): Policy.Run when set; else Policy.Out when every model asked for
-// has the finding there; else the planted study an earlier notebook computed;
+// has the finding there and the run finished (its report.json is there); else the planted study an earlier notebook computed;
 // else a reproduction into Out now, and when that fails the planted study (or an
 // error, under Strict). A result that does not load (written by older code, or
 // corrupt) counts as absent.
@@ -135,8 +135,8 @@ func (p Policy) Locate(ctx context.Context, analysis string) (*Study, error) {
 	}
 	s, err := openRun(p.Out, p.Models, p.Profile, analysis)
 	switch {
-	case err == nil && s.Complete():
-		return s, nil
+	case err == nil && s.Complete() && s.Report != nil:
+		return s, nil // without report.json the run stopped before its end: reproducing resumes it
 	case err == nil && len(s.Available()) > 0 && s.Settled():
 		return s, nil // the others could not compute it: reproducing again would not help
 	case p.Planted != "" && (err != nil || len(s.Available()) == 0) && loadable(p.Planted, analysis) == nil:

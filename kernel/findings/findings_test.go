@@ -194,6 +194,17 @@ func TestLocateStale(t *testing.T) {
 	if err != nil || s.Dir != out || len(s.Models) != 2 {
 		t.Fatalf("Locate = %+v, %v, want the two models of %s", s, err, out)
 	}
+	// A run that stopped before writing its report is resumed, not shown without its summary.
+	report := filepath.Join(out, pipeline.ReportFile)
+	if err := os.Rename(report, report+".away"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Locate(ctx, "specialist"); err == nil || !strings.Contains(err.Error(), "could not be reproduced") {
+		t.Errorf("a run without report.json: Locate = %v, want a reproduction", err)
+	}
+	if err := os.Rename(report+".away", report); err != nil {
+		t.Fatal(err)
+	}
 	testfiles.EditJSON(t, filepath.Join(out, "beta", "specialist", analyses.ResultFile), func(m map[string]any) {
 		m["version"] = "ifprobe.result/v1"
 	})

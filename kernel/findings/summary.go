@@ -2,7 +2,6 @@ package findings
 
 import (
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 
@@ -192,25 +191,7 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-// ci formats an interval to two decimals: "0.61 [0.55, 0.67]", "0.61 [no CI]",
-// and "undefined" for a statistic no task could give (as analyses.Evidence.Short).
-func ci(iv stats.Interval) string {
-	if math.IsNaN(iv.Estimate) {
-		return "undefined"
-	}
-	if math.IsNaN(iv.Lo) || math.IsNaN(iv.Hi) {
-		return fmt.Sprintf("%.2f [no CI]", iv.Estimate)
-	}
-	return fmt.Sprintf("%.2f [%.2f, %.2f]", iv.Estimate, iv.Lo, iv.Hi)
-}
-
-// ci3 is ci with three decimals, for statistics near zero.
-func ci3(iv stats.Interval) string {
-	if math.IsNaN(iv.Estimate) {
-		return "undefined"
-	}
-	if math.IsNaN(iv.Lo) || math.IsNaN(iv.Hi) {
-		return fmt.Sprintf("%.3f [no CI]", iv.Estimate)
-	}
-	return fmt.Sprintf("%.3f [%.3f, %.3f]", iv.Estimate, iv.Lo, iv.Hi)
-}
+// ci formats an interval to two decimals, ci3 to three (for statistics near
+// zero): stats.Interval.Format.
+func ci(iv stats.Interval) string  { return iv.Format(2) }
+func ci3(iv stats.Interval) string { return iv.Format(3) }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/ifprobe/ifprobe/pkg/atomicfile"
 	"github.com/janpfeifer/gonb/gonbui"
 	"github.com/janpfeifer/gonb/gonbui/protocol"
 )
@@ -102,10 +103,10 @@ func (s *textSink) send(m message) {
 			base := filepath.Join(s.dir, fmt.Sprintf("fig-%03d", s.n))
 			err := os.MkdirAll(s.dir, 0o755)
 			if err == nil {
-				err = writeFileAtomic(base+".png", pngData)
+				err = atomicfile.WriteFile(base+".png", pngData)
 			}
 			if svg, ok := m.data[MIMESVG].(string); ok && err == nil {
-				err = writeFileAtomic(base+".svg", []byte(svg))
+				err = atomicfile.WriteFile(base+".svg", []byte(svg))
 			}
 			if err != nil {
 				fmt.Fprintf(w, "%s (not saved: %v)\n", txt, err)
@@ -230,30 +231,6 @@ func size(n int) string {
 	default:
 		return fmt.Sprintf("%d B", n)
 	}
-}
-
-// writeFileAtomic writes data to a temporary file next to path, then renames it.
-func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("nb: write %s: %w", path, err)
-	}
-	return nil
 }
 
 // fontFallbacks names, for each font gonum/plot draws with, the fonts made with the

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ifprobe/ifprobe/internal/membudget"
+	"github.com/ifprobe/ifprobe/internal/shard"
 	"github.com/ifprobe/ifprobe/pkg/acts"
 	"github.com/ifprobe/ifprobe/pkg/atomicfile"
 	"github.com/ifprobe/ifprobe/pkg/capture"
@@ -40,6 +41,9 @@ type Config struct {
 	// ShardRows is the examples per activation shard of a new store; default
 	// shardRows (64). A resumed store keeps its own.
 	ShardRows int `json:"shard_rows,omitempty"`
+	// Shard, when not the whole job, builds only this part of the plan into
+	// PartDir(dir, Shard); Merge joins the parts (shard.go).
+	Shard shard.Shard `json:"-"`
 	// Progress, when set, receives (done, total) after every batch.
 	Progress func(done, total int) `json:"-"`
 	// Log, when set, receives one line per batch (timings).
@@ -101,6 +105,9 @@ type buildStamp struct {
 	MaxTokens int               `json:"max_tokens"`
 	Fractions []float64         `json:"fractions"`
 	DType     safetensors.DType `json:"dtype"`
+	// Part is set in a part of a sharded build (shard.go) and absent otherwise,
+	// so a merged directory carries the stamp of a single-process build.
+	Part *partStamp `json:"part,omitempty"`
 }
 
 // recordsVersion is buildStamp.Records: 2 since records flag truncated responses,
@@ -148,10 +155,16 @@ func DatasetPath(dir string) string { return filepath.Join(dir, "dataset.jsonl")
 func ActsDir(dir string) string     { return filepath.Join(dir, "acts") }
 func SummaryPath(dir string) string { return filepath.Join(dir, "summary.json") }
 
-// Build answers every planned item with m and writes the dataset into dir.
+// Build answers every planned item with m and writes the dataset into dir. With
+// cfg.Shard it answers only that part's items, into PartDir(dir, cfg.Shard). A
+// directory holding the parts of a sharded build and no build of its own is
+// merged instead (Merge), so the single-process command that follows a sharded
+// run picks up where the shards left off.
 func Build(ctx context.Context, m *lm.LM, dir string, cfg Config) (*Stats, error) {
 	cfg = cfg.withDefaults()
-	start := time.Now()
+	if err := cfg.Shard.Validate(); err != nil {
+		return nil, fmt.Errorf("collect: %w", err)
+	}
 	items, err := dataset.Plan(cfg.Plan)
 	if err != nil {
 		return nil, fmt.Errorf("collect: %w", err)
@@ -159,15 +172,40 @@ func Build(ctx context.Context, m *lm.LM, dir string, cfg Config) (*Stats, error
 	if err := checkMemory(m, cfg, items); err != nil {
 		return nil, err
 	}
+	st := stampOf(m, cfg)
+	if !cfg.Shard.Whole() {
+		st.Part = &partStamp{Shard: cfg.Shard, Batch: cfg.Batch}
+		return build(ctx, m, PartDir(dir, cfg.Shard), cfg, items, partItems(items, cfg.Batch, cfg.Shard), st)
+	}
+	if merged, err := MergeIfSharded(dir); merged != nil || err != nil {
+		return merged, err
+	}
+	return build(ctx, m, dir, cfg, items, items, st)
+}
+
+// stampOf is the stamp of a whole build of cfg with m.
+func stampOf(m *lm.LM, cfg Config) buildStamp {
+	return buildStamp{Records: recordsVersion, Model: m.Name, SHA256: m.SHA256, Plan: normalPlan(cfg.Plan), MaxTokens: cfg.MaxTokens,
+		Fractions: cfg.Fractions, DType: cfg.DType}
+}
+
+// build answers the items of mine (a subset of the plan, in plan order) into
+// dir, which records the whole plan and the stamp.
+func build(ctx context.Context, m *lm.LM, dir string, cfg Config, plan, mine []dataset.Item, stamp buildStamp) (*Stats, error) {
+	start := time.Now()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("collect: %w", err)
 	}
-	if err := checkStamp(dir, buildStamp{Records: recordsVersion, Model: m.Name, SHA256: m.SHA256, Plan: normalPlan(cfg.Plan), MaxTokens: cfg.MaxTokens,
-		Fractions: cfg.Fractions, DType: cfg.DType}); err != nil {
+	if err := checkStamp(dir, stamp); err != nil {
 		return nil, err
 	}
-	if err := atomicfile.Write(PlanPath(dir), func(w io.Writer) error { return dataset.WriteItems(w, items) }); err != nil {
+	if err := atomicfile.Write(PlanPath(dir), func(w io.Writer) error { return dataset.WriteItems(w, plan) }); err != nil {
 		return nil, fmt.Errorf("collect: %w", err)
+	}
+	if st := finished(dir, mine); st != nil {
+		// Read only: later stages of a sharded run (several processes at once)
+		// find the dataset complete without taking the store's writer lock.
+		return st, writeSummary(dir, st)
 	}
 	dw, err := dataset.OpenWriter(DatasetPath(dir))
 	if err != nil {
@@ -188,14 +226,14 @@ func Build(ctx context.Context, m *lm.LM, dir string, cfg Config) (*Stats, error
 		fmt.Fprintf(cfg.Log, "collect: %s: shard %d was damaged (%s): dropped it and %d later shard(s); regenerating their %d examples\n",
 			ActsDir(dir), rep.Shard, rep.Problem, rep.Shards-1, rep.Examples)
 	}
-	st := &Stats{Items: len(items), Resumed: aw.Resumed(), Repaired: rep}
+	st := &Stats{Items: len(mine), Resumed: aw.Resumed(), Repaired: rep}
 	var todo []dataset.Item
-	for _, it := range items {
+	for _, it := range mine {
 		if !aw.Has(it.ID) {
 			todo = append(todo, it)
 		}
 	}
-	st.Done = len(items) - len(todo)
+	st.Done = len(mine) - len(todo)
 	runErr := run(ctx, m, cfg, todo, dw, aw, st)
 	if err := aw.Close(); err != nil && runErr == nil {
 		runErr = fmt.Errorf("collect: %w", err)
@@ -233,6 +271,25 @@ func checkMemory(m *lm.LM, cfg Config, items []dataset.Item) error {
 		return fmt.Errorf("collect: %w", err)
 	}
 	return nil
+}
+
+// finished returns the stats of a build whose store already holds every item of
+// mine, nil otherwise.
+func finished(dir string, mine []dataset.Item) *Stats {
+	s, err := acts.Open(ActsDir(dir))
+	if err != nil {
+		return nil
+	}
+	stored := map[string]bool{}
+	for _, ex := range s.Examples() {
+		stored[ex.ID] = true
+	}
+	for _, it := range mine {
+		if !stored[it.ID] {
+			return nil
+		}
+	}
+	return &Stats{Items: len(mine), Done: len(mine), Resumed: s.Len()}
 }
 
 func storeConfig(m *lm.LM, cfg Config) acts.Config {

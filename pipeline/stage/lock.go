@@ -26,7 +26,7 @@ func Lock(dir, who string) (unlock func(), err error) {
 		return nil, fmt.Errorf("stage: %w", err)
 	}
 	path := filepath.Join(dir, LockFile)
-	f, err := flock.TryLock(path)
+	f, err := flock.Lock(path, false)
 	if errors.Is(err, flock.ErrLocked) {
 		holder := "another process"
 		if b, rerr := os.ReadFile(path); rerr == nil && len(strings.TrimSpace(string(b))) > 0 {

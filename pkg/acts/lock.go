@@ -16,7 +16,7 @@ const lockFile = ".lock"
 // lock takes the store's writer lock without waiting; ErrLocked when another Writer
 // (in this or another process) holds it.
 func lock(dir string) (*os.File, error) {
-	f, err := flock.TryLock(filepath.Join(dir, lockFile))
+	f, err := flock.Lock(filepath.Join(dir, lockFile), false)
 	if errors.Is(err, flock.ErrLocked) {
 		return nil, fmt.Errorf("acts: %s: %w", dir, ErrLocked)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ifprobe/ifprobe/internal/limitread"
+	"github.com/ifprobe/ifprobe/pkg/checkpoint"
 	"github.com/ifprobe/ifprobe/pkg/gguf"
 	"github.com/ifprobe/ifprobe/pkg/jinja"
 	"github.com/ifprobe/ifprobe/pkg/tokenizer"
@@ -92,22 +93,25 @@ func FromGGUF(f *gguf.File) (*Template, error) {
 	return Parse(filepath.Base(f.Path())+":tokenizer.chat_template", src)
 }
 
-// Open reads the chat template of a model: a GGUF file's
-// tokenizer.chat_template, or a Hugging Face model directory's (FromDir).
+// Open reads the chat template of a model: a GGUF file or a Hugging Face
+// directory (checkpoint.Locate decides which; see FromCheckpoint).
 func Open(path string) (*Template, error) {
-	st, err := os.Stat(path)
+	ck, err := checkpoint.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("chat: %w", err)
 	}
-	if st.IsDir() {
-		return FromDir(path)
+	defer ck.Close()
+	return FromCheckpoint(ck)
+}
+
+// FromCheckpoint reads the chat template of an opened checkpoint: a GGUF file's
+// tokenizer.chat_template (FromGGUF), or a Hugging Face directory's (FromDir). A
+// model without one gives an error wrapping ErrNoTemplate.
+func FromCheckpoint(ck *checkpoint.Checkpoint) (*Template, error) {
+	if f := ck.GGUF(); f != nil {
+		return FromGGUF(f)
 	}
-	f, err := gguf.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("chat: %w", err)
-	}
-	defer f.Close()
-	return FromGGUF(f)
+	return FromDir(ck.Dir())
 }
 
 // TemplateFile is the chat template file transformers 5 writes beside

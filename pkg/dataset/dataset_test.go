@@ -399,3 +399,22 @@ func TestWriterFullDisk(t *testing.T) {
 		t.Fatalf("after the disk filled and emptied: %d records, %v", len(recs), err)
 	}
 }
+
+// TestReadRaw returns each record's line as written: a torn last line is
+// dropped, a complete one without a newline gets one, a bad middle line fails.
+func TestReadRaw(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.jsonl")
+	os.WriteFile(path, []byte("{\"id\":\"a\",\"x\":1.50}\n{\"id\":\"b\"}\n{\"id\":\"c\",\"respo"), 0o644)
+	recs, err := ReadRaw(path)
+	if err != nil || len(recs) != 2 || recs[0].ID != "a" || string(recs[0].Line) != "{\"id\":\"a\",\"x\":1.50}\n" || recs[1].ID != "b" {
+		t.Fatalf("ReadRaw = %q, %v", recs, err)
+	}
+	os.WriteFile(path, []byte("{\"id\":\"a\"}\n{\"id\":\"b\"}"), 0o644)
+	if recs, err := ReadRaw(path); err != nil || len(recs) != 2 || string(recs[1].Line) != "{\"id\":\"b\"}\n" {
+		t.Fatalf("no final newline: ReadRaw = %q, %v", recs, err)
+	}
+	os.WriteFile(path, []byte("{\"id\":\"a\"}\nnot json\n{\"id\":\"b\"}\n"), 0o644)
+	if _, err := ReadRaw(path); err == nil || !strings.Contains(err.Error(), "line 2") {
+		t.Errorf("corrupt middle line: %v", err)
+	}
+}

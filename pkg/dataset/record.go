@@ -229,6 +229,49 @@ func ReadRecords(path string) ([]Record, error) {
 	}
 }
 
+// RawRecord is one line of a dataset.jsonl file as written, with its id.
+type RawRecord struct {
+	ID   string
+	Line []byte // the whole line, newline included
+}
+
+// ReadRaw reads every record of a dataset.jsonl file without re-encoding it,
+// so that records can be moved between files byte for byte (merging the parts
+// of a sharded build). A torn last line is ignored, as OpenWriter would drop
+// it, and a complete last line without a newline gets one; any other line that
+// is not a record with an id is an error.
+func ReadRaw(path string) ([]RawRecord, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("dataset: %w", err)
+	}
+	defer f.Close()
+	var out []RawRecord
+	br := bufio.NewReaderSize(f, 1<<20)
+	for n := 1; ; n++ {
+		line, err := readLine(br)
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("dataset: %s line %d: %w", path, n, err)
+		}
+		var rec struct {
+			ID string `json:"id"`
+		}
+		if jerr := json.Unmarshal(line, &rec); jerr != nil || rec.ID == "" {
+			if _, perr := br.Peek(1); perr == io.EOF {
+				return out, nil // a torn last line, as OpenWriter drops it
+			}
+			return nil, fmt.Errorf("dataset: %s line %d: not a record (%v)", path, n, jerr)
+		}
+		if !bytes.HasSuffix(line, []byte("\n")) {
+			line = append(line, '\n') // a last record written by another tool
+		}
+		out = append(out, RawRecord{ID: rec.ID, Line: line})
+	}
+}
+
 // readLine returns one line including its newline (if any), bounded by maxLine;
 // io.EOF only when nothing is left.
 func readLine(br *bufio.Reader) ([]byte, error) {

@@ -11,7 +11,9 @@
 //	seqs, _, err := m.Model.Generate([][]int{ids}, model.GenerateOptions{MaxTokens: 64})
 //	fmt.Println(m.Tokenizer.Decode(seqs[0].Tokens))
 //
-// Sources (registry.Resolve decides which): a GGUF file holds all three parts. A
+// Sources (registry.Resolve decides which, through pkg/checkpoint, and the
+// checkpoint is opened once; a GGUF file is parsed once for all three parts): a
+// GGUF file holds all three parts. A
 // Hugging Face directory holds config.json and *.safetensors (model.LoadHF),
 // tokenizer.json with tokenizer_config.json's bos/eos/add_bos_token (or a
 // SentencePiece tokenizer.model, see tokenizer.Open), the chat template in

@@ -8,8 +8,8 @@ import (
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/ifprobe/ifprobe/pkg/chat"
+	"github.com/ifprobe/ifprobe/pkg/checkpoint"
 	"github.com/ifprobe/ifprobe/pkg/compute"
-	"github.com/ifprobe/ifprobe/pkg/gguf"
 	"github.com/ifprobe/ifprobe/pkg/model"
 	"github.com/ifprobe/ifprobe/pkg/registry"
 	"github.com/ifprobe/ifprobe/pkg/tokenizer"
@@ -49,53 +49,35 @@ func Load(nameOrPath string, opts Options) (*LM, error) {
 	if loc.Entry != nil {
 		out.SHA256 = loc.Entry.SHA256
 	}
-	switch loc.Format {
-	case registry.FormatGGUF:
-		err = out.loadGGUF(b)
-	case registry.FormatHFDir:
-		err = out.loadHFDir(b)
-	default:
-		err = fmt.Errorf("%s: format %q is not supported", loc.Path, loc.Format)
-	}
+	ck, err := loc.Open()
 	if err != nil {
+		return nil, fmt.Errorf("lm: %w", err)
+	}
+	defer ck.Close()
+	if err := out.load(b, ck); err != nil {
 		return nil, fmt.Errorf("lm: %w", err)
 	}
 	return out, nil
 }
 
-// loadGGUF reads the tokenizer, chat template and weights of one GGUF file.
-func (m *LM) loadGGUF(b backends.Backend) error {
-	f, err := gguf.Open(m.Path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if m.Tokenizer, err = tokenizer.FromGGUF(f); err != nil {
-		return fmt.Errorf("%s: %w", m.Path, err)
-	}
-	if m.Template, err = chat.FromGGUF(f); err != nil && !errors.Is(err, chat.ErrNoTemplate) {
-		return fmt.Errorf("%s: %w", m.Path, err)
-	}
-	m.Model, err = model.LoadGGUF(b, m.Path)
-	return err
-}
-
-// loadHFDir reads a Hugging Face model directory: tokenizer.json (with
-// tokenizer_config.json's special tokens), the chat template of
-// chat_template.jinja or else tokenizer_config.json's chat_template, and the
-// safetensors weights (model.LoadHF; stop ids from generation_config.json).
-func (m *LM) loadHFDir(b backends.Backend) error {
+// load reads the tokenizer, the chat template and the weights from one opened
+// checkpoint (a GGUF file is parsed once, by loc.Open). A Hugging Face
+// directory's tokenizer may not have more tokens than the model's vocabulary.
+func (m *LM) load(b backends.Backend, ck *checkpoint.Checkpoint) error {
 	var err error
-	if m.Tokenizer, err = tokenizer.Open(m.Path); err != nil {
+	if m.Tokenizer, err = tokenizer.FromCheckpoint(ck); err != nil {
 		return fmt.Errorf("%s: %w", m.Path, err)
 	}
-	if m.Template, err = chat.FromDir(m.Path); err != nil && !errors.Is(err, chat.ErrNoTemplate) {
+	if m.Template, err = chat.FromCheckpoint(ck); err != nil && !errors.Is(err, chat.ErrNoTemplate) {
+		if ck.Format == checkpoint.FormatGGUF {
+			err = fmt.Errorf("%s: %w", m.Path, err)
+		}
 		return err
 	}
-	if m.Model, err = model.LoadHF(b, m.Path); err != nil {
+	if m.Model, err = model.FromCheckpoint(b, ck); err != nil {
 		return err
 	}
-	if tv, mv := m.Tokenizer.VocabSize(), m.Model.Config.VocabSize; tv > mv {
+	if tv, mv := m.Tokenizer.VocabSize(), m.Model.Config.VocabSize; ck.Format == checkpoint.FormatHFDir && tv > mv {
 		return fmt.Errorf("%s: tokenizer.json has %d tokens, more than the model's vocab_size %d", m.Path, tv, mv)
 	}
 	return nil

@@ -23,21 +23,25 @@
 // spelling: rope_theta/rope_scaling or rope_parameters), model.safetensors or the
 // shards of model.safetensors.index.json (F32, F16 or BF16, converted to f32
 // exactly), and generation_config.json, whose eos_token_id, when present, becomes
-// Config.Stop. Open picks LoadHF for a directory and LoadGGUF for a file. Both
-// check every tensor's shape against the Config before reading its data and name
-// the file and tensor in errors; both end in the same constructor (New takes
-// weights already in memory), so the weights of one model loaded either way are
-// the same f32 numbers: GGUF's llama q/k row permutation is undone and Gemma's
-// norm weights keep their own convention (Config.NormAddOne).
+// Config.Stop. FromCheckpoint takes a checkpoint already opened by
+// pkg/checkpoint, which decides once whether a path is a GGUF file or a
+// directory, so that pkg/lm reads weights, tokenizer and chat template from one
+// parse of a GGUF file; Open is checkpoint.Open plus FromCheckpoint. All check
+// every tensor's shape against the Config before reading its data and name the
+// file and tensor in errors; all end in the same constructor (New takes weights
+// already in memory), so the weights of one model loaded either way are the
+// same f32 numbers: GGUF's llama q/k row permutation is undone and Gemma's norm
+// weights keep their own convention (Config.NormAddOne).
 //
 // # Families
 //
 // One implementation serves every family; a Config (config.go) holds everything
 // that differs, and each family's file (llama.go, qwen2.go, gemma2.go, gemma3.go)
-// declares how to fill it from GGUF metadata or a Hugging Face config.json and how
-// its GGUF weights are stored. Weights are named as in GGUF inside the package;
-// LoadHF maps Hugging Face names to them (loadhf.go). LookupFamily fails with ErrUnknownArch on anything
-// else. Config.Validate is the one place defaults live.
+// declares how to fill it from GGUF metadata or a Hugging Face config.json, how
+// its GGUF weights are stored, which config.json model_type values mean it, and
+// what its Hugging Face checkpoints call each tensor (and under which prefixes).
+// Weights are named as in GGUF inside the package. LookupFamily fails with
+// ErrUnknownArch on anything else. Config.Validate is the one place defaults live.
 //
 // # Hook points
 //

@@ -4,15 +4,16 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 )
 
 // Family declares how one architecture differs from the common decoder: how its
-// Config is read from GGUF metadata or a Hugging Face config.json, and how its GGUF
-// weights must be converted at load. Each family lives in its own file
-// (llama.go, qwen2.go, gemma2.go, gemma3.go) and registers itself by its
-// architecture string.
+// Config is read from GGUF metadata or a Hugging Face config.json, how its GGUF
+// weights must be converted at load, and what its Hugging Face checkpoints call
+// their tensors. Each family lives in its own file (llama.go, qwen2.go,
+// gemma2.go, gemma3.go) and registers itself by its architecture string.
 type Family struct {
 	// Arch is the architecture string: GGUF general.architecture, and the
 	// model_type of Hugging Face config.json.
@@ -21,6 +22,11 @@ type Family struct {
 	// projections for its interleaved rotary pairing; the loader undoes it so that
 	// one (Hugging Face, rotate-half) RoPE serves every family.
 	PermutedQK bool
+	// HFModelTypes are the config.json model_type values that mean this family;
+	// default Arch alone.
+	HFModelTypes []string
+	// hf names the family's tensors in Hugging Face checkpoints.
+	hf hfNaming
 	// fromGGUF sets the family's fields on a Config already holding the common ones.
 	fromGGUF func(md Metadata, c *Config) error
 	// fromHF sets the family's fields from a parsed config.json.
@@ -33,6 +39,17 @@ func registerFamily(f *Family) { families[f.Arch] = f }
 
 // ErrUnknownArch is returned (wrapped) for an architecture no family implements.
 var ErrUnknownArch = errors.New("model: unknown architecture")
+
+// lookupHFModelType returns the family whose HFModelTypes hold a config.json
+// model_type.
+func lookupHFModelType(modelType string) (*Family, error) {
+	for _, f := range families {
+		if slices.Contains(f.HFModelTypes, modelType) {
+			return f, nil
+		}
+	}
+	return LookupFamily(modelType)
+}
 
 // LookupFamily returns the family registered for arch.
 func LookupFamily(arch string) (*Family, error) {

@@ -9,6 +9,7 @@ import "math"
 func init() {
 	registerFamily(&Family{
 		Arch: "gemma2",
+		hf:   hfNaming{names: gemma2HFNames},
 		fromGGUF: func(md Metadata, c *Config) error {
 			r := metaReader{md: md, prefix: "gemma2."}
 			c.AttnSoftcap = r.float("attn_logit_softcapping", false)
@@ -39,6 +40,15 @@ func init() {
 		},
 	})
 }
+
+// gemma2HFNames are Llama's names (llamaHFNames) with Gemma's four norms per
+// block: post_attention_layernorm is the norm of the attention output here, and
+// the MLP's pre-norm is pre_feedforward_layernorm.
+var gemma2HFNames = withNames(llamaHFNames, map[string]string{
+	"post_attention_norm.weight": "post_attention_layernorm.weight",
+	"ffn_norm.weight":            "pre_feedforward_layernorm.weight",
+	"post_ffw_norm.weight":       "post_feedforward_layernorm.weight",
+})
 
 // gemmaCommon sets what Gemma 2 and 3 share; every pattern-th layer is global.
 func gemmaCommon(c *Config, pattern int) {

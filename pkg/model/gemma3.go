@@ -13,7 +13,9 @@ import (
 // present, applies to global layers only.
 func init() {
 	registerFamily(&Family{
-		Arch: "gemma3",
+		Arch:         "gemma3",
+		HFModelTypes: []string{"gemma3", "gemma3_text"}, // gemma3_text: the text-only checkpoints (270M, 1B)
+		hf:           gemma3HF,
 		fromGGUF: func(md Metadata, c *Config) error {
 			r := metaReader{md: md, prefix: "gemma3."}
 			c.SlidingWindow = r.int("attention.sliding_window", false)
@@ -61,4 +63,17 @@ func init() {
 			return nil
 		},
 	})
+}
+
+// gemma3HF: Gemma 2's names plus the per-head q/k norms. Multimodal checkpoints
+// (4B and up) hold the text decoder under model.language_model. (transformers
+// 5.x) or language_model.model. (4.5x, whose head may sit under language_model.)
+// beside a vision tower, which the loader ignores.
+var gemma3HF = hfNaming{
+	names: withNames(gemma2HFNames, map[string]string{
+		"attn_q_norm.weight": "self_attn.q_norm.weight",
+		"attn_k_norm.weight": "self_attn.k_norm.weight",
+	}),
+	prefixes: []string{"model.", "model.language_model.", "language_model.model."},
+	heads:    map[string][]string{"language_model.model.": {"lm_head.weight", "language_model.lm_head.weight"}},
 }

@@ -73,14 +73,11 @@ func configFromHF(configJSON []byte) (Config, hfConfig, error) {
 	if err := hf.readRopeParameters(); err != nil {
 		return Config{}, hf, err
 	}
-	arch := hf.ModelType
-	if arch == "gemma3_text" {
-		arch = "gemma3"
-	}
-	fam, err := LookupFamily(arch)
+	fam, err := lookupHFModelType(hf.ModelType)
 	if err != nil {
 		return Config{}, hf, fmt.Errorf("model: config.json model_type: %w", err)
 	}
+	arch := fam.Arch
 	c := Config{
 		Arch: arch, VocabSize: hf.VocabSize, DModel: hf.HiddenSize, NLayers: hf.NumHiddenLayers,
 		NHeads: hf.NumAttentionHeads, NKVHeads: hf.NumKeyValueHeads, HeadDim: hf.HeadDim,

@@ -10,6 +10,7 @@ func init() {
 	registerFamily(&Family{
 		Arch:       "llama",
 		PermutedQK: true,
+		hf:         hfNaming{names: llamaHFNames},
 		fromGGUF: func(md Metadata, c *Config) error {
 			c.Act = SiLU
 			return nil
@@ -30,4 +31,25 @@ func init() {
 			return nil
 		},
 	})
+}
+
+// llamaHFNames are the Hugging Face names of LlamaForCausalLM's tensors (after
+// the "model." prefix), by GGUF name; block tensors by their name after "blk.N."
+// (Hugging Face: after "layers.N."). The MLP's pre-norm follows the attention,
+// hence post_attention_layernorm. Biases exist with attention_bias.
+var llamaHFNames = map[string]string{
+	"token_embd.weight":  "embed_tokens.weight",
+	"output_norm.weight": "norm.weight",
+	"attn_norm.weight":   "input_layernorm.weight",
+	"attn_q.weight":      "self_attn.q_proj.weight",
+	"attn_k.weight":      "self_attn.k_proj.weight",
+	"attn_v.weight":      "self_attn.v_proj.weight",
+	"attn_q.bias":        "self_attn.q_proj.bias",
+	"attn_k.bias":        "self_attn.k_proj.bias",
+	"attn_v.bias":        "self_attn.v_proj.bias",
+	"attn_output.weight": "self_attn.o_proj.weight",
+	"ffn_norm.weight":    "post_attention_layernorm.weight",
+	"ffn_gate.weight":    "mlp.gate_proj.weight",
+	"ffn_up.weight":      "mlp.up_proj.weight",
+	"ffn_down.weight":    "mlp.down_proj.weight",
 }

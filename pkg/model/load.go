@@ -13,13 +13,18 @@ import (
 // the architecture's Family) and its weights, dequantized to f32 once. Shapes are
 // checked against the Config before any tensor data is read, so a lying header
 // fails with an error naming the tensor instead of allocating.
-func LoadGGUF(backend backends.Backend, path string) (m *Model, err error) {
-	defer recoverTo(&err)
+func LoadGGUF(backend backends.Backend, path string) (*Model, error) {
 	f, err := gguf.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("model: %w", err)
 	}
 	defer f.Close()
+	return fromGGUF(backend, f, path)
+}
+
+// fromGGUF is LoadGGUF on a parsed file (FromCheckpoint passes the checkpoint's).
+func fromGGUF(backend backends.Backend, f *gguf.File, path string) (m *Model, err error) {
+	defer recoverTo(&err)
 	emb, ok := f.Tensor("token_embd.weight")
 	if !ok {
 		return nil, fmt.Errorf("model: %s: tensor \"token_embd.weight\": missing", path)

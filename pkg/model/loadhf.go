@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/ifprobe/ifprobe/internal/limitread"
+	"github.com/ifprobe/ifprobe/pkg/checkpoint"
 	"github.com/ifprobe/ifprobe/pkg/safetensors"
 )
 
@@ -19,17 +21,28 @@ import (
 // few kB.
 const maxHFConfigBytes = 4 << 20
 
-// Open loads a model from path: a Hugging Face checkpoint directory (LoadHF) or a
-// GGUF file (LoadGGUF).
+// Open loads a model from path, a GGUF file or a Hugging Face checkpoint
+// directory (checkpoint.Locate decides which).
 func Open(backend backends.Backend, path string) (*Model, error) {
-	st, err := os.Stat(path)
+	ck, err := checkpoint.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("model: %w", err)
 	}
-	if st.IsDir() {
-		return LoadHF(backend, path)
+	defer ck.Close()
+	return FromCheckpoint(backend, ck)
+}
+
+// FromCheckpoint loads the model of an opened checkpoint: from its parsed GGUF
+// file (as LoadGGUF) or its Hugging Face directory (as LoadHF). The checkpoint
+// stays open; the model keeps no reference to it.
+func FromCheckpoint(backend backends.Backend, ck *checkpoint.Checkpoint) (*Model, error) {
+	switch ck.Format {
+	case checkpoint.FormatGGUF:
+		return fromGGUF(backend, ck.GGUF(), ck.Path)
+	case checkpoint.FormatHFDir:
+		return fromHF(backend, ck)
 	}
-	return LoadGGUF(backend, path)
+	return nil, fmt.Errorf("model: %s: format %q is not supported", ck.Path, ck.Format)
 }
 
 // LoadHF reads a model from a Hugging Face checkpoint directory: its Config from
@@ -37,16 +50,27 @@ func Open(backend backends.Backend, path string) (*Model, error) {
 // eos_token_id when that file has one, and its weights from model.safetensors or
 // the shards of model.safetensors.index.json, converted to f32 once (F32, F16 and
 // BF16 are accepted; F16 and BF16 convert exactly). Tensor names are Hugging
-// Face's (model.layers.N.self_attn.q_proj.weight, ...), also under the
-// language_model prefixes of multimodal Gemma 3 checkpoints; tensors the model
-// does not use are ignored. Every shape is checked against the Config before the
-// tensor's data is read, so a lying header fails with an error naming the file
-// and tensor instead of allocating.
+// Face's (model.layers.N.self_attn.q_proj.weight, ...), as each family's file
+// declares them, also under the language_model prefixes of multimodal Gemma 3
+// checkpoints; tensors the model does not use are ignored. Every shape is
+// checked against the Config before the tensor's data is read, so a lying header
+// fails with an error naming the file and tensor instead of allocating.
 //
 // When config.json does not say tie_word_embeddings, the unembedding is tied
 // exactly when the checkpoint has no lm_head.weight.
-func LoadHF(backend backends.Backend, dir string) (m *Model, err error) {
+func LoadHF(backend backends.Backend, dir string) (*Model, error) {
+	ck, err := checkpoint.Location{Format: checkpoint.FormatHFDir, Path: dir}.Open()
+	if err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	defer ck.Close()
+	return fromHF(backend, ck)
+}
+
+// fromHF is LoadHF on an opened checkpoint.
+func fromHF(backend backends.Backend, hck *checkpoint.Checkpoint) (m *Model, err error) {
 	defer recoverTo(&err)
+	dir := hck.Dir()
 	cfgPath := filepath.Join(dir, "config.json")
 	data, err := readBounded(cfgPath)
 	if err != nil {
@@ -61,21 +85,24 @@ func LoadHF(backend backends.Backend, dir string) (m *Model, err error) {
 	} else if stop != nil {
 		cfg.Stop = stop
 	}
-	ck, err := safetensors.OpenCheckpoint(dir)
+	ck, err := hck.Tensors()
 	if err != nil {
 		return nil, fmt.Errorf("model: %w", err)
 	}
-	defer ck.Close()
-	names, err := newHFNames(ck, dir)
+	fam, err := LookupFamily(cfg.Arch)
+	if err != nil {
+		return nil, err
+	}
+	names, err := fam.hf.find(ck, dir)
 	if err != nil {
 		return nil, err
 	}
 	if hf.TieWordEmbeddings == nil {
-		_, hasHead := names.lookup(ck, "output.weight", cfg.PostNorms)
+		_, hasHead := names.lookup(ck, "output.weight")
 		cfg.Tied = !hasHead
 	}
 	m, err = newModel(backend, cfg, func(s weightSpec) ([]float32, error) {
-		name, ok := names.lookup(ck, s.Name, cfg.PostNorms)
+		name, ok := names.lookup(ck, s.Name)
 		if !ok {
 			return nil, fmt.Errorf("model: %s: tensor %q: missing (architecture %s)", dir, name, cfg.Arch)
 		}
@@ -105,61 +132,67 @@ func LoadHF(backend backends.Backend, dir string) (m *Model, err error) {
 	return m, nil
 }
 
-// hfNames maps the GGUF names of layoutFor to a checkpoint's Hugging Face names.
-type hfNames struct {
-	prefix string   // before "embed_tokens.weight", "layers.N...", "norm.weight"
-	heads  []string // candidate names of the unembedding
+// hfNaming is how a family's Hugging Face checkpoints name their tensors; each
+// family's file declares its own.
+type hfNaming struct {
+	// names maps GGUF names to Hugging Face names after the decoder prefix: a
+	// block tensor's name after "blk.N." to its name after "layers.N.", and the
+	// other tensors' whole names ("token_embd.weight" -> "embed_tokens.weight").
+	names map[string]string
+	// prefixes are the places checkpoints put the decoder, tried in order;
+	// default "model.".
+	prefixes []string
+	// heads lists the candidate names of the unembedding by prefix; default
+	// "lm_head.weight".
+	heads map[string][]string
 }
 
-// hfPrefixes are the places checkpoints put the decoder: text-only models, then
-// the two spellings of multimodal Gemma 3 (transformers 4.5x and 5.x).
-var hfPrefixes = []string{"model.", "model.language_model.", "language_model.model."}
+// hfResolved is a family's naming with the prefix one checkpoint uses.
+type hfResolved struct {
+	*hfNaming
+	prefix string
+	heads  []string
+}
 
-func newHFNames(ck *safetensors.Checkpoint, dir string) (*hfNames, error) {
-	for _, p := range hfPrefixes {
-		if _, ok := ck.Info(p + "embed_tokens.weight"); ok {
-			n := &hfNames{prefix: p, heads: []string{"lm_head.weight"}}
-			if p == "language_model.model." {
-				n.heads = append(n.heads, "language_model.lm_head.weight")
+// withNames returns a copy of base with the entries of more added or replaced.
+func withNames(base, more map[string]string) map[string]string {
+	out := maps.Clone(base)
+	maps.Copy(out, more)
+	return out
+}
+
+// find picks the decoder prefix the checkpoint uses: the first under which it
+// has the token embedding.
+func (n *hfNaming) find(ck *safetensors.Checkpoint, dir string) (*hfResolved, error) {
+	prefixes := n.prefixes
+	if len(prefixes) == 0 {
+		prefixes = []string{"model."}
+	}
+	emb := n.names["token_embd.weight"]
+	for _, p := range prefixes {
+		if _, ok := ck.Info(p + emb); ok {
+			heads := n.heads[p]
+			if len(heads) == 0 {
+				heads = []string{"lm_head.weight"}
 			}
-			return n, nil
+			return &hfResolved{hfNaming: n, prefix: p, heads: heads}, nil
 		}
 	}
-	return nil, fmt.Errorf("model: %s: tensor \"model.embed_tokens.weight\": missing (also looked under %s)", dir, strings.Join(hfPrefixes[1:], ", "))
+	msg := fmt.Sprintf("model: %s: tensor %q: missing", dir, prefixes[0]+emb)
+	if len(prefixes) > 1 {
+		msg += " (also looked under " + strings.Join(prefixes[1:], ", ") + ")"
+	}
+	return nil, errors.New(msg)
 }
 
-// hfBlockNames maps the GGUF name of a block tensor (after "blk.N.") to Hugging
-// Face's (after "layers.N."). ffn_norm is missing: see blockName.
-var hfBlockNames = map[string]string{
-	"attn_norm.weight":           "input_layernorm.weight",
-	"attn_q.weight":              "self_attn.q_proj.weight",
-	"attn_k.weight":              "self_attn.k_proj.weight",
-	"attn_v.weight":              "self_attn.v_proj.weight",
-	"attn_q.bias":                "self_attn.q_proj.bias",
-	"attn_k.bias":                "self_attn.k_proj.bias",
-	"attn_v.bias":                "self_attn.v_proj.bias",
-	"attn_q_norm.weight":         "self_attn.q_norm.weight",
-	"attn_k_norm.weight":         "self_attn.k_norm.weight",
-	"attn_output.weight":         "self_attn.o_proj.weight",
-	"post_attention_norm.weight": "post_attention_layernorm.weight",
-	"ffn_gate.weight":            "mlp.gate_proj.weight",
-	"ffn_up.weight":              "mlp.up_proj.weight",
-	"ffn_down.weight":            "mlp.down_proj.weight",
-	"post_ffw_norm.weight":       "post_feedforward_layernorm.weight",
-}
-
-// hfName returns the Hugging Face name of the GGUF tensor name. The MLP's pre-norm
-// is called post_attention_layernorm in Llama and Qwen2 (it follows the attention)
-// but pre_feedforward_layernorm in Gemma 2/3, whose post_attention_layernorm is the
-// norm of the attention output (postNorms).
-func (n *hfNames) hfName(gguf string, postNorms bool) string {
-	switch gguf {
-	case "token_embd.weight":
-		return n.prefix + "embed_tokens.weight"
-	case "output_norm.weight":
-		return n.prefix + "norm.weight"
-	case "output.weight":
+// hfName returns the Hugging Face name of the GGUF tensor name, or the GGUF name
+// itself when the family does not name it.
+func (n *hfResolved) hfName(gguf string) string {
+	if gguf == "output.weight" {
 		return n.heads[0]
+	}
+	if hf, ok := n.names[gguf]; ok {
+		return n.prefix + hf
 	}
 	rest, ok := strings.CutPrefix(gguf, "blk.")
 	if !ok {
@@ -169,13 +202,7 @@ func (n *hfNames) hfName(gguf string, postNorms bool) string {
 	if _, err := strconv.Atoi(layer); !ok || err != nil {
 		return gguf
 	}
-	hf, ok := hfBlockNames[suffix]
-	if suffix == "ffn_norm.weight" {
-		hf, ok = "post_attention_layernorm.weight", true
-		if postNorms {
-			hf = "pre_feedforward_layernorm.weight"
-		}
-	}
+	hf, ok := n.names[suffix]
 	if !ok {
 		return gguf
 	}
@@ -184,8 +211,8 @@ func (n *hfNames) hfName(gguf string, postNorms bool) string {
 
 // lookup returns the checkpoint's name for a GGUF tensor name and whether the
 // checkpoint has it; when it does not, name is the preferred spelling.
-func (n *hfNames) lookup(ck *safetensors.Checkpoint, gguf string, postNorms bool) (name string, ok bool) {
-	name = n.hfName(gguf, postNorms)
+func (n *hfResolved) lookup(ck *safetensors.Checkpoint, gguf string) (name string, ok bool) {
+	name = n.hfName(gguf)
 	if gguf == "output.weight" {
 		for _, h := range n.heads {
 			if _, ok := ck.Info(h); ok {

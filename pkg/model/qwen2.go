@@ -2,9 +2,11 @@ package model
 
 // qwen2: Qwen2 / Qwen2.5. Llama layout plus biases on the q, k and v projections;
 // llama.cpp does not permute q/k (it uses NeoX rotary pairing, as Hugging Face does).
+// Hugging Face names the tensors as Llama does (Qwen2ForCausalLM).
 func init() {
 	registerFamily(&Family{
 		Arch: "qwen2",
+		hf:   hfNaming{names: llamaHFNames},
 		fromGGUF: func(md Metadata, c *Config) error {
 			c.Act, c.QKVBias = SiLU, true
 			return nil

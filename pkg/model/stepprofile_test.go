@@ -9,7 +9,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 )
 
-// The decode step's profile (BENCHMARKS.md, "Decode step"): a step of batch B
+// The decode step's profile (BENCHMARKS.md, "Decode tokens/s by batch"): a step of batch B
 // against its matrix products alone. matmulsB runs one graph holding exactly the
 // step's products on the model's own weights (q, k, v, o, gate, up, down of every
 // layer and the unembedding, each [B, in] x [in, out]), nothing else; decodeB

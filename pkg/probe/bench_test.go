@@ -73,3 +73,9 @@ func BenchmarkEvaluateNewton_n2000_d64(b *testing.B) {
 func BenchmarkEvaluateNewton_n2000_d576(b *testing.B) {
 	benchmarkEvaluate(b, 2000, 576, probe.SolverNewtonGoMLX)
 }
+
+// The text baseline's shape: few rows, many features (pkg/textfeat), where the
+// preconditioner works through the rows (Woodbury) rather than a d×d factor.
+func BenchmarkEvaluateLBFGS_n40_d2600(b *testing.B) {
+	benchmarkEvaluate(b, 40, 2600, probe.SolverLBFGS)
+}

@@ -46,43 +46,49 @@ func TestKernels(t *testing.T) {
 	t.Logf("kernels: %s", kernelName)
 }
 
-// The kernel-based Cholesky factor solves M x = b like gonum's.
+// The preconditioner solves M x = b like gonum's, both as a Cholesky factor of
+// M (more rows than features) and through the Woodbury identity (fewer).
 func TestCholeskySolve(t *testing.T) {
 	const d = 37
-	rng := rand.New(rand.NewPCG(3, 4))
-	x := make([]float64, 60*d)
-	for i := range x {
-		x[i] = rng.NormFloat64()
-	}
-	rows := make([]int, 60)
-	for i := range rows {
-		rows[i] = i
-	}
-	g := mat.NewSymDense(d, nil)
-	gramTo(g, x, rows, d, 1.0/240)
-	p := &preconditioner{d: d, chol: map[float64]*cholesky{}, gram: g}
-	ch := p.factor(1, 100) // λ = 0.01
-	if ch == nil {
-		t.Fatal("factorisation failed on a positive definite matrix")
-	}
-	m := mat.NewSymDense(d, nil)
-	m.CopySym(g)
-	for j := 0; j < d; j++ {
-		m.SetSym(j, j, m.At(j, j)+0.01+1e-12)
-	}
-	b := make([]float64, d)
-	for i := range b {
-		b[i] = rng.NormFloat64()
-	}
-	var want mat.VecDense
-	if err := want.SolveVec(m, mat.NewVecDense(d, append([]float64(nil), b...))); err != nil {
-		t.Fatal(err)
-	}
-	ch.solve(b)
-	const tol = 1e-9 // cond(M) ≈ 1e3
-	for i := range b {
-		if math.Abs(b[i]-want.AtVec(i)) > tol*math.Max(1, math.Abs(want.AtVec(i))) {
-			t.Fatalf("element %d: %v, gonum %v", i, b[i], want.AtVec(i))
+	for _, n := range []int{60, 20} {
+		rng := rand.New(rand.NewPCG(3, 4))
+		x := make([]float64, n*d)
+		for i := range x {
+			x[i] = rng.NormFloat64()
+		}
+		p := newPreconditioner(&design{n: n, d: d, x: x}, 0)
+		if lowRank := p.rows != nil; lowRank != (n < d) {
+			t.Fatalf("n=%d: low-rank form %v", n, lowRank)
+		}
+		inv := p.factor(1, 100) // λ = 0.01
+		if inv == nil {
+			t.Fatal("factorisation failed on a positive definite matrix")
+		}
+		g := mat.NewSymDense(d, nil)
+		rows := make([]int, n)
+		for i := range rows {
+			rows[i] = i
+		}
+		gramTo(g, x, rows, d, 1/(4*float64(n)))
+		m := mat.NewSymDense(d, nil)
+		m.CopySym(g)
+		for j := 0; j < d; j++ {
+			m.SetSym(j, j, m.At(j, j)+0.01+1e-12)
+		}
+		b := make([]float64, d)
+		for i := range b {
+			b[i] = rng.NormFloat64()
+		}
+		var want mat.VecDense
+		if err := want.SolveVec(m, mat.NewVecDense(d, append([]float64(nil), b...))); err != nil {
+			t.Fatal(err)
+		}
+		inv.solve(b)
+		const tol = 1e-8 // cond(M) ≈ 1e3 (dense), 1e2/λ (low rank)
+		for i := range b {
+			if math.Abs(b[i]-want.AtVec(i)) > tol*math.Max(1, math.Abs(want.AtVec(i))) {
+				t.Fatalf("n=%d element %d: %v, gonum %v", n, i, b[i], want.AtVec(i))
+			}
 		}
 	}
 	bad := &cholesky{d: 2, l: []float64{1, 0, 2, 1}} // [[1,2],[2,1]] is indefinite

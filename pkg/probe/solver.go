@@ -106,14 +106,23 @@ func softplus(z float64) float64 {
 // estimated on m rows. With M as the initial inverse-Hessian of L-BFGS the
 // correlations between features (the main source of ill-conditioning in
 // activations) are taken out once per design.
+//
+// With fewer rows m than features d (text features, small studies) M is a
+// rank-m update of λ̄I, and it is inverted through the m×m system instead
+// (lowRank): O(m²d) time and O(md) memory instead of O(d³) and O(d²), which for
+// d = 2,600 and m = 40 is the difference between seconds and milliseconds a fit.
 type preconditioner struct {
 	d    int
-	chol map[float64]*cholesky // factor of M by C
-	gram *mat.SymDense
+	chol map[float64]inverse // M⁻¹ by C
+	gram *mat.SymDense       // XᵀX/(4m) when m ≥ d
+	rows []float64           // X/√(4m), row-major m×d, when m < d
+	m    int
 }
 
+// inverse applies M⁻¹ in place.
+type inverse interface{ solve(v []float64) }
+
 func newPreconditioner(ds *design, maxRows int) *preconditioner {
-	g := mat.NewSymDense(ds.d, nil)
 	m := ds.n
 	if maxRows > 0 && maxRows < m {
 		m = maxRows
@@ -124,21 +133,47 @@ func newPreconditioner(ds *design, maxRows int) *preconditioner {
 	for k := range rows {
 		rows[k] = k * ds.n / m
 	}
-	gramTo(g, ds.x, rows, ds.d, 1/(4*float64(m)))
-	return &preconditioner{d: ds.d, chol: map[float64]*cholesky{}, gram: g}
+	p := &preconditioner{d: ds.d, chol: map[float64]inverse{}, m: m}
+	if m < ds.d {
+		scale := 1 / math.Sqrt(4*float64(m))
+		p.rows = make([]float64, m*ds.d)
+		for k, i := range rows {
+			for j, v := range ds.x[i*ds.d : (i+1)*ds.d] {
+				p.rows[k*ds.d+j] = v * scale
+			}
+		}
+		return p
+	}
+	p.gram = mat.NewSymDense(ds.d, nil)
+	gramTo(p.gram, ds.x, rows, ds.d, 1/(4*float64(m)))
+	return p
 }
 
-// factor returns the Cholesky factor of M for regularisation C and typical
-// weight sum S. A failed factorisation (impossible for λ̄ > 0 in exact
-// arithmetic) yields nil, meaning "no preconditioning".
-func (p *preconditioner) factor(c, s float64) *cholesky {
+// factor returns M⁻¹ for regularisation C and typical weight sum S. A failed
+// factorisation (impossible for λ̄ > 0 in exact arithmetic) yields nil, meaning
+// "no preconditioning".
+func (p *preconditioner) factor(c, s float64) inverse {
 	if ch, ok := p.chol[c]; ok {
 		return ch
 	}
+	lam := 1 / (c * s)
+	var inv inverse
+	if p.rows != nil {
+		if lr := newLowRank(p.rows, p.m, p.d, lam+1e-12); lr != nil {
+			inv = lr
+		}
+	} else if ch := p.dense(lam); ch != nil {
+		inv = ch
+	}
+	p.chol[c] = inv
+	return inv
+}
+
+// dense factors M = XᵀX/(4m) + λI, or returns nil.
+func (p *preconditioner) dense(lam float64) *cholesky {
 	d := p.d
 	a := make([]float64, d*d)
 	raw := p.gram.RawSymmetric()
-	lam := 1 / (c * s)
 	for i := 0; i < d; i++ {
 		for j := 0; j <= i; j++ {
 			a[i*d+j] = raw.Data[j*raw.Stride+i] // upper triangle of the SymDense
@@ -147,10 +182,51 @@ func (p *preconditioner) factor(c, s float64) *cholesky {
 	}
 	ch := &cholesky{d: d, l: a}
 	if !ch.factorize() {
-		ch = nil
+		return nil
 	}
-	p.chol[c] = ch
 	return ch
+}
+
+// lowRank is (λI + RᵀR)⁻¹ for R [m, d] with m < d, by the Woodbury identity
+//
+//	(λI + RᵀR)⁻¹ v = (v − Rᵀ K⁻¹ R v) / λ,   K = λI_m + RRᵀ,
+//
+// with K factored once.
+type lowRank struct {
+	r    []float64 // m×d, row-major
+	m, d int
+	lam  float64
+	k    *cholesky
+}
+
+func newLowRank(r []float64, m, d int, lam float64) *lowRank {
+	k := make([]float64, m*m)
+	for i := 0; i < m; i++ {
+		for j := 0; j <= i; j++ {
+			k[i*m+j] = dotKernel(r[i*d:(i+1)*d], r[j*d:(j+1)*d])
+		}
+		k[i*m+i] += lam
+	}
+	ch := &cholesky{d: m, l: k}
+	if !ch.factorize() {
+		return nil
+	}
+	return &lowRank{r: r, m: m, d: d, lam: lam, k: ch}
+}
+
+// solve is safe for concurrent use (fits of one batch share it).
+func (w *lowRank) solve(v []float64) {
+	u := make([]float64, w.m)
+	for i := range u {
+		u[i] = dotKernel(w.r[i*w.d:(i+1)*w.d], v)
+	}
+	w.k.solve(u)
+	for i, ui := range u {
+		axpyKernel(-ui, w.r[i*w.d:(i+1)*w.d], v)
+	}
+	for j := range v {
+		v[j] /= w.lam
+	}
 }
 
 // cholesky is a lower Cholesky factor L (row-major, M = L Lᵀ) computed and applied
@@ -202,7 +278,7 @@ type lbfgsState struct {
 	trial         []float64
 	s, y          [][]float64 // memory, oldest first
 	rho           []float64
-	chol          *cholesky // factor of M, nil without preconditioning
+	chol          inverse // M⁻¹, nil without preconditioning
 	done, stalled bool
 	lsTries       int
 	gtp           float64

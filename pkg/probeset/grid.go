@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/ifprobe/ifprobe/internal/jsonnan"
+	"github.com/ifprobe/ifprobe/internal/shard"
 	"github.com/ifprobe/ifprobe/pkg/atomicfile"
 	"github.com/ifprobe/ifprobe/pkg/hook"
 	"github.com/ifprobe/ifprobe/pkg/probe"
@@ -29,6 +30,12 @@ type GridConfig struct {
 	// CacheDir, when set, keeps one JSON file per position and layer there, so an
 	// interrupted grid resumes where it stopped.
 	CacheDir string `json:"-"`
+	// Shard, when not the whole grid, evaluates only this part's (position,
+	// layer) units — dealt round-robin in the grid's order — into CacheDir, and
+	// returns a grid of those cells only: N processes fill the cache, then one
+	// whole EvaluateGrid reads it. The tasks of one position and layer stay
+	// together because they are trained in one batched solve (EvaluateMany).
+	Shard shard.Shard `json:"-"`
 	// Progress, when set, is called after each layer with the cells done so far.
 	Progress func(done, total int) `json:"-"`
 }
@@ -110,11 +117,24 @@ func EvaluateGrid(ctx context.Context, src Source, cfg GridConfig) (*Grid, error
 	if err != nil {
 		return nil, err
 	}
+	if err := cfg.Shard.Validate(); err != nil {
+		return nil, fmt.Errorf("probeset: grid: %w", err)
+	}
+	if !cfg.Shard.Whole() && cfg.CacheDir == "" {
+		return nil, fmt.Errorf("probeset: grid: shard %s needs a CacheDir to leave its cells in", cfg.Shard)
+	}
 	g := &Grid{Version: GridVersion, Model: src.Model(), NumLayers: src.NumLayers(), Tasks: ts,
 		Layers: cfg.Layers, Positions: cfg.Positions, CV: cfg.CV}
-	total, done := len(ts)*len(cfg.Layers)*len(cfg.Positions), 0
+	units := len(cfg.Layers) * len(cfg.Positions)
+	if !cfg.Shard.Whole() {
+		units = (units - cfg.Shard.Index + cfg.Shard.Count - 1) / cfg.Shard.Count
+	}
+	total, done, unit := len(ts)*units, 0, -1
 	for _, pos := range cfg.Positions {
 		for _, layer := range cfg.Layers {
+			if unit++; !cfg.Shard.Owns(unit) {
+				continue
+			}
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}

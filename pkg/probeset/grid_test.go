@@ -1,12 +1,14 @@
 package probeset_test
 
 import (
+	"bytes"
 	"context"
 	"math"
 	"path/filepath"
 	"testing"
 
 	"github.com/ifprobe/ifprobe/internal/jsonnan"
+	"github.com/ifprobe/ifprobe/internal/shard"
 	"github.com/ifprobe/ifprobe/pkg/hook"
 	"github.com/ifprobe/ifprobe/pkg/planted"
 	"github.com/ifprobe/ifprobe/pkg/probe"
@@ -150,5 +152,53 @@ func TestGridNaNRoundTrip(t *testing.T) {
 		if got, _ := jsonnan.Marshal(h); string(got) != string(want) {
 			t.Errorf("%s: grid differs from the computed one", name)
 		}
+	}
+}
+
+// Three processes' worth of grid shards fill one cache; the whole grid read from
+// it equals the grid computed in one go, cell for cell. A shard without a cache
+// is refused.
+func TestGridShards(t *testing.T) {
+	src, err := planted.New(planted.Config{
+		Tasks:     []probeset.Task{{Name: "a"}, {Name: "b"}},
+		Positions: []hook.Position{hook.PromptLast, hook.EOS},
+		NumLayers: 4, N: 60, D: 8, Seed: 3,
+		Scale: func(task string, layer int, _ hook.Position) float64 { return float64(layer) / 3 },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cv := probe.CVParams{Folds: 3, Probe: probe.DefaultParams()}
+	want, err := probeset.EvaluateGrid(context.Background(), src, probeset.GridConfig{CV: cv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache := t.TempDir()
+	cells := 0
+	for i := range 3 {
+		part, err := probeset.EvaluateGrid(context.Background(), src, probeset.GridConfig{CV: cv, CacheDir: cache, Shard: shard.Shard{Index: i, Count: 3}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cells += len(part.Cells)
+	}
+	if cells != len(want.Cells) {
+		t.Errorf("the shards evaluated %d cells, the grid has %d", cells, len(want.Cells))
+	}
+	files, _ := filepath.Glob(filepath.Join(cache, "*.json"))
+	if len(files) != 8 {
+		t.Errorf("%d cache files, want 2 positions × 4 layers", len(files))
+	}
+	got, err := probeset.EvaluateGrid(context.Background(), src, probeset.GridConfig{CV: cv, CacheDir: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := jsonnan.Marshal(want)
+	b, _ := jsonnan.Marshal(got)
+	if !bytes.Equal(a, b) {
+		t.Error("the grid assembled from shards differs from the grid computed in one go")
+	}
+	if _, err := probeset.EvaluateGrid(context.Background(), src, probeset.GridConfig{CV: cv, Shard: shard.Shard{Index: 1, Count: 3}}); err == nil {
+		t.Error("a grid shard without CacheDir: no error")
 	}
 }

@@ -3,19 +3,20 @@ package registry
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/ifprobe/ifprobe/pkg/checkpoint"
 )
 
-// Format is the on-disk format of a resolved model.
-type Format string
+// Format is the on-disk format of a resolved model (checkpoint.Format).
+type Format = checkpoint.Format
 
 // The formats Resolve returns.
 const (
-	FormatGGUF  Format = "gguf"   // one GGUF file
-	FormatHFDir Format = "hf-dir" // a Hugging Face directory: config.json, *.safetensors, tokenizer.json
+	FormatGGUF  = checkpoint.FormatGGUF  // one GGUF file
+	FormatHFDir = checkpoint.FormatHFDir // a Hugging Face directory: config.json, *.safetensors, tokenizer.json
 )
 
 // Local is a model found on this machine.
@@ -44,63 +45,52 @@ func Resolve(nameOrPath string) (Local, error) {
 	if strings.HasPrefix(nameOrPath, "hf:") {
 		return Local{}, fmt.Errorf("registry: %q: Hugging Face hub ids are not supported (download the model directory and pass its path): %w", nameOrPath, ErrUnknown)
 	}
-	st, err := os.Stat(nameOrPath)
-	if err != nil {
+	loc, err := checkpoint.Locate(nameOrPath)
+	if errors.Is(err, os.ErrNotExist) {
 		return Local{}, fmt.Errorf("registry: %q is neither a known model (%s) nor an existing GGUF file or model directory: %w",
 			nameOrPath, strings.Join(Names(), ", "), ErrUnknown)
 	}
-	abs, err := filepath.Abs(nameOrPath)
+	if errors.Is(err, checkpoint.ErrNotCheckpoint) {
+		return Local{}, fmt.Errorf("registry: %w: %w", err, ErrUnknown)
+	}
 	if err != nil {
 		return Local{}, fmt.Errorf("registry: %w", err)
 	}
-	if st.IsDir() {
-		return resolveDir(abs)
-	}
-	if err := checkGGUFMagic(abs); err != nil {
-		return Local{}, err
-	}
-	return Local{Name: strings.TrimSuffix(filepath.Base(abs), ".gguf"), Format: FormatGGUF, Path: abs}, nil
-}
-
-func resolveDir(dir string) (Local, error) {
-	if _, err := os.Stat(filepath.Join(dir, "config.json")); err == nil {
-		var missing []string
-		if m, _ := filepath.Glob(filepath.Join(dir, "*.safetensors")); len(m) == 0 {
-			missing = append(missing, "*.safetensors")
-		}
-		if _, err := os.Stat(filepath.Join(dir, "tokenizer.json")); err != nil {
-			missing = append(missing, "tokenizer.json")
-		}
-		if len(missing) > 0 {
-			return Local{}, fmt.Errorf("registry: %s has config.json but no %s: not a usable Hugging Face model directory: %w",
-				dir, strings.Join(missing, " or "), ErrUnknown)
-		}
-		return Local{Name: filepath.Base(dir), Format: FormatHFDir, Path: dir}, nil
-	}
-	ggufs, _ := filepath.Glob(filepath.Join(dir, "*.gguf"))
-	if len(ggufs) == 1 {
-		if err := checkGGUFMagic(ggufs[0]); err != nil {
+	name := filepath.Base(loc.Path)
+	switch abs, _ := filepath.Abs(nameOrPath); {
+	case loc.Format == FormatHFDir:
+		if err := checkHFDir(loc.Path); err != nil {
 			return Local{}, err
 		}
-		return Local{Name: filepath.Base(dir), Format: FormatGGUF, Path: ggufs[0]}, nil
+	case loc.Path != abs: // a directory holding one .gguf file: the directory's name
+		name = filepath.Base(abs)
+	default:
+		name = strings.TrimSuffix(name, ".gguf")
 	}
-	return Local{}, fmt.Errorf("registry: %s: a model directory needs config.json + *.safetensors + tokenizer.json, or exactly one .gguf file (found %d): %w",
-		dir, len(ggufs), ErrUnknown)
+	return Local{Name: name, Format: loc.Format, Path: loc.Path}, nil
 }
 
-// checkGGUFMagic reports whether path starts with the GGUF magic.
-func checkGGUFMagic(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("registry: %w", err)
+// Open opens the resolved model's checkpoint, which its weights, tokenizer and
+// chat template are then all read from.
+func (l Local) Open() (*checkpoint.Checkpoint, error) {
+	return checkpoint.Location{Format: l.Format, Path: l.Path}.Open()
+}
+
+// checkHFDir refuses a Hugging Face directory that lacks what a model needs.
+func checkHFDir(dir string) error {
+	var missing []string
+	if _, err := os.Stat(filepath.Join(dir, "config.json")); err != nil {
+		missing = append(missing, "config.json")
 	}
-	defer f.Close()
-	var magic [4]byte
-	if _, err := io.ReadFull(f, magic[:]); err != nil || string(magic[:]) != "GGUF" {
-		if err == nil || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-			return fmt.Errorf("registry: %s is not a GGUF file (no GGUF magic): %w", path, ErrUnknown)
-		}
-		return fmt.Errorf("registry: %s: %w", path, err)
+	if m, _ := filepath.Glob(filepath.Join(dir, "*.safetensors")); len(m) == 0 {
+		missing = append(missing, "*.safetensors")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "tokenizer.json")); err != nil {
+		missing = append(missing, "tokenizer.json")
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("registry: %s has no %s: not a usable Hugging Face model directory: %w",
+			dir, strings.Join(missing, " or "), ErrUnknown)
 	}
 	return nil
 }

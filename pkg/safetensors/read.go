@@ -282,13 +282,26 @@ func (f *File) Raw(name string, dst []byte) ([]byte, error) {
 	if !ok {
 		return dst, fmt.Errorf("safetensors: %s: tensor %q: %w", f.name, name, ErrNotFound)
 	}
-	n := int(t.End - t.Begin)
-	if cap(dst) < n {
+	return f.RawRange(name, 0, t.End-t.Begin, dst)
+}
+
+// RawRange reads n bytes of the named tensor's data starting at byte off into
+// dst (grown when too short; nil means allocate) and returns dst[:n]: one row of
+// a row-major tensor without reading the others.
+func (f *File) RawRange(name string, off, n int64, dst []byte) ([]byte, error) {
+	t, ok := f.Info(name)
+	if !ok {
+		return dst, fmt.Errorf("safetensors: %s: tensor %q: %w", f.name, name, ErrNotFound)
+	}
+	if off < 0 || n < 0 || off > t.End-t.Begin || n > t.End-t.Begin-off {
+		return dst, fmt.Errorf("safetensors: %s: tensor %q: bytes [%d, %d) outside its %d", f.name, name, off, off+n, t.End-t.Begin)
+	}
+	if int64(cap(dst)) < n {
 		dst = make([]byte, n)
 	}
 	dst = dst[:n]
-	if _, err := f.r.ReadAt(dst, f.dataStart+t.Begin); err != nil {
-		return dst, fmt.Errorf("safetensors: %s: tensor %q: read %d bytes: %w", f.name, name, n, err)
+	if _, err := f.r.ReadAt(dst, f.dataStart+t.Begin+off); err != nil {
+		return dst, fmt.Errorf("safetensors: %s: tensor %q: read %d bytes at %d: %w", f.name, name, n, off, err)
 	}
 	return dst, nil
 }

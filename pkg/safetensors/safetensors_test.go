@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -373,4 +374,39 @@ func FuzzOpen(f *testing.F) {
 			t.Fatalf("names changed: %v vs %v", again.Names(), sf.Names())
 		}
 	})
+}
+
+// TestRawRange reads single rows of a [3, 2] tensor and refuses ranges outside it.
+func TestRawRange(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.safetensors")
+	tn, err := NewTensor("w", F32, []int{3, 2}, []float32{1, 2, 3, 4, 5, 6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFile(path, []Tensor{tn}, nil); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for row, want := range [][]float32{{1, 2}, {3, 4}, {5, 6}} {
+		raw, err := f.RawRange("w", int64(row*8), 8, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := DecodeFloat32(nil, raw, F32)
+		if !slices.Equal(got, want) {
+			t.Errorf("row %d = %v, want %v", row, got, want)
+		}
+	}
+	for _, c := range [][2]int64{{20, 8}, {-1, 4}, {0, 25}} {
+		if _, err := f.RawRange("w", c[0], c[1], nil); err == nil {
+			t.Errorf("RawRange(%d, %d) outside the tensor: no error", c[0], c[1])
+		}
+	}
+	if _, err := f.RawRange("v", 0, 1, nil); !errors.Is(err, ErrNotFound) {
+		t.Errorf("missing tensor: %v", err)
+	}
 }

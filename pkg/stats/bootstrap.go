@@ -21,6 +21,19 @@ func (iv Interval) String() string {
 	return fmt.Sprintf("%.4f [%.4f, %.4f]", iv.Estimate, iv.Lo, iv.Hi)
 }
 
+// Format writes the interval with prec decimals: "0.61 [0.55, 0.67]"; "0.61
+// [no CI]" when it has no bounds, and "undefined" when the statistic itself is
+// (no data could give it).
+func (iv Interval) Format(prec int) string {
+	switch {
+	case math.IsNaN(iv.Estimate):
+		return "undefined"
+	case math.IsNaN(iv.Lo) || math.IsNaN(iv.Hi):
+		return fmt.Sprintf("%.*f [no CI]", prec, iv.Estimate)
+	}
+	return fmt.Sprintf("%.*f [%.*f, %.*f]", prec, iv.Estimate, prec, iv.Lo, prec, iv.Hi)
+}
+
 // BootstrapParams configures a bootstrap. The zero value means 1000 resamples, a 95%
 // interval and seed 0.
 type BootstrapParams struct {

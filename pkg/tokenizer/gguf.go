@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/ifprobe/ifprobe/pkg/checkpoint"
 	"github.com/ifprobe/ifprobe/pkg/gguf"
 )
 
@@ -98,22 +99,31 @@ func isMissing(f *gguf.File, key string) bool {
 	return !ok
 }
 
-// Open loads the tokenizer of a model: a GGUF file, or a Hugging Face model
-// directory: its tokenizer.json (with tokenizer_config.json; byte-level BPE or
-// SentencePiece-style BPE with byte fallback, as Gemma's), else, or when
-// tokenizer.json describes a tokenizer not implemented here, its SentencePiece
-// tokenizer.model.
+// Open loads the tokenizer of a model: a GGUF file or a Hugging Face model
+// directory (checkpoint.Locate decides which; see FromCheckpoint).
 func Open(path string) (*Model, error) {
-	st, err := os.Stat(path)
+	ck, err := checkpoint.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("tokenizer: %w", err)
 	}
-	if !st.IsDir() {
-		return OpenGGUF(path)
+	defer ck.Close()
+	return FromCheckpoint(ck)
+}
+
+// FromCheckpoint builds the tokenizer of an opened checkpoint: a GGUF file's
+// tokenizer.ggml.* metadata (FromGGUF), or a Hugging Face directory's
+// tokenizer.json (with tokenizer_config.json; byte-level BPE or
+// SentencePiece-style BPE with byte fallback, as Gemma's), else, or when
+// tokenizer.json describes a tokenizer not implemented here, its SentencePiece
+// tokenizer.model.
+func FromCheckpoint(ck *checkpoint.Checkpoint) (*Model, error) {
+	if f := ck.GGUF(); f != nil {
+		return FromGGUF(f)
 	}
-	spPath := filepath.Join(path, "tokenizer.model")
+	dir := ck.Dir()
+	spPath := filepath.Join(dir, "tokenizer.model")
 	_, spErr := os.Stat(spPath)
-	m, err := FromHFJSON(filepath.Join(path, "tokenizer.json"))
+	m, err := FromHFJSON(filepath.Join(dir, "tokenizer.json"))
 	if err != nil && spErr == nil && (errors.Is(err, ErrUnsupported) || errors.Is(err, os.ErrNotExist)) {
 		return FromSentencePiece(spPath)
 	}

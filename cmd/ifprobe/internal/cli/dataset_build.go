@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ifprobe/ifprobe/internal/progress"
+	"github.com/ifprobe/ifprobe/internal/shard"
 	"github.com/ifprobe/ifprobe/pipeline/build"
 	"github.com/ifprobe/ifprobe/pkg/compute"
 	"github.com/ifprobe/ifprobe/pkg/dataset"
@@ -22,6 +23,7 @@ func newDatasetBuildCmd() *cobra.Command {
 		modelName, taskList, out, backend, fracs string
 		space                                    []string
 		f16                                      bool
+		shardFlag                                string
 	)
 	cmd := &cobra.Command{
 		Use:   "build --model M --out DIR",
@@ -31,9 +33,17 @@ through its chat template, verifies every answer with its task, and writes
 DIR/dataset.jsonl plus the activation store DIR/acts (blocks.{L}.resid_post at every
 layer, at prompt_last, response_first, the --fractions of the response, and eos).
 It resumes: rerun the same command after an interruption. At the end it prints each
-task's pass rate and flags a minority class under 20%.`,
+task's pass rate and flags a minority class under 20%.
+
+--shard I/N builds only part I (0-based) of N into DIR/parts/, for job arrays:
+--shard auto reads the part from a Slurm array ($SLURM_ARRAY_TASK_ID of
+$SLURM_ARRAY_TASK_COUNT) or a Kubernetes Indexed Job ($JOB_COMPLETION_INDEX of
+$IFPROBE_SHARD_COUNT). Every part must get the same flags. When all N parts are
+done, 'ifprobe dataset merge --out DIR' (or this command without --shard) writes
+DIR exactly as one process would have.`,
 		Example: "  ifprobe dataset build --model smollm2-135m-instruct --per-task 40 --out runs/data\n" +
-			"  ifprobe dataset build --model smollm2-135m-instruct --tasks lowercase,topic --per-task 100 --max-tokens 128 --out runs/data2",
+			"  ifprobe dataset build --model smollm2-135m-instruct --tasks lowercase,topic --per-task 100 --max-tokens 128 --out runs/data2\n" +
+			"  ifprobe dataset build --model smollm2-135m-instruct --per-task 40 --out runs/data --shard 2/4",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" {
@@ -61,6 +71,9 @@ task's pass rate and flags a minority class under 20%.`,
 			if err := resolveModels("model", []string{modelName}); err != nil {
 				return err
 			}
+			if cfg.Shard, err = shard.Parse(shardFlag); err != nil {
+				return Usagef("dataset build: --shard: %v", err)
+			}
 			b, info, err := compute.Open(backend)
 			if err != nil {
 				return Usagef("dataset build: --backend: %v", err)
@@ -82,8 +95,12 @@ task's pass rate and flags a minority class under 20%.`,
 			if err != nil {
 				return err
 			}
+			where := out
+			if !cfg.Shard.Whole() {
+				where = build.PartDir(out, cfg.Shard)
+			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%d items (%d generated now, %d tokens) in %s: %s\n",
-				st.Items, st.Generated, st.GeneratedTokens, st.Elapsed.Round(1e9), build.DatasetPath(out))
+				st.Items, st.Generated, st.GeneratedTokens, st.Elapsed.Round(1e9), build.DatasetPath(where))
 			return dataset.WriteSummary(cmd.OutOrStdout(), st.Summary)
 		},
 	}
@@ -101,6 +118,35 @@ task's pass rate and flags a minority class under 20%.`,
 	f.BoolVar(&f16, "f16", false, "store activations as float16 (half the disk)")
 	f.StringVar(&backend, "backend", "", `GoMLX backend ("go", "xla:cpu", ...); default: $IFPROBE_BACKEND or automatic`)
 	f.StringVar(&out, "out", "", "output directory")
+	f.StringVar(&shardFlag, "shard", "", "build only part I/N (0-based) of the plan into OUT/parts, or auto (from Slurm or a Kubernetes Indexed Job)")
+	return cmd
+}
+
+func newDatasetMergeCmd() *cobra.Command {
+	var out string
+	cmd := &cobra.Command{
+		Use:   "merge --out DIR",
+		Short: "Join the parts of a sharded 'dataset build' into one dataset",
+		Long: `merge checks that DIR/parts holds all N parts of one sharded build (same
+settings, each finished) and writes DIR/plan.jsonl, DIR/dataset.jsonl, the
+activation store DIR/acts, summary.json and build.json exactly as one process
+would have written them. It is safe to run from several processes at once (they
+wait for each other) and resumes after an interruption; the parts are kept.`,
+		Example: "  ifprobe dataset merge --out runs/data",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if out == "" {
+				return Usagef("dataset merge: --out is required")
+			}
+			st, err := build.Merge(out)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%d items: %s\n", st.Items, build.DatasetPath(out))
+			return dataset.WriteSummary(cmd.OutOrStdout(), st.Summary)
+		},
+	}
+	cmd.Flags().StringVar(&out, "out", "", "the --out directory of the sharded build")
 	return cmd
 }
 

@@ -92,7 +92,12 @@ func runDebugParity(cmd *cobra.Command, o debugParityOptions) error {
 	if err != nil {
 		return err
 	}
-	m, err := model.Open(backend, loc.Path) // GGUF file or Hugging Face directory
+	ck, err := loc.Open() // GGUF file or Hugging Face directory
+	if err != nil {
+		return err
+	}
+	defer ck.Close()
+	m, err := model.FromCheckpoint(backend, ck)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ifprobe/ifprobe/analyses"
 	"github.com/ifprobe/ifprobe/internal/progress"
+	"github.com/ifprobe/ifprobe/internal/shard"
 	"github.com/ifprobe/ifprobe/pipeline"
 	"github.com/ifprobe/ifprobe/pkg/compute"
 )
@@ -19,6 +20,7 @@ func init() { register(newReproduceCmd) }
 func newReproduceCmd() *cobra.Command {
 	var (
 		models, profile, out, backend string
+		shardFlag, stage              string
 		seed, nullSeed                uint64
 		withControls, noTruncated     bool
 		batch                         int
@@ -34,7 +36,8 @@ with figures, tables and verdicts side by side across models.
 Every stage resumes from what is on disk: rerun the same command after an
 interruption. Profiles: quick (the default: about 8 minutes on a 2-core CPU),
 standard (150 items per task on SmolLM2-135M and Qwen2.5-Coder-0.5B, enough
-power for effects of a few AUROC points; within 45 minutes on 2 cores), paper
+power for effects of a few AUROC points; about 1.7 hours on 2 cores, an
+estimate), paper
 (the study's sizes), ci (smallest run that exercises every stage). --batch sets
 how many prompts are generated together (the profile's by default; see
 BENCHMARKS.md for speed and memory by batch size); it changes no result beyond
@@ -50,13 +53,22 @@ writes OUT/null-K/report.*. No finding may hold on it.
 
 --exclude-truncated gives the findings without the responses that the token
 limit stopped (they count in the report's pass-rate table): it reuses the
-dataset and writes OUT/no-truncated/report.*, to read beside the run's own.`,
+dataset and writes OUT/no-truncated/report.*, to read beside the run's own.
+
+On a cluster, split the run across a job array (README, "A paper-scale study
+on a cluster"; examples/cluster): --shard I/N (or auto, from Slurm's or a
+Kubernetes Indexed Job's environment) with --stage dataset generates part I of
+N of each model's dataset; then --stage grid merges the dataset and trains part
+I of N of the probe grid; then a run without --shard finishes: it reads the grid
+from its cache, runs the findings and writes the report. Every process of a
+stage gets the same flags.`,
 		Example: `  ifprobe reproduce --out runs/quick
   ifprobe reproduce --models smollm2-135m-instruct,gemma3-270m --profile quick --out runs/two
   ifprobe reproduce --profile standard --out runs/standard
   ifprobe reproduce --profile paper --out runs/paper
   ifprobe reproduce --out runs/quick --null-seed 1     # the label-permutation null
-  ifprobe reproduce --out runs/quick --exclude-truncated`,
+  ifprobe reproduce --out runs/quick --exclude-truncated
+  ifprobe reproduce --profile paper --out /shared/paper --shard auto --stage dataset`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			p, err := pipeline.ProfileByName(profile)
@@ -86,6 +98,14 @@ dataset and writes OUT/no-truncated/report.*, to read beside the run's own.`,
 			if withControls {
 				p.Controls = true
 			}
+			sh, err := shard.Parse(shardFlag)
+			if err != nil {
+				return &UsageError{fmt.Errorf("--shard: %w", err)}
+			}
+			st, err := pipeline.ParseStage(stage)
+			if err != nil {
+				return &UsageError{fmt.Errorf("--stage: %w", err)}
+			}
 			b, info, err := compute.Open(backend)
 			if err != nil {
 				return &UsageError{fmt.Errorf("--backend: %w", err)}
@@ -93,7 +113,7 @@ dataset and writes OUT/no-truncated/report.*, to read beside the run's own.`,
 			errw := cmd.ErrOrStderr()
 			fmt.Fprintf(errw, "backend: %s (%s)\n", info.Name, info.Reason)
 			bars := map[string]*progress.Bar{}
-			cfg := pipeline.Config{Models: names, Profile: p, Out: out, Seed: seed, Backend: b, Log: errw,
+			cfg := pipeline.Config{Models: names, Profile: p, Out: out, Seed: seed, Backend: b, Log: errw, Shard: sh, Stage: st,
 				Progress: func(model, stage string, done, total int) {
 					key := model + " " + stage
 					if bars[key] == nil {
@@ -112,6 +132,10 @@ dataset and writes OUT/no-truncated/report.*, to read beside the run's own.`,
 			if err != nil {
 				return err
 			}
+			if !sh.Whole() {
+				fmt.Fprintf(cmd.OutOrStdout(), "%s part %s done in %s\n", st, sh, out)
+				return nil
+			}
 			printVerdicts(cmd.OutOrStdout(), rep)
 			return nil
 		},
@@ -126,6 +150,8 @@ dataset and writes OUT/no-truncated/report.*, to read beside the run's own.`,
 	f.BoolVar(&noTruncated, "exclude-truncated", false, "probe only responses that ended before the token limit (reuses the dataset; writes OUT/no-truncated)")
 	f.Uint64Var(&nullSeed, "null-seed", 0, "run the label-permutation null with this seed (reuses the dataset; writes OUT/null-K)")
 	f.StringVar(&backend, "backend", "", `GoMLX backend ("go", "xla:cpu", ...); default: $IFPROBE_BACKEND or automatic`)
+	f.StringVar(&shardFlag, "shard", "", "run only part I/N (0-based) of --stage, or auto (from Slurm or a Kubernetes Indexed Job)")
+	f.StringVar(&stage, "stage", string(pipeline.StageDataset), "with --shard: dataset or grid")
 	return cmd
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ifprobe/ifprobe/pkg/atomicfile"
 	"github.com/ifprobe/ifprobe/pkg/dataset"
 	"github.com/ifprobe/ifprobe/pkg/tasks"
 )
@@ -155,7 +156,7 @@ func newDatasetCmd() *cobra.Command {
 		Use:   "dataset <command>",
 		Short: "Build the prompt set and the labelled dataset",
 	}
-	cmd.AddCommand(newDatasetPlanCmd(), newDatasetLabelCmd(), newDatasetBuildCmd())
+	cmd.AddCommand(newDatasetPlanCmd(), newDatasetLabelCmd(), newDatasetBuildCmd(), newDatasetMergeCmd())
 	return cmd
 }
 
@@ -276,23 +277,10 @@ Tune it until each task's pass rate on a model is near 50%.`,
 	return cmd
 }
 
-// writeItemsFile writes items to a temporary file and renames it into place, so
+// writeItemsFile writes a plan through a temporary file renamed into place, so
 // a reader never sees half a plan.
 func writeItemsFile(path string, items []dataset.Item) error {
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return fmt.Errorf("dataset plan: %w", err)
-	}
-	err = dataset.WriteItems(f, items)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
+	if err := atomicfile.Write(path, func(w io.Writer) error { return dataset.WriteItems(w, items) }); err != nil {
 		return fmt.Errorf("dataset plan: %w", err)
 	}
 	return nil

@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ifprobe/ifprobe/pkg/chat"
-	"github.com/ifprobe/ifprobe/pkg/lm"
 	"github.com/ifprobe/ifprobe/pkg/registry"
 	"github.com/ifprobe/ifprobe/pkg/tokenizer"
 )
@@ -99,14 +98,19 @@ func runTokenize(cmd *cobra.Command, o tokenizeOptions, text string) error {
 	if err != nil {
 		return modelError(err)
 	}
-	tok, err := tokenizer.Open(l.Path) // GGUF file or HF directory
+	ck, err := l.Open() // GGUF file or HF directory, opened once for tokenizer and template
+	if err != nil {
+		return err
+	}
+	defer ck.Close()
+	tok, err := tokenizer.FromCheckpoint(ck)
 	if err != nil {
 		return err
 	}
 	if o.chat {
-		tmpl, err := lm.OpenTemplate(l.Path) // GGUF file or HF directory (chat_template.jinja too)
+		tmpl, err := chat.FromCheckpoint(ck) // GGUF metadata, or chat_template.jinja / tokenizer_config.json
 		if err != nil {
-			return err
+			return fmt.Errorf("lm: %w", err)
 		}
 		sp := tok.Special()
 		text, err = tmpl.Render(cmd.Context(), []chat.Message{{Role: "user", Content: text}},
