@@ -274,10 +274,10 @@ func checkMemory(m *lm.LM, cfg Config, items []dataset.Item) error {
 }
 
 // finished returns the stats of a build whose store already holds every item of
-// mine, nil otherwise.
+// mine, every shard as the manifest records it; nil otherwise.
 func finished(dir string, mine []dataset.Item) *Stats {
 	s, err := acts.Open(ActsDir(dir))
-	if err != nil {
+	if err != nil || s.Verify() != nil { // a damaged store is not finished: the build repairs it
 		return nil
 	}
 	stored := map[string]bool{}
