@@ -9,10 +9,10 @@ import (
 	"time"
 
 	"github.com/gomlx/gomlx/backends"
-	"github.com/ifprobe/ifprobe/internal/shard"
 	"github.com/ifprobe/ifprobe/analyses"
 	"github.com/ifprobe/ifprobe/analyses/baselines"
 	"github.com/ifprobe/ifprobe/analyses/controls"
+	"github.com/ifprobe/ifprobe/internal/shard"
 	"github.com/ifprobe/ifprobe/pipeline/build"
 	"github.com/ifprobe/ifprobe/pkg/acts"
 	"github.com/ifprobe/ifprobe/pkg/calibrate"

@@ -28,7 +28,7 @@ import (
 // one process; the values are still the same bytes on XLA CPU, where a row's
 // arithmetic does not depend on its batch-mates (TestShardedBuildEqualsOneProcess
 // in cmd/ifprobe/internal/cli). A backend whose kernels change with the batch
-// would agree to its batch tolerance instead, as a resumed build does.
+// would agree to its batch tolerance instead.
 
 // partsDir holds the parts of a sharded build.
 const partsDir = "parts"
