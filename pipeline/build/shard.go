@@ -19,13 +19,16 @@ import (
 	"github.com/ifprobe/ifprobe/pkg/dataset"
 )
 
-// A sharded build splits the plan into units of Batch consecutive items — the
-// batches a single process would generate together — and deals them
-// round-robin to the parts (shard.Shard.Owns). Each part is an ordinary build
-// directory under DIR/parts; Merge writes DIR as one process would have written
-// it: the same plan, records in plan order, the same activation store byte for
-// byte (each batch was computed with the same rows, shapes and graphs as in one
-// process), the same summary and build.json.
+// A sharded build splits the plan into units of Batch consecutive items and
+// deals them round-robin to the parts (shard.Shard.Owns). Each part is an
+// ordinary build directory under DIR/parts; Merge writes DIR as one process
+// would have written it: the same plan, records in plan order, the same
+// summary and build.json, and the same activation store. Generation is
+// continuously batched, so a part's rows share steps with other rows than in
+// one process; the values are still the same bytes on XLA CPU, where a row's
+// arithmetic does not depend on its batch-mates (TestShardedBuildEqualsOneProcess
+// in cmd/ifprobe/internal/cli). A backend whose kernels change with the batch
+// would agree to its batch tolerance instead.
 
 // partsDir holds the parts of a sharded build.
 const partsDir = "parts"

@@ -1,10 +1,12 @@
 package probe
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 
 	"github.com/ifprobe/ifprobe/pkg/stats"
+	"gonum.org/v1/gonum/mat"
 )
 
 // On labels with no signal, the best of many candidates chosen on all rows looks
@@ -63,5 +65,25 @@ func TestCrossSelectFindsSignal(t *testing.T) {
 	}
 	if _, _, err := CrossSelect([][]float64{{1}}, y, foldOf); err == nil {
 		t.Error("short candidate accepted")
+	}
+}
+
+// TestCompareOneClassFold: a fold holding one class has no AUROC of its own;
+// the comparison still stands on the pooled out-of-fold scores.
+func TestCompareOneClassFold(t *testing.T) {
+	y := []int{1, 0, 1, 0, 0, 0}
+	fold := []int{0, 0, 0, 0, 1, 1} // fold 1: negatives only
+	spec := []float64{0.9, 0.1, 0.8, 0.2, 0.3, 0.1}
+	gen := []float64{0.6, 0.4, 0.5, 0.5, 0.4, 0.3}
+	ds := Dataset{Name: "rare", X: mat.NewDense(6, 1, nil), Y: y, Groups: []int{0, 1, 2, 3, 4, 5}}
+	tc, err := CVParams{Folds: 2, SkipCI: true}.compare(ds, fold, spec, gen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !math.IsNaN(tc.SpecialistFolds[1]) || !math.IsNaN(tc.GeneralFolds[1]) || tc.SpecialistFolds[0] != 1 {
+		t.Errorf("fold AUROCs %v, %v", tc.SpecialistFolds, tc.GeneralFolds)
+	}
+	if tc.Specialist.Estimate != 1 {
+		t.Errorf("pooled specialist AUROC %v, want 1", tc.Specialist.Estimate)
 	}
 }

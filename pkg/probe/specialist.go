@@ -1,7 +1,9 @@
 package probe
 
 import (
+	"errors"
 	"fmt"
+	"math"
 
 	"github.com/ifprobe/ifprobe/pkg/stats"
 	"gonum.org/v1/gonum/mat"
@@ -13,7 +15,7 @@ import (
 type TaskComparison struct {
 	Task string `json:"task"`
 	// SpecialistFolds[f] and GeneralFolds[f] are the AUROCs on fold f of this
-	// task: paired, for a per-fold comparison.
+	// task: paired, for a per-fold comparison; NaN for a fold holding one class.
 	SpecialistFolds []float64 `json:"specialist_folds"`
 	GeneralFolds    []float64 `json:"general_folds"`
 	// Pooled out-of-fold AUROCs with cluster-bootstrap intervals, and the
@@ -142,11 +144,18 @@ func (cv CVParams) compare(ds Dataset, fold []int, spec, gen []float64) (TaskCom
 				s, g, y = append(s, spec[i]), append(g, gen[i]), append(y, ds.Y[i])
 			}
 		}
+		// A fold can hold one class only (a rare outcome in a small study): its
+		// AUROC is undefined, and the pooled out-of-fold AUROCs below still are.
 		a, err := stats.AUROC(s, y)
-		if err != nil {
+		if errors.Is(err, stats.ErrDegenerate) {
+			a = math.NaN()
+		} else if err != nil {
 			return tc, fmt.Errorf("fold %d: %w", f, err)
 		}
-		b, _ := stats.AUROC(g, y)
+		b, err := stats.AUROC(g, y)
+		if err != nil {
+			b = math.NaN()
+		}
 		tc.SpecialistFolds, tc.GeneralFolds = append(tc.SpecialistFolds, a), append(tc.GeneralFolds, b)
 	}
 	members, _, err := groupMembers(ds.Groups, len(ds.Y))
