@@ -477,16 +477,21 @@ func FuzzStore(f *testing.F) {
 	f.Add(manifest)
 	f.Add([]byte(strings.Replace(string(manifest), `"shard_rows": 4`, `"shard_rows": 1048576`, 1)))
 	f.Add([]byte(strings.Replace(string(manifest), `"d_model": 8`, `"d_model": 1048576`, 1)))
-	dir := f.TempDir()
-	os.MkdirAll(filepath.Join(dir, ShardDir), 0o755)
-	for i := 0; i < 3; i++ {
-		b, err := os.ReadFile(filepath.Join(goldenDir, shardFile(i)))
-		if err != nil {
+	var shards [3][]byte
+	for i := range shards {
+		if shards[i], err = os.ReadFile(filepath.Join(goldenDir, shardFile(i))); err != nil {
 			f.Fatal(err)
 		}
-		os.WriteFile(filepath.Join(dir, shardFile(i)), b, 0o644)
 	}
 	f.Fuzz(func(t *testing.T, m []byte) {
+		// A store of its own per input: the fuzzing workers are separate
+		// processes, and a manifest rewritten under another worker's reader (or
+		// its cached shard hashes) is not what this target tests.
+		dir := t.TempDir()
+		os.MkdirAll(filepath.Join(dir, ShardDir), 0o755)
+		for i, b := range shards {
+			os.WriteFile(filepath.Join(dir, shardFile(i)), b, 0o644)
+		}
 		if err := os.WriteFile(filepath.Join(dir, ManifestFile), m, 0o644); err != nil {
 			t.Fatal(err)
 		}
