@@ -203,30 +203,19 @@ func (w *Writer) Close() error { return w.f.Close() }
 // ReadRecords reads every record of a dataset.jsonl file. A torn last line is
 // ignored, as OpenWriter would drop it.
 func ReadRecords(path string) ([]Record, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("dataset: %w", err)
-	}
-	defer f.Close()
 	var out []Record
-	br := bufio.NewReaderSize(f, 1<<20)
-	for n := 1; ; n++ {
-		line, err := readLine(br)
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("dataset: %s line %d: %w", path, n, err)
-		}
+	err := eachLine(path, func(line []byte) error {
 		var r Record
-		if jerr := json.Unmarshal(line, &r); jerr != nil {
-			if _, perr := br.Peek(1); perr == io.EOF {
-				return out, nil // a torn last line, as OpenWriter drops it
-			}
-			return nil, fmt.Errorf("dataset: %s line %d: %w", path, n, jerr)
+		if err := json.Unmarshal(line, &r); err != nil {
+			return err
 		}
 		out = append(out, r)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	return out, nil
 }
 
 // RawRecord is one line of a dataset.jsonl file as written, with its id.
@@ -241,34 +230,50 @@ type RawRecord struct {
 // it, and a complete last line without a newline gets one; any other line that
 // is not a record with an id is an error.
 func ReadRaw(path string) ([]RawRecord, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("dataset: %w", err)
-	}
-	defer f.Close()
 	var out []RawRecord
-	br := bufio.NewReaderSize(f, 1<<20)
-	for n := 1; ; n++ {
-		line, err := readLine(br)
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("dataset: %s line %d: %w", path, n, err)
-		}
+	err := eachLine(path, func(line []byte) error {
 		var rec struct {
 			ID string `json:"id"`
 		}
-		if jerr := json.Unmarshal(line, &rec); jerr != nil || rec.ID == "" {
-			if _, perr := br.Peek(1); perr == io.EOF {
-				return out, nil // a torn last line, as OpenWriter drops it
-			}
-			return nil, fmt.Errorf("dataset: %s line %d: not a record (%v)", path, n, jerr)
+		if err := json.Unmarshal(line, &rec); err != nil || rec.ID == "" {
+			return fmt.Errorf("not a record (%v)", err)
 		}
 		if !bytes.HasSuffix(line, []byte("\n")) {
 			line = append(line, '\n') // a last record written by another tool
 		}
 		out = append(out, RawRecord{ID: rec.ID, Line: line})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// eachLine calls parse on every line of a dataset.jsonl file. A line parse
+// rejects is an error naming the file and line, except the last line, which a
+// crash may have torn: it is ignored, as OpenWriter would drop it.
+func eachLine(path string, parse func(line []byte) error) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("dataset: %w", err)
+	}
+	defer f.Close()
+	br := bufio.NewReaderSize(f, 1<<20)
+	for n := 1; ; n++ {
+		line, err := readLine(br)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("dataset: %s line %d: %w", path, n, err)
+		}
+		if perr := parse(line); perr != nil {
+			if _, eof := br.Peek(1); eof == io.EOF {
+				return nil // a torn last line
+			}
+			return fmt.Errorf("dataset: %s line %d: %w", path, n, perr)
+		}
 	}
 }
 
