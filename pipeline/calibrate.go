@@ -17,7 +17,10 @@ import (
 const CalibrationFile = "calibration.json"
 
 // pilotAnswerer answers pilot items as the dataset stage would (same chat
-// template, response limit and batch), without capturing states.
+// template, response limit and batch), without capturing states. The batch size
+// is not in the pilot's key: continuous batching gives each prompt the answer it
+// gets alone (pkg/model TestContinuousBatching), so a run resumed with another
+// --batch keeps the answers it has instead of paying for the pilot again.
 type pilotAnswerer struct{ b *behaviour }
 
 func (a pilotAnswerer) Answer(ctx context.Context, items []dataset.Item) ([]bool, error) {
@@ -36,7 +39,7 @@ func (cfg Config) calibrate(ctx context.Context, m *lm.LM, plan *dataset.Config,
 	t0 := time.Now()
 	r, err := calibrate.Run(ctx, pilotAnswerer{&behaviour{m: m, maxTokens: p.MaxTokens, batch: p.Batch}}, calibrate.Config{
 		Tasks: plan.Tasks, Base: plan.Space, Settings: p.Pilot, Batch: p.Batch,
-		Key:      fmt.Sprintf("model %s sha256 %s, up to %d tokens, batch %d", m.Name, m.SHA256, p.MaxTokens, p.Batch),
+		Key:      fmt.Sprintf("model %s sha256 %s, up to %d tokens", m.Name, m.SHA256, p.MaxTokens),
 		Path:     filepath.Join(cfg.Out, m.Name, CalibrationFile),
 		Progress: cfg.progress(m.Name, "calibration"),
 	})

@@ -17,7 +17,8 @@ import (
 
 // A tiny pilot on the real default model: answers of at most 12 tokens always
 // meet a 240-word limit, the chosen domain reaches the plan (hence the build
-// stamp), and a second run reads the pilot from disk without the model.
+// stamp), and a second run, with another batch size (a resume with --batch),
+// reads the pilot from disk without the model.
 func TestCalibrateTinyRealModel(t *testing.T) {
 	registrytest.Model(t, "smollm2-135m-instruct")
 	b, _, err := compute.Open("")
@@ -56,6 +57,7 @@ func TestCalibrateTinyRealModel(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel() // the model must not be asked again
+	cfg.Profile.Batch = 4
 	again := &ModelRun{Timings: map[string]float64{}}
 	plan2, _ := p.plan(cfg.Seed)
 	if err := cfg.calibrate(ctx, m, &plan2, again); err != nil {
