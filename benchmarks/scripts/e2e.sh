@@ -42,9 +42,9 @@ ifprobe_side() { # ROUND
 import json, sys
 path, model, load, t0, t1, rnd = sys.argv[1:]
 rep = json.load(open(path))
-t = rep["timings_s"][model] if "timings_s" in rep else rep["run"]["timings_s"][model]
-print("SIDE ifprobe round=%s load=%s wall_s=%.1f load_s=%.1f dataset_s=%.1f grid_s=%.1f" % (
-    rnd, load.replace(" ", "/"), float(t1) - float(t0), t.get("load", 0), t["dataset"], t["grid"]))
+t = next(m["timings_s"] for m in rep["models"] if m["model"] == model)
+print("SIDE ifprobe round=%s load=%s wall_s=%.1f load_s=%.1f calibration_s=%.1f dataset_s=%.1f grid_s=%.1f" % (
+    rnd, load.replace(" ", "/"), float(t1) - float(t0), t.get("load", 0), t.get("calibration", 0), t["dataset"], t["grid"]))
 PY
 }
 
