@@ -24,6 +24,10 @@ type Info struct {
 	PluginPath string `json:"plugin_path"` // absolute PJRT plugin path for XLA, empty otherwise
 	Device     string `json:"device"`      // the device: the backend's description of device 0, or the CPU for SimpleGo
 	MatMul     string `json:"matmul"`      // f32 matrix-product precision: MatMulF32, or MatMulTF32 on a GPU when $IFPROBE_TF32 allows it
+	// Devices is how many devices a model may generate on at once (--devices all):
+	// the GPUs for XLA CUDA; for XLA CPU the host devices $EnvCPUDevices asks for,
+	// else 1; 1 for SimpleGo.
+	Devices int `json:"devices"`
 }
 
 // Open chooses and opens a backend. choice is an explicit backend (see Plan for
@@ -71,12 +75,22 @@ func OpenCandidate(c Candidate) (backends.Backend, Info, error) {
 	if c.Kind == KindXLACUDA {
 		info.MatMul = prepareCUDA(c.CUDADataDir)
 	}
-	b, err := newBackend(c.Config)
+	hostDevices, err := cpuDevices()
+	if err != nil {
+		return nil, info, err
+	}
+	var b backends.Backend
+	if c.Kind == KindXLACPU && hostDevices > 0 {
+		b, err = newXLACPU(c.Config, hostDevices)
+	} else {
+		b, err = newBackend(c.Config)
+	}
 	if err != nil {
 		return nil, info, fmt.Errorf("compute: open %s backend %q: %w", c.Kind, c.Config, err)
 	}
 	info.Name = b.Name()
 	info.Device = b.DeviceDescription(0)
+	info.Devices = usableDevices(b, c.Kind, hostDevices)
 	if c.Kind == KindSimpleGo {
 		info.Device = fmt.Sprintf("CPU, %d threads (GOMAXPROCS), pure Go", runtime.GOMAXPROCS(0))
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/gomlx/gomlx/backends"
@@ -18,12 +19,13 @@ import (
 // and C columns that stays on the backend. Row r holds one prompt's keys and
 // values with token t of its sequence (prompt, then response) in column t, so a
 // decode step writes each row's new token at its own position and a row's
-// attention never depends on another row's length. Prompts are admitted in the
-// order given, prefillChunk at a time, into free rows; a row is free again once
-// its response is complete.
+// attention never depends on another row's length. The prompts of order are
+// admitted in that order, prefillChunk at a time, into free rows; a row is free
+// again once its response is complete.
 type generator struct {
 	m       *Model
-	prompts [][]int
+	prompts [][]int // every prompt of the call, indexed by the prompt's index
+	order   []int   // the indices of the prompts this generator answers
 	opts    GenerateOptions
 	done    func(int, Sequence) error
 	stop    map[int]bool
@@ -37,9 +39,10 @@ type generator struct {
 
 	cache []*tensors.Tensor // per layer K, V [B,kvH,C,hd]
 	rows  []genRow
-	next  int // next prompt to admit
+	next  int // next prompt to admit: an index into order
 	live  int // rows holding a prompt
 	stats *GenerateStats
+	halt  *atomic.Bool // set when another device's generator of the call failed; nil on one device
 }
 
 // genRow is the state of one cache row.
@@ -56,12 +59,21 @@ type genRow struct {
 // large enough for the matrix products to run at full speed.
 func prefillChunk(batch int) int { return max(1, (batch+7)/8) }
 
-func (m *Model) newGenerator(prompts [][]int, opts GenerateOptions, done func(int, Sequence) error) *generator {
-	g := &generator{m: m, prompts: prompts, opts: opts, done: done, stop: map[int]bool{},
+// newGenerator answers the prompts of order (nil: all of them) with rows of m.
+// The cache's columns hold the longest of all the prompts, so that every device
+// of a call runs the same shapes.
+func (m *Model) newGenerator(prompts [][]int, order []int, opts GenerateOptions, done func(int, Sequence) error) *generator {
+	if order == nil {
+		order = make([]int, len(prompts))
+		for i := range order {
+			order[i] = i
+		}
+	}
+	g := &generator{m: m, prompts: prompts, order: order, opts: opts, done: done, stop: map[int]bool{},
 		capture: len(opts.Capture) > 0, greedy: opts.Temperature == 0 && opts.onLogits == nil,
 		chunk:  prefillChunk(opts.Batch),
 		useDUS: m.backend.Capabilities().Operations[backends.OpTypeDynamicUpdateSlice],
-		rows:   make([]genRow, opts.Batch), stats: &GenerateStats{Batch: opts.Batch}}
+		rows:   make([]genRow, opts.Batch), stats: &GenerateStats{Batch: opts.Batch, Devices: 1}}
 	if !opts.IgnoreStop {
 		list := opts.Stop
 		if list == nil {
@@ -74,7 +86,9 @@ func (m *Model) newGenerator(prompts [][]int, opts GenerateOptions, done func(in
 	maxLen := 0
 	for _, p := range prompts {
 		maxLen = max(maxLen, len(p))
-		g.stats.PromptTokens += len(p)
+	}
+	for _, i := range order {
+		g.stats.PromptTokens += len(prompts[i])
 	}
 	g.C = cacheColumns(maxLen, opts.MaxTokens, m.Config.ContextLength)
 	for i := range g.rows {
@@ -85,6 +99,25 @@ func (m *Model) newGenerator(prompts [][]int, opts GenerateOptions, done func(in
 		g.total += m.Config.width(h)
 	}
 	return g
+}
+
+// run admits and decodes until every prompt of order is answered, or until halt
+// is set.
+func (g *generator) run() error {
+	for {
+		if g.halt != nil && g.halt.Load() {
+			return errHalted
+		}
+		if err := g.admit(); err != nil {
+			return err
+		}
+		if g.live == 0 {
+			return nil
+		}
+		if err := g.step(); err != nil {
+			return err
+		}
+	}
 }
 
 // cacheColumns is the KV cache's capacity for prompts of up to maxLen tokens and
@@ -114,14 +147,14 @@ func (g *generator) release() {
 // admit prefills waiting prompts into free rows: a chunk at a time while a whole
 // chunk of rows is free, or all the remaining prompts when they fit.
 func (g *generator) admit() error {
-	for g.next < len(g.prompts) {
+	for g.next < len(g.order) {
 		var free []int
 		for r := range g.rows {
 			if g.rows[r].idx < 0 {
 				free = append(free, r)
 			}
 		}
-		pending := len(g.prompts) - g.next
+		pending := len(g.order) - g.next
 		if len(free) == 0 || (len(free) < g.chunk && len(free) < pending) {
 			return nil
 		}
@@ -146,7 +179,7 @@ func (g *generator) prefill(rows []int) error {
 	k, m := len(rows), g.chunk
 	S := 0
 	for i := range k {
-		S = max(S, len(g.prompts[g.next+i]))
+		S = max(S, len(g.prompts[g.order[g.next+i]]))
 	}
 	S = roundUp(S, promptBucket)
 	in := &runInputs{B: m, S: S, tokens: make([]int32, m*S), positions: make([]int32, m*S), real: make([]bool, m*S),
@@ -155,11 +188,12 @@ func (g *generator) prefill(rows []int) error {
 		in.ids[i], in.rows[i] = -1, int32(rows[0])
 	}
 	for i, r := range rows {
-		p := g.prompts[g.next+i]
+		idx := g.order[g.next+i]
+		p := g.prompts[idx]
 		if err := g.m.place(in, i, 0, p); err != nil {
 			return err
 		}
-		in.ids[i], in.last[i], in.rows[i] = g.next+i, int32(len(p)-1), int32(r)
+		in.ids[i], in.last[i], in.rows[i] = idx, int32(len(p)-1), int32(r)
 	}
 	if !g.useDUS {
 		in.src, in.isNew = make([]int32, len(g.rows)), make([]bool, len(g.rows))
@@ -176,7 +210,7 @@ func (g *generator) prefill(rows []int) error {
 	g.cache = res.kv
 	for i, r := range rows {
 		row := &g.rows[r]
-		idx := g.next + i
+		idx := g.order[g.next+i]
 		p := g.prompts[idx]
 		*row = genRow{idx: idx, rng: rand.New(rand.NewPCG(g.opts.Seed, uint64(idx))),
 			seq: Sequence{Prompt: slices.Clone(p), Captures: map[hook.Point][]float32{}}}
@@ -230,7 +264,7 @@ func (g *generator) newCache() (err error) {
 	if err != nil {
 		return err
 	}
-	g.cache, err = exec.Exec(tensors.FromScalar(int32(0)))
+	g.cache, _, err = exec.ExecWithGraphOnDevice(g.m.device, tensors.FromScalar(int32(0)))
 	return err
 }
 

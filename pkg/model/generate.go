@@ -86,10 +86,14 @@ type GenerateStats struct {
 	PromptTokens    int           // real (non-pad) prompt tokens
 	GeneratedTokens int           // tokens generated over all rows
 	Steps           int           // decode steps run
-	Batch           int           // rows of the decode steps
+	Batch           int           // rows of the decode steps (per device)
 	RowSteps        int           // rows that fed a token, summed over the steps (at most Steps*Batch)
 	Prefill         time.Duration // prompt processing, including compilation on first use
 	Decode          time.Duration // all decode steps
+	// Devices is the number of devices that generated (Model.OnDevices). With more
+	// than one, Steps and RowSteps are summed over the devices, and Prefill and
+	// Decode are the longest device's (they run at once).
+	Devices int
 }
 
 // Generate continues each prompt (token ids, chat template already applied) with a
@@ -120,18 +124,13 @@ func (m *Model) GenerateStream(prompts [][]int, opts GenerateOptions, done func(
 	if err := m.checkGenerate(prompts, &opts); err != nil {
 		return nil, err
 	}
-	g := m.newGenerator(prompts, opts, done)
+	if len(m.replicas) > 1 && len(prompts) > 1 {
+		return m.generateOnDevices(prompts, opts, done)
+	}
+	g := m.newGenerator(prompts, nil, opts, done)
 	defer g.release()
-	for {
-		if err := g.admit(); err != nil {
-			return nil, err
-		}
-		if g.live == 0 {
-			break
-		}
-		if err := g.step(); err != nil {
-			return nil, err
-		}
+	if err := g.run(); err != nil {
+		return nil, err
 	}
 	return g.stats, nil
 }

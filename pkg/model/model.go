@@ -21,10 +21,17 @@ type Model struct {
 	Source string  // where the weights came from (file path), informational
 
 	backend backends.Backend
+	device  backends.DeviceNum // where weights live and graphs run (devices.go)
 	lay     *weightLayout
 	weights []*tensors.Tensor
 
-	mu    sync.Mutex
+	// replicas are the model on each device it generates on, this one first
+	// (OnDevices); nil on one device.
+	replicas []*Model
+
+	// The compiled graphs, shared by the replicas: a graph compiled without a
+	// device assignment runs on any device of the backend.
+	mu    *sync.Mutex
 	execs map[string]*graph.Exec
 
 	// attnBlock is the number of prompt queries attended at a time
@@ -68,7 +75,7 @@ func newModel(backend backends.Backend, cfg Config, get func(weightSpec) ([]floa
 	if err != nil {
 		return nil, err
 	}
-	m := &Model{Config: cfg, Family: fam, backend: backend, lay: layoutFor(&cfg), execs: map[string]*graph.Exec{},
+	m := &Model{Config: cfg, Family: fam, backend: backend, lay: layoutFor(&cfg), mu: &sync.Mutex{}, execs: map[string]*graph.Exec{},
 		attnBlock: defaultAttnBlock}
 	m.weights = make([]*tensors.Tensor, len(m.lay.specs))
 	for i, s := range m.lay.specs {
@@ -294,7 +301,7 @@ func (m *Model) run(prog *program, in *runInputs, ivs []Intervention) (*runResul
 	if err != nil {
 		return nil, err
 	}
-	outs, err := exec.Exec(args...)
+	outs, _, err := exec.ExecWithGraphOnDevice(m.device, args...)
 	if err != nil {
 		return nil, fmt.Errorf("model: run: %w", err)
 	}
@@ -342,7 +349,7 @@ func (m *Model) runArgs(prog *program, in *runInputs, ivs []Intervention) ([]any
 	for _, t := range in.cache {
 		// Donate the cache: the graph writes its output into it (aliasOutput); it
 		// is replaced by the run's output either way.
-		d, err := graph.DonateTensorBuffer(t, m.backend, 0)
+		d, err := graph.DonateTensorBuffer(t, m.backend, m.device)
 		if err != nil {
 			return nil, fmt.Errorf("model: donate KV cache: %w", err)
 		}
