@@ -32,6 +32,10 @@ type Config struct {
 	Out     string           `json:"out"`
 	Seed    uint64           `json:"seed"`
 	Backend backends.Backend `json:"-"` // nil: compute.Default()
+	// Devices is how many of the backend's devices the model generates on at once
+	// (lm.Options.Devices). Not recorded: where a prompt is answered does not
+	// change its response (model.Model.OnDevices).
+	Devices int `json:"-"`
 	// NullSeed, when set, runs the label-permutation null: the dataset is the
 	// real run's, but before probing and erasure every task's labels are shuffled
 	// (counts kept) with this seed. Nothing may hold on such a run. Its grid,
@@ -160,7 +164,7 @@ func (cfg Config) dirs(model string) modelDirs {
 func runModel(ctx context.Context, cfg Config, name string) (*ModelRun, error) {
 	p := cfg.Profile
 	t0 := time.Now()
-	m, err := lm.Load(name, lm.Options{Backend: cfg.Backend})
+	m, err := lm.Load(name, lm.Options{Backend: cfg.Backend, Devices: cfg.Devices})
 	if err != nil {
 		return nil, err
 	}

@@ -19,6 +19,10 @@ import (
 type Options struct {
 	// Backend runs the model; nil means compute.Default().
 	Backend backends.Backend
+	// Devices is how many of the backend's devices the model generates on at once
+	// (model.Model.OnDevices); 0 or 1 means one. compute.Devices.Count resolves a
+	// --devices flag to it.
+	Devices int
 }
 
 // LM is a loaded model with its tokenizer and chat template.
@@ -56,6 +60,11 @@ func Load(nameOrPath string, opts Options) (*LM, error) {
 	defer ck.Close()
 	if err := out.load(b, ck); err != nil {
 		return nil, fmt.Errorf("lm: %w", err)
+	}
+	if opts.Devices > 1 {
+		if out.Model, err = out.Model.OnDevices(opts.Devices); err != nil {
+			return nil, fmt.Errorf("lm: %s: %w", out.Path, err)
+		}
 	}
 	return out, nil
 }

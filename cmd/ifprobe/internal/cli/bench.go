@@ -115,12 +115,13 @@ busy).`,
 	cmd.Flags().IntVar(&mo.prompt, "prompt", 64, "with --model: prompt tokens per row")
 	cmd.Flags().IntVar(&mo.gen, "gen", 32, "with --model: generated tokens per row (the first comes from the prefill)")
 	cmd.Flags().IntVar(&mo.reps, "reps", 3, "with --model: timed runs per measurement (median)")
+	cmd.Flags().StringVar(&mo.devices, "devices", "1", "with --model: "+devicesUsage+"; the decode's batch is spread over them, the prefill runs on the first")
 	return cmd
 }
 
 // benchModelOptions are the --model flags of bench.
 type benchModelOptions struct {
-	model             string
+	model, devices    string
 	batches           []int
 	prompt, gen, reps int
 }
@@ -129,6 +130,7 @@ type benchModelOptions struct {
 type benchModelRow struct {
 	Model   string `json:"model"`
 	Backend string `json:"backend"`
+	Devices int    `json:"devices"` // --devices: the decode's batch is spread over them
 	model.Throughput
 	// PeakRSSMiB is the process's peak resident memory while measuring this batch
 	// (Linux: VmHWM, reset before each batch; 0 where it cannot be read). It
@@ -151,11 +153,11 @@ func runBenchModel(cmd *cobra.Command, o benchModelOptions, backend string, asJS
 	if err := resolveModels("model", []string{o.model}); err != nil {
 		return err
 	}
-	b, info, err := compute.Open(backend)
+	b, info, devices, err := openBackend("bench", backend, o.devices)
 	if err != nil {
-		return Usagef("bench: --backend: %v", err)
+		return err
 	}
-	m, err := lm.Load(o.model, lm.Options{Backend: b})
+	m, err := lm.Load(o.model, lm.Options{Backend: b, Devices: devices})
 	if err != nil {
 		return modelError(err)
 	}
@@ -166,15 +168,15 @@ func runBenchModel(cmd *cobra.Command, o benchModelOptions, backend string, asJS
 		if err != nil {
 			return fmt.Errorf("bench: %s, batch %d: %w", m.Name, batch, err)
 		}
-		rows = append(rows, benchModelRow{Model: m.Name, Backend: string(info.Kind), Throughput: t, PeakRSSMiB: peakRSSMiB()})
+		rows = append(rows, benchModelRow{Model: m.Name, Backend: string(info.Kind), Devices: devices, Throughput: t, PeakRSSMiB: peakRSSMiB()})
 	}
 	if asJSON {
 		return writeJSON(cmd.OutOrStdout(), rows)
 	}
 	tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "MODEL\tBACKEND\tBATCH\tPREFILL TOK/S\tDECODE TOK/S\tKV CACHE MIB\tPEAK RSS MIB")
+	fmt.Fprintln(tw, "MODEL\tBACKEND\tDEVICES\tBATCH\tPREFILL TOK/S\tDECODE TOK/S\tKV CACHE MIB\tPEAK RSS MIB")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%.1f\t%.1f\t%.0f\t%.0f\n", r.Model, r.Backend, r.Batch, r.Prefill, r.Decode, r.KVCacheMiB, r.PeakRSSMiB)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.1f\t%.1f\t%.0f\t%.0f\n", r.Model, r.Backend, r.Devices, r.Batch, r.Prefill, r.Decode, r.KVCacheMiB, r.PeakRSSMiB)
 	}
 	return tw.Flush()
 }

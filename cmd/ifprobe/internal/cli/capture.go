@@ -11,7 +11,6 @@ import (
 	"github.com/ifprobe/ifprobe/internal/progress"
 	"github.com/ifprobe/ifprobe/pkg/acts"
 	"github.com/ifprobe/ifprobe/pkg/capture"
-	"github.com/ifprobe/ifprobe/pkg/compute"
 	"github.com/ifprobe/ifprobe/pkg/hook"
 	"github.com/ifprobe/ifprobe/pkg/lm"
 	"github.com/ifprobe/ifprobe/pkg/registry"
@@ -24,6 +23,8 @@ type captureOptions struct {
 	model, prompts, hooks, positions, out, backend string
 	generate, chat, raw, f16, asJSON               bool
 	maxTokens, batch                               int
+
+	devices string // --devices
 }
 
 // captureSummary is the --json output.
@@ -83,6 +84,7 @@ already in DIR are skipped.`,
 	f.IntVar(&o.batch, "batch", capture.DefaultBatch, "prompts per model call")
 	f.BoolVar(&o.f16, "f16", false, "store float16 (half the disk; values must stay below 65504)")
 	f.StringVar(&o.backend, "backend", "", `GoMLX backend ("go", "xla:cpu", ...); default: $IFPROBE_BACKEND or automatic`)
+	addDevicesFlag(f, &o.devices)
 	f.StringVar(&o.out, "out", "", "activation store directory (created, or resumed)")
 	f.BoolVar(&o.asJSON, "json", false, "print a JSON summary")
 	return cmd
@@ -140,11 +142,11 @@ func runCapture(cmd *cobra.Command, o captureOptions) error {
 	if err := resolveModels("model", []string{o.model}); err != nil {
 		return err
 	}
-	b, info, err := compute.Open(o.backend)
+	b, info, devices, err := openBackend("capture", o.backend, o.devices)
 	if err != nil {
-		return Usagef("capture: --backend: %v", err)
+		return err
 	}
-	m, err := lm.Load(o.model, lm.Options{Backend: b})
+	m, err := lm.Load(o.model, lm.Options{Backend: b, Devices: devices})
 	if err != nil {
 		return modelError(err)
 	}

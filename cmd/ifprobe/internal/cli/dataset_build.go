@@ -11,7 +11,6 @@ import (
 	"github.com/ifprobe/ifprobe/internal/progress"
 	"github.com/ifprobe/ifprobe/internal/shard"
 	"github.com/ifprobe/ifprobe/pipeline/build"
-	"github.com/ifprobe/ifprobe/pkg/compute"
 	"github.com/ifprobe/ifprobe/pkg/dataset"
 	"github.com/ifprobe/ifprobe/pkg/lm"
 	"github.com/ifprobe/ifprobe/pkg/safetensors"
@@ -25,6 +24,7 @@ func newDatasetBuildCmd() *cobra.Command {
 		f16                                      bool
 		shardFlag                                string
 	)
+	var devicesFlag string // --devices
 	cmd := &cobra.Command{
 		Use:   "build --model M --out DIR",
 		Short: "Have a model answer the prompt set, verify the answers and capture its activations",
@@ -74,12 +74,12 @@ DIR exactly as one process would have.`,
 			if cfg.Shard, err = shard.Parse(shardFlag); err != nil {
 				return Usagef("dataset build: --shard: %v", err)
 			}
-			b, info, err := compute.Open(backend)
+			b, info, devices, err := openBackend("dataset build", backend, devicesFlag)
 			if err != nil {
-				return Usagef("dataset build: --backend: %v", err)
+				return err
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "backend: %s (%s)\n", info.Name, info.Reason)
-			m, err := lm.Load(modelName, lm.Options{Backend: b})
+			m, err := lm.Load(modelName, lm.Options{Backend: b, Devices: devices})
 			if err != nil {
 				return modelError(err)
 			}
@@ -117,6 +117,7 @@ DIR exactly as one process would have.`,
 	f.StringVar(&fracs, "fractions", "0.25,0.5,0.75,1", "fractions of the response with stored activations")
 	f.BoolVar(&f16, "f16", false, "store activations as float16 (half the disk)")
 	f.StringVar(&backend, "backend", "", `GoMLX backend ("go", "xla:cpu", ...); default: $IFPROBE_BACKEND or automatic`)
+	addDevicesFlag(f, &devicesFlag)
 	f.StringVar(&out, "out", "", "output directory")
 	f.StringVar(&shardFlag, "shard", "", "build only part I/N (0-based) of the plan into OUT/parts, or auto (from Slurm or a Kubernetes Indexed Job)")
 	return cmd

@@ -81,6 +81,7 @@ func writeDoctorText(w io.Writer, r doctor.Report) error {
 	}
 	if r.Backend.Device != "" {
 		fmt.Fprintf(w, "device:   %s\n", r.Backend.Device)
+		fmt.Fprintf(w, "devices:  %d (what --devices all uses)\n", r.Backend.Devices)
 	}
 	if r.Backend.Kind == compute.KindXLACUDA {
 		fmt.Fprintf(w, "products: %s (f32 matrix products; $%s=1 allows TF32)\n", r.Backend.MatMul, compute.EnvTF32)

@@ -82,6 +82,9 @@ func TestInputsCheckedBeforeWork(t *testing.T) {
 		{[]string{"generate", "--model", "nosuch", "hi"}, ExitUsage, `"nosuch"`},
 		{[]string{"bench", "--model", "nosuch"}, ExitUsage, `"nosuch"`},
 		{[]string{"bench", "--model", "smollm2-135m-instruct", "--batch", ""}, ExitUsage, "batch"},
+		{[]string{"dataset", "build", "--devices", "0", "--out", out}, ExitUsage, "--devices: compute: bad device count: \"0\""},
+		{[]string{"reproduce", "--models", "smollm2-135m-instruct", "--backend", "go", "--devices", "2", "--out", out},
+			ExitUsage, "--devices: compute: bad device count: 2 devices asked, the go backend has 1"},
 	} {
 		start := time.Now()
 		var code ExitCode

@@ -12,7 +12,6 @@ import (
 	"github.com/ifprobe/ifprobe/internal/progress"
 	"github.com/ifprobe/ifprobe/internal/shard"
 	"github.com/ifprobe/ifprobe/pipeline"
-	"github.com/ifprobe/ifprobe/pkg/compute"
 )
 
 func init() { register(newReproduceCmd) }
@@ -25,6 +24,7 @@ func newReproduceCmd() *cobra.Command {
 		withControls, noTruncated     bool
 		batch                         int
 	)
+	var devicesFlag string // --devices
 	cmd := &cobra.Command{
 		Use:   "reproduce",
 		Short: "Run the whole study (dataset, probes, five findings) and write a report",
@@ -106,14 +106,14 @@ stage gets the same flags.`,
 			if err != nil {
 				return &UsageError{fmt.Errorf("--stage: %w", err)}
 			}
-			b, info, err := compute.Open(backend)
+			b, info, devices, err := openBackend("reproduce", backend, devicesFlag)
 			if err != nil {
-				return &UsageError{fmt.Errorf("--backend: %w", err)}
+				return err
 			}
 			errw := cmd.ErrOrStderr()
 			fmt.Fprintf(errw, "backend: %s (%s)\n", info.Name, info.Reason)
 			bars := map[string]*progress.Bar{}
-			cfg := pipeline.Config{Models: names, Profile: p, Out: out, Seed: seed, Backend: b, Log: errw, Shard: sh, Stage: st,
+			cfg := pipeline.Config{Models: names, Profile: p, Out: out, Seed: seed, Backend: b, Devices: devices, Log: errw, Shard: sh, Stage: st,
 				Progress: func(model, stage string, done, total int) {
 					key := model + " " + stage
 					if bars[key] == nil {
@@ -150,6 +150,7 @@ stage gets the same flags.`,
 	f.BoolVar(&noTruncated, "exclude-truncated", false, "probe only responses that ended before the token limit (reuses the dataset; writes OUT/no-truncated)")
 	f.Uint64Var(&nullSeed, "null-seed", 0, "run the label-permutation null with this seed (reuses the dataset; writes OUT/null-K)")
 	f.StringVar(&backend, "backend", "", `GoMLX backend ("go", "xla:cpu", ...); default: $IFPROBE_BACKEND or automatic`)
+	addDevicesFlag(f, &devicesFlag)
 	f.StringVar(&shardFlag, "shard", "", "run only part I/N (0-based) of --stage, or auto (from Slurm or a Kubernetes Indexed Job)")
 	f.StringVar(&stage, "stage", string(pipeline.StageDataset), "with --shard: dataset or grid")
 	return cmd
