@@ -47,6 +47,19 @@
 // probe scores agree with the CPU's and with PyTorch's defaults. $IFPROBE_TF32=1
 // trades that for speed; Info.MatMul and `ifprobe doctor` say which is in force.
 //
+// # Devices
+//
+// Info.Devices is how many devices a model may generate on at once (--devices
+// all): the GPUs for XLA CUDA, 1 for SimpleGo, and for XLA CPU the host devices
+// $IFPROBE_CPU_DEVICES asks for, else 1. The CPU plugin's host devices share the
+// machine's cores (the plugin opens 4 by default), so using more of them only
+// holds more copies of the weights; their count is the PJRT client option
+// cpu_device_count, fixed when the client starts (XLA_FLAGS'
+// --xla_force_host_platform_device_count does not reach a plugin's client).
+// Devices is the one vocabulary of the --devices flag (ParseDevices, Count);
+// RequestCPUDevices sets the variable before Open for a count on the CPU, so that
+// multi-device code can be tested on a machine without GPUs.
+//
 // # Builds without cgo
 //
 // GoMLX's XLA backend loads PJRT plugins with dlopen and so needs cgo (no C

@@ -101,6 +101,22 @@
 // supported; CapturePromptLast keeps only the prompt's last token of the prompt's
 // states.
 //
+// # Several devices
+//
+// OnDevices(n) places the model on devices 0..n-1 of its backend: the weights
+// are copied device to device, the compiled graphs are shared (they are compiled
+// without a device assignment, so each runs on whichever device its call names:
+// every graph runs on the model's device and donates its cache there). Generate
+// and GenerateStream then deal prompt i to device i mod n, and each device runs
+// the continuous batching above over its share, Batch rows at most, in a goroutine
+// of its own; a prompt keeps its own index for Intervention.At, its sampling seed,
+// OnToken and done, which are called one at a time. The cache's columns come from
+// all the prompts, so each device runs one device's shapes: responses and states
+// equal one device's bit for bit when each device's share fills its rows (tested
+// on two XLA CPU host devices), to float rounding otherwise. Forward runs on
+// device 0. docs/tensor-parallel.md has the design of splitting one model over
+// devices.
+//
 // # Invariants
 //
 //   - Weights are loaded once, dequantized to f32, and never change.
