@@ -84,7 +84,7 @@ already in DIR are skipped.`,
 	f.IntVar(&o.batch, "batch", capture.DefaultBatch, "prompts per model call")
 	f.BoolVar(&o.f16, "f16", false, "store float16 (half the disk; values must stay below 65504)")
 	f.StringVar(&o.backend, "backend", "", `GoMLX backend ("go", "xla:cpu", ...); default: $IFPROBE_BACKEND or automatic`)
-	addDevicesFlag(f, &o.devices)
+	addDevicesFlag(cmd, &o.devices)
 	f.StringVar(&o.out, "out", "", "activation store directory (created, or resumed)")
 	f.BoolVar(&o.asJSON, "json", false, "print a JSON summary")
 	return cmd

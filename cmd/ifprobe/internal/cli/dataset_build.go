@@ -117,7 +117,7 @@ DIR exactly as one process would have.`,
 	f.StringVar(&fracs, "fractions", "0.25,0.5,0.75,1", "fractions of the response with stored activations")
 	f.BoolVar(&f16, "f16", false, "store activations as float16 (half the disk)")
 	f.StringVar(&backend, "backend", "", `GoMLX backend ("go", "xla:cpu", ...); default: $IFPROBE_BACKEND or automatic`)
-	addDevicesFlag(f, &devicesFlag)
+	addDevicesFlag(cmd, &devicesFlag)
 	f.StringVar(&out, "out", "", "output directory")
 	f.StringVar(&shardFlag, "shard", "", "build only part I/N (0-based) of the plan into OUT/parts, or auto (from Slurm or a Kubernetes Indexed Job)")
 	return cmd

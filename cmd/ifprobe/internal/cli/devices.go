@@ -3,7 +3,7 @@ package cli
 import (
 	"github.com/gomlx/gomlx/backends"
 	"github.com/ifprobe/ifprobe/pkg/compute"
-	"github.com/spf13/pflag"
+	"github.com/spf13/cobra"
 )
 
 // devicesUsage is the help of --devices, one definition for every command that
@@ -11,8 +11,10 @@ import (
 const devicesUsage = `devices to generate on at once, each with its own copy of the weights: a count, or all ` +
 	`(every GPU; on the CPU one, since XLA's host devices share its cores: a count there is for testing)`
 
-// addDevicesFlag defines --devices on f.
-func addDevicesFlag(f *pflag.FlagSet, p *string) { f.StringVar(p, "devices", "1", devicesUsage) }
+// addDevicesFlag defines --devices on cmd.
+func addDevicesFlag(cmd *cobra.Command, p *string) {
+	cmd.Flags().StringVar(p, "devices", "1", devicesUsage)
+}
 
 // openBackend opens the backend of --backend (choice) for --devices (devices):
 // an XLA CPU client is asked for as many host devices first, and the count is

@@ -150,7 +150,7 @@ stage gets the same flags.`,
 	f.BoolVar(&noTruncated, "exclude-truncated", false, "probe only responses that ended before the token limit (reuses the dataset; writes OUT/no-truncated)")
 	f.Uint64Var(&nullSeed, "null-seed", 0, "run the label-permutation null with this seed (reuses the dataset; writes OUT/null-K)")
 	f.StringVar(&backend, "backend", "", `GoMLX backend ("go", "xla:cpu", ...); default: $IFPROBE_BACKEND or automatic`)
-	addDevicesFlag(f, &devicesFlag)
+	addDevicesFlag(cmd, &devicesFlag)
 	f.StringVar(&shardFlag, "shard", "", "run only part I/N (0-based) of --stage, or auto (from Slurm or a Kubernetes Indexed Job)")
 	f.StringVar(&stage, "stage", string(pipeline.StageDataset), "with --shard: dataset or grid")
 	return cmd
