@@ -49,13 +49,13 @@ func (d Devices) String() string {
 	return strconv.Itoa(max(1, int(d)))
 }
 
-// RequestCPUDevices asks for at least d host devices from an XLA CPU backend
-// opened after it: it sets $IFPROBE_CPU_DEVICES to d unless the environment
-// already sets it. It changes nothing for AllDevices, one device or other
+// RequestCPUDevices asks for d host devices from an XLA CPU backend opened after
+// it: it sets $IFPROBE_CPU_DEVICES to d unless the environment already gives a
+// value. It changes nothing for AllDevices or one device, and nothing on other
 // backends. Call it before Open.
 func RequestCPUDevices(d Devices) {
-	if d > 1 {
-		setDefaultEnv(EnvCPUDevices, strconv.Itoa(int(d)))
+	if d > 1 && os.Getenv(EnvCPUDevices) == "" {
+		_ = os.Setenv(EnvCPUDevices, strconv.Itoa(int(d)))
 	}
 }
 
