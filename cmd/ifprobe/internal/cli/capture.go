@@ -107,6 +107,8 @@ func captureFlags(o captureOptions) (capture.Options, error) {
 		return opts, Usagef("capture: --batch must be > 0, got %d", o.batch)
 	case o.maxTokens <= 0:
 		return opts, Usagef("capture: --max-tokens must be > 0, got %d", o.maxTokens)
+	case !o.generate && o.devices != "" && o.devices != "1":
+		return opts, Usagef("capture: --devices %s needs --generate (reading prompts runs on one device)", o.devices)
 	}
 	if _, err := hook.ParsePoints(o.hooks, 0); err != nil {
 		return opts, Usagef("capture: --hooks: %v", err)

@@ -50,6 +50,7 @@ func TestCaptureFlagErrors(t *testing.T) {
 		{append(base, "--positions", "step:x"), "--positions"},
 		{append(base, "--positions", "prompt_last,all"), "'all' cannot be stored"},
 		{append(base, "--positions", "eos"), "eos needs --generate"},
+		{append(base, "--devices", "2"), "--devices 2 needs --generate"},
 		{append(base, "--nope"), "unknown flag"},
 		{append(base, "extra"), "takes no arguments"},
 		{[]string{"capture", "--model", "x", "--prompts", bad, "--out", dir}, `bad.jsonl:2: field "prompt": missing or empty`},
