@@ -8,7 +8,7 @@
 //	defer ck.Close()
 //	tok, err := tokenizer.FromCheckpoint(ck)
 //	tmpl, err := chat.FromCheckpoint(ck)
-//	m, err := model.FromCheckpoint(backend, ck)
+//	m, err := model.FromCheckpoint(backend, ck, model.LoadOptions{})
 //
 // # Formats
 //

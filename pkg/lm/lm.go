@@ -23,6 +23,9 @@ type Options struct {
 	// (model.Model.OnDevices); 0 or 1 means one. compute.Devices.Count resolves a
 	// --devices flag to it.
 	Devices int
+	// Weights is the type the model's weights are kept in (model.LoadOptions);
+	// "" means f32.
+	Weights model.WeightDType
 }
 
 // LM is a loaded model with its tokenizer and chat template.
@@ -58,7 +61,7 @@ func Load(nameOrPath string, opts Options) (*LM, error) {
 		return nil, fmt.Errorf("lm: %w", err)
 	}
 	defer ck.Close()
-	if err := out.load(b, ck); err != nil {
+	if err := out.load(b, ck, model.LoadOptions{Weights: opts.Weights}); err != nil {
 		return nil, fmt.Errorf("lm: %w", err)
 	}
 	if opts.Devices > 1 {
@@ -72,7 +75,7 @@ func Load(nameOrPath string, opts Options) (*LM, error) {
 // load reads the tokenizer, the chat template and the weights from one opened
 // checkpoint (a GGUF file is parsed once, by loc.Open). A Hugging Face
 // directory's tokenizer may not have more tokens than the model's vocabulary.
-func (m *LM) load(b backends.Backend, ck *checkpoint.Checkpoint) error {
+func (m *LM) load(b backends.Backend, ck *checkpoint.Checkpoint, mo model.LoadOptions) error {
 	var err error
 	if m.Tokenizer, err = tokenizer.FromCheckpoint(ck); err != nil {
 		return fmt.Errorf("%s: %w", m.Path, err)
@@ -83,7 +86,7 @@ func (m *LM) load(b backends.Backend, ck *checkpoint.Checkpoint) error {
 		}
 		return err
 	}
-	if m.Model, err = model.FromCheckpoint(b, ck); err != nil {
+	if m.Model, err = model.FromCheckpoint(b, ck, mo); err != nil {
 		return err
 	}
 	if tv, mv := m.Tokenizer.VocabSize(), m.Model.Config.VocabSize; ck.Format == checkpoint.FormatHFDir && tv > mv {

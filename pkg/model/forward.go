@@ -73,7 +73,8 @@ type builder struct {
 	cfg  *Config
 	lay  *weightLayout
 	prog *program
-	w    []*Node
+	raw  []*Node // the weights as the model keeps them (f32, bf16 or f16)
+	w    []*Node // their f32 values, converted on first use (weight)
 
 	capIdx map[hook.Point]int // hook -> output slot
 	caps   []*Node
@@ -111,7 +112,7 @@ func graphFn(cfg *Config, lay *weightLayout, prog *program) func([]*Node) []*Nod
 		b := &builder{cfg: cfg, lay: lay, prog: prog, capIdx: map[hook.Point]int{}, edits: map[hook.Point][]editInputs{},
 			rope: map[bool][2]*Node{}, bias: map[bool]*Node{}}
 		nw := len(lay.specs)
-		b.w = in[:nw]
+		b.raw, b.w = in[:nw], make([]*Node, nw)
 		rest := in[nw:]
 		tokens, positions := rest[0], rest[1]
 		rest = rest[2:]
@@ -143,7 +144,7 @@ func graphFn(cfg *Config, lay *weightLayout, prog *program) func([]*Node) []*Nod
 		}
 		b.prepareAttention(positions, keyValid, keyPos)
 
-		x := Gather(b.w[lay.embed], InsertAxes(tokens, -1))
+		x := toF32(Gather(b.raw[lay.embed], InsertAxes(tokens, -1))) // the rows, not the whole table
 		if cfg.EmbedScale != 1 {
 			x = MulScalar(x, float32(cfg.EmbedScale))
 		}
@@ -163,7 +164,7 @@ func graphFn(cfg *Config, lay *weightLayout, prog *program) func([]*Node) []*Nod
 				kvOut = append(kvOut, k, v)
 			}
 		}
-		x = b.rmsNorm(x, b.w[lay.finalNorm])
+		x = b.rmsNorm(x, b.weight(lay.finalNorm))
 		x = b.site(hook.FinalNorm, x)
 
 		var outs []*Node
@@ -176,7 +177,7 @@ func graphFn(cfg *Config, lay *weightLayout, prog *program) func([]*Node) []*Nod
 				s := x.Shape().Dimensions[1]
 				x = Squeeze(SliceAxis(x, 1, AxisRange(s-1, s)), 1)
 			}
-			logits := DotGeneral(x, []int{x.Rank() - 1}, nil, b.w[lay.unembed], []int{1}, nil)
+			logits := DotGeneral(x, []int{x.Rank() - 1}, nil, b.weight(lay.unembed), []int{1}, nil)
 			if cfg.FinalSoftcap > 0 {
 				logits = softcap(logits, cfg.FinalSoftcap)
 			}
@@ -201,6 +202,30 @@ func graphFn(cfg *Config, lay *weightLayout, prog *program) func([]*Node) []*Nod
 		}
 		return append(outs, kvOut...)
 	}
+}
+
+// weight returns weight i in f32 (nil for -1). A narrower weight is converted
+// here, next to its use, and once per graph: the model keeps 2 bytes per
+// parameter, and everything computed from the weights is f32. On XLA CPU the
+// convert of a matrix-vector product's weight fuses into the product (a decode
+// step reads half the bytes); a matrix-matrix product's weight is converted into
+// a temporary first (BENCHMARKS.md, "bf16 and f16 weights").
+func (b *builder) weight(i int) *Node {
+	if i < 0 {
+		return nil
+	}
+	if b.w[i] == nil {
+		b.w[i] = toF32(b.raw[i])
+	}
+	return b.w[i]
+}
+
+// toF32 converts x to f32 unless it is already.
+func toF32(x *Node) *Node {
+	if x.DType() == dtypes.Float32 {
+		return x
+	}
+	return ConvertDType(x, dtypes.Float32)
 }
 
 // readEdits takes each edit's inputs from in and returns the rest.
@@ -382,12 +407,7 @@ func (b *builder) wholeBias(sliding bool) *Node {
 // [B,kvH,S,hd] or the updated cache [B,kvH,C,hd].
 func (b *builder) block(l int, x *Node, past [2]*Node, positions *Node) (out, k, v *Node) {
 	cfg, bw := b.cfg, b.lay.blocks[l]
-	w := func(i int) *Node {
-		if i < 0 {
-			return nil
-		}
-		return b.w[i]
-	}
+	w := b.weight
 	dims := x.Shape().Dimensions
 	B, S := dims[0], dims[1]
 	H, KV, hd := cfg.NHeads, cfg.NKVHeads, cfg.HeadDim

@@ -10,7 +10,8 @@ import (
 )
 
 // LoadGGUF reads a model from a GGUF file: its Config from the metadata (through
-// the architecture's Family) and its weights, dequantized to f32 once. Shapes are
+// the architecture's Family) and its weights, dequantized to f32 once (Open with
+// LoadOptions keeps them in bf16 or f16). Shapes are
 // checked against the Config before any tensor data is read, so a lying header
 // fails with an error naming the tensor instead of allocating.
 func LoadGGUF(backend backends.Backend, path string) (*Model, error) {
@@ -19,11 +20,14 @@ func LoadGGUF(backend backends.Backend, path string) (*Model, error) {
 		return nil, fmt.Errorf("model: %w", err)
 	}
 	defer f.Close()
-	return fromGGUF(backend, f, path)
+	return fromGGUF(backend, f, path, LoadOptions{})
 }
 
 // fromGGUF is LoadGGUF on a parsed file (FromCheckpoint passes the checkpoint's).
-func fromGGUF(backend backends.Backend, f *gguf.File, path string) (m *Model, err error) {
+// Every tensor is dequantized to f32 and, for a narrower weight type, rounded to
+// it: one tensor at a time, so the f32 copy never exceeds the largest tensor (a
+// GGUF BF16 or F16 tensor comes back bit for bit).
+func fromGGUF(backend backends.Backend, f *gguf.File, path string, opts LoadOptions) (m *Model, err error) {
 	defer recoverTo(&err)
 	emb, ok := f.Tensor("token_embd.weight")
 	if !ok {
@@ -56,7 +60,7 @@ func fromGGUF(backend backends.Backend, f *gguf.File, path string) (m *Model, er
 	if err != nil {
 		return nil, err
 	}
-	m, err = newModel(backend, cfg, func(s weightSpec) ([]float32, error) {
+	m, err = newModel(backend, cfg, opts, weightSource{f32: func(s weightSpec) ([]float32, error) {
 		info, ok := f.Tensor(s.Name)
 		if !ok {
 			return nil, fmt.Errorf("model: %s: tensor %q: missing (architecture %s)", path, s.Name, cfg.Arch)
@@ -77,7 +81,7 @@ func fromGGUF(backend backends.Backend, f *gguf.File, path string) (m *Model, er
 			}
 		}
 		return w, nil
-	})
+	}})
 	if err != nil {
 		return nil, err
 	}

@@ -22,25 +22,26 @@ import (
 const maxHFConfigBytes = 4 << 20
 
 // Open loads a model from path, a GGUF file or a Hugging Face checkpoint
-// directory (checkpoint.Locate decides which).
-func Open(backend backends.Backend, path string) (*Model, error) {
+// directory (checkpoint.Locate decides which), with its weights kept as opts says.
+func Open(backend backends.Backend, path string, opts LoadOptions) (*Model, error) {
 	ck, err := checkpoint.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("model: %w", err)
 	}
 	defer ck.Close()
-	return FromCheckpoint(backend, ck)
+	return FromCheckpoint(backend, ck, opts)
 }
 
 // FromCheckpoint loads the model of an opened checkpoint: from its parsed GGUF
 // file (as LoadGGUF) or its Hugging Face directory (as LoadHF). The checkpoint
-// stays open; the model keeps no reference to it.
-func FromCheckpoint(backend backends.Backend, ck *checkpoint.Checkpoint) (*Model, error) {
+// stays open; the model keeps no reference to it. opts.Weights says which type
+// the weights are kept in.
+func FromCheckpoint(backend backends.Backend, ck *checkpoint.Checkpoint, opts LoadOptions) (*Model, error) {
 	switch ck.Format {
 	case checkpoint.FormatGGUF:
-		return fromGGUF(backend, ck.GGUF(), ck.Path)
+		return fromGGUF(backend, ck.GGUF(), ck.Path, opts)
 	case checkpoint.FormatHFDir:
-		return fromHF(backend, ck)
+		return fromHF(backend, ck, opts)
 	}
 	return nil, fmt.Errorf("model: %s: format %q is not supported", ck.Path, ck.Format)
 }
@@ -49,7 +50,9 @@ func FromCheckpoint(backend backends.Backend, ck *checkpoint.Checkpoint) (*Model
 // config.json (ConfigFromHF), its stop tokens from generation_config.json's
 // eos_token_id when that file has one, and its weights from model.safetensors or
 // the shards of model.safetensors.index.json, converted to f32 once (F32, F16 and
-// BF16 are accepted; F16 and BF16 convert exactly). Tensor names are Hugging
+// BF16 are accepted; F16 and BF16 convert exactly). Open with LoadOptions keeps
+// them in bf16 or f16 instead: a tensor stored in that type is copied from the
+// file as it is, never widened. Tensor names are Hugging
 // Face's (model.layers.N.self_attn.q_proj.weight, ...), as each family's file
 // declares them, also under the language_model prefixes of multimodal Gemma 3
 // checkpoints; tensors the model does not use are ignored. Every shape is
@@ -64,11 +67,11 @@ func LoadHF(backend backends.Backend, dir string) (*Model, error) {
 		return nil, fmt.Errorf("model: %w", err)
 	}
 	defer ck.Close()
-	return fromHF(backend, ck)
+	return fromHF(backend, ck, LoadOptions{})
 }
 
 // fromHF is LoadHF on an opened checkpoint.
-func fromHF(backend backends.Backend, hck *checkpoint.Checkpoint) (m *Model, err error) {
+func fromHF(backend backends.Backend, hck *checkpoint.Checkpoint, opts LoadOptions) (m *Model, err error) {
 	defer recoverTo(&err)
 	dir := hck.Dir()
 	cfgPath := filepath.Join(dir, "config.json")
@@ -101,29 +104,53 @@ func fromHF(backend backends.Backend, hck *checkpoint.Checkpoint) (m *Model, err
 		_, hasHead := names.lookup(ck, "output.weight")
 		cfg.Tied = !hasHead
 	}
-	m, err = newModel(backend, cfg, func(s weightSpec) ([]float32, error) {
+	// tensor finds the checkpoint's tensor for s and checks its shape and dtype.
+	tensor := func(s weightSpec) (name string, info safetensors.TensorInfo, err error) {
 		name, ok := names.lookup(ck, s.Name)
 		if !ok {
-			return nil, fmt.Errorf("model: %s: tensor %q: missing (architecture %s)", dir, name, cfg.Arch)
+			return "", info, fmt.Errorf("model: %s: tensor %q: missing (architecture %s)", dir, name, cfg.Arch)
 		}
-		info, _ := ck.Info(name)
+		info, _ = ck.Info(name)
 		file := dir
 		if f, ok := ck.File(name); ok {
 			file = f.Name()
 		}
 		if !slices.Equal(info.Shape, s.Shape) {
-			return nil, fmt.Errorf("model: %s: tensor %q: shape %v, want %v", file, name, info.Shape, s.Shape)
+			return "", info, fmt.Errorf("model: %s: tensor %q: shape %v, want %v", file, name, info.Shape, s.Shape)
 		}
 		switch info.DType {
 		case safetensors.F32, safetensors.F16, safetensors.BF16:
 		default:
-			return nil, fmt.Errorf("model: %s: tensor %q: dtype %s (supported: F32, F16, BF16)", file, name, info.DType)
+			return "", info, fmt.Errorf("model: %s: tensor %q: dtype %s (supported: F32, F16, BF16)", file, name, info.DType)
 		}
-		w, err := ck.Float32(name, nil)
-		if err != nil {
-			return nil, fmt.Errorf("model: %w", err)
-		}
-		return w, nil
+		return name, info, nil
+	}
+	m, err = newModel(backend, cfg, opts, weightSource{
+		f32: func(s weightSpec) ([]float32, error) {
+			name, _, err := tensor(s)
+			if err != nil {
+				return nil, err
+			}
+			w, err := ck.Float32(name, nil)
+			if err != nil {
+				return nil, fmt.Errorf("model: %w", err)
+			}
+			return w, nil
+		},
+		raw: func(s weightSpec, d WeightDType, dst []byte) (bool, error) {
+			name, info, err := tensor(s)
+			if err != nil || info.DType != d.safetensors() {
+				return false, err
+			}
+			got, err := ck.Raw(name, dst[:0])
+			if err != nil {
+				return false, fmt.Errorf("model: %w", err)
+			}
+			if len(got) != len(dst) || &got[0] != &dst[0] {
+				return false, fmt.Errorf("model: %s: tensor %q: %d bytes, want %d", dir, name, len(got), len(dst))
+			}
+			return true, nil
+		},
 	})
 	if err != nil {
 		return nil, err

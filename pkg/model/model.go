@@ -12,8 +12,8 @@ import (
 	"github.com/ifprobe/ifprobe/pkg/hook"
 )
 
-// Model is a decoder-only transformer with its weights loaded (f32) on a GoMLX
-// backend. Its methods are safe for concurrent use; compiled graphs are cached per
+// Model is a decoder-only transformer with its weights loaded on a GoMLX backend
+// (f32, or bf16/f16 with LoadOptions.Weights; it computes in f32 either way). Its methods are safe for concurrent use; compiled graphs are cached per
 // program structure and input shape.
 type Model struct {
 	Config Config  // validated
@@ -24,6 +24,7 @@ type Model struct {
 	device  backends.DeviceNum // where weights live and graphs run (devices.go)
 	lay     *weightLayout
 	weights []*tensors.Tensor
+	wdtype  WeightDType // the weights' type on the backend; graphs compute in f32
 
 	// replicas are the model on each device it generates on, this one first
 	// (OnDevices); nil on one device.
@@ -51,22 +52,42 @@ const defaultAttnBlock = 256
 var ErrBadInput = errors.New("model: bad input")
 
 // New builds a Model from weights keyed by GGUF tensor name (row-major f32, matrices
-// [out, in], q/k in Hugging Face row order). cfg is validated; every tensor cfg
-// needs must be present with the right shape.
+// [out, in], q/k in Hugging Face row order), kept in f32. cfg is validated; every
+// tensor cfg needs must be present with the right shape.
 func New(backend backends.Backend, cfg Config, weights map[string][]float32) (*Model, error) {
-	return newModel(backend, cfg, func(s weightSpec) ([]float32, error) {
+	return NewWith(backend, cfg, weights, LoadOptions{})
+}
+
+// NewWith is New keeping the weights in opts.Weights (rounded to nearest even
+// when narrower than f32).
+func NewWith(backend backends.Backend, cfg Config, weights map[string][]float32, opts LoadOptions) (*Model, error) {
+	return newModel(backend, cfg, opts, weightSource{f32: func(s weightSpec) ([]float32, error) {
 		w, ok := weights[s.Name]
 		if !ok {
 			return nil, fmt.Errorf("model: weight %q: missing", s.Name)
 		}
 		return w, nil
-	})
+	}})
 }
 
-// newModel builds a Model reading each weight with get.
-func newModel(backend backends.Backend, cfg Config, get func(weightSpec) ([]float32, error)) (*Model, error) {
+// weightSource reads the weights of one checkpoint for newModel.
+type weightSource struct {
+	// f32 returns a weight's values in f32 (every source has it).
+	f32 func(weightSpec) ([]float32, error)
+	// raw, when not nil, fills dst with the weight's own bits and returns true
+	// when the checkpoint stores it in type d, so that it is never widened; false
+	// falls back to f32 and rounding.
+	raw func(s weightSpec, d WeightDType, dst []byte) (bool, error)
+}
+
+// newModel builds a Model reading each weight from src.
+func newModel(backend backends.Backend, cfg Config, opts LoadOptions, src weightSource) (*Model, error) {
 	if backend == nil {
 		return nil, fmt.Errorf("%w: nil backend", ErrBadInput)
+	}
+	wd := opts.Weights.orF32()
+	if err := wd.check(backend); err != nil {
+		return nil, err
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -76,35 +97,94 @@ func newModel(backend backends.Backend, cfg Config, get func(weightSpec) ([]floa
 		return nil, err
 	}
 	m := &Model{Config: cfg, Family: fam, backend: backend, lay: layoutFor(&cfg), mu: &sync.Mutex{}, execs: map[string]*graph.Exec{},
-		attnBlock: defaultAttnBlock}
+		attnBlock: defaultAttnBlock, wdtype: wd}
 	m.weights = make([]*tensors.Tensor, len(m.lay.specs))
 	for i, s := range m.lay.specs {
-		w, err := get(s)
-		if err != nil {
+		if m.weights[i], err = m.loadWeight(s, src); err != nil {
+			for _, t := range m.weights[:i] {
+				t.FinalizeAll()
+			}
 			return nil, err
-		}
-		if len(w) != numel(s.Shape) {
-			return nil, fmt.Errorf("model: weight %q: %d values, want %v", s.Name, len(w), s.Shape)
-		}
-		if m.weights[i], err = m.toDevice(w, s.Shape); err != nil {
-			return nil, fmt.Errorf("model: weight %q: %w", s.Name, err)
 		}
 	}
 	return m, nil
 }
 
-// toDevice makes a tensor the backend can read without a copy per call (a shared
-// buffer where the backend supports it, as SimpleGo does).
-func (m *Model) toDevice(data []float32, shape []int) (t *tensors.Tensor, err error) {
+// loadWeight reads weight s from src into a device tensor of the model's weight
+// type: the file's own bits where it holds that type, else its f32 values rounded
+// once; the host copy is freed where the backend keeps its own.
+func (m *Model) loadWeight(s weightSpec, src weightSource) (t *tensors.Tensor, err error) {
 	defer recoverTo(&err)
-	t = tensors.FromFlatDataAndDimensions(data, shape...)
+	n := numel(s.Shape)
+	if m.wdtype == WeightsF32 {
+		w, err := src.f32(s)
+		if err != nil {
+			return nil, err
+		}
+		if len(w) != n {
+			return nil, fmt.Errorf("model: weight %q: %d values, want %v", s.Name, len(w), s.Shape)
+		}
+		t = tensors.FromFlatDataAndDimensions(w, s.Shape...)
+	} else {
+		t, err = newWeightTensor(m.wdtype, s.Shape, func(dst []byte) error {
+			if src.raw != nil {
+				if ok, err := src.raw(s, m.wdtype, dst); ok || err != nil {
+					return err
+				}
+			}
+			w, err := src.f32(s)
+			if err != nil {
+				return err
+			}
+			if len(w) != n {
+				return fmt.Errorf("model: weight %q: %d values, want %v", s.Name, len(w), s.Shape)
+			}
+			narrow(dst, w, m.wdtype)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	if err := m.toDevice(t); err != nil {
+		return nil, fmt.Errorf("model: weight %q: %w", s.Name, err)
+	}
+	return t, nil
+}
+
+// toDevice makes t readable by the backend without a copy per call (a shared
+// buffer where the backend supports it, as SimpleGo does).
+func (m *Model) toDevice(t *tensors.Tensor) (err error) {
+	defer recoverTo(&err)
 	if err := t.MaterializeOnDevice(m.backend, true, 0); err != nil {
-		return nil, err
+		return err
 	}
 	if !m.backend.HasSharedBuffers() {
 		t.FinalizeLocal() // the device copy is the only one we need
 	}
-	return t, nil
+	return nil
+}
+
+// Weights is the type the model keeps its weights in (f32, bf16 or f16).
+func (m *Model) Weights() WeightDType { return m.wdtype }
+
+// WeightBytes is the memory the weights take on the backend: the sum of each
+// weight tensor's bytes, 4 per parameter in f32 and 2 in bf16 or f16.
+func (m *Model) WeightBytes() int64 {
+	var n int64
+	for _, t := range m.weights {
+		n += int64(t.Memory())
+	}
+	return n
+}
+
+// Params is the number of parameters (a tied unembedding counted once).
+func (m *Model) Params() int64 {
+	var n int64
+	for _, s := range m.lay.specs {
+		n += int64(numel(s.Shape))
+	}
+	return n
 }
 
 // recoverTo turns a panic (GoMLX raises them while building graphs) into an error.

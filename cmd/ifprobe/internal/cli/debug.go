@@ -97,7 +97,7 @@ func runDebugParity(cmd *cobra.Command, o debugParityOptions) error {
 		return err
 	}
 	defer ck.Close()
-	m, err := model.FromCheckpoint(backend, ck)
+	m, err := model.FromCheckpoint(backend, ck, model.LoadOptions{}) // the references are f32
 	if err != nil {
 		return err
 	}
