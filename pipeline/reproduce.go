@@ -20,6 +20,7 @@ import (
 	"github.com/ifprobe/ifprobe/pkg/calibrate"
 	"github.com/ifprobe/ifprobe/pkg/dataset"
 	"github.com/ifprobe/ifprobe/pkg/lm"
+	"github.com/ifprobe/ifprobe/pkg/model"
 	"github.com/ifprobe/ifprobe/pkg/probe"
 	"github.com/ifprobe/ifprobe/pkg/probeset"
 	"github.com/ifprobe/ifprobe/pkg/stats"
@@ -36,6 +37,10 @@ type Config struct {
 	// (lm.Options.Devices). Not recorded: where a prompt is answered does not
 	// change its response (model.Model.OnDevices).
 	Devices int `json:"-"`
+	// Weights is the type each model's weights are kept in (--weights); "" is f32.
+	// The graphs compute in f32 either way, but bf16 weights are not the f32 model:
+	// it is recorded in the report's config.
+	Weights model.WeightDType `json:"weights,omitempty"`
 	// NullSeed, when set, runs the label-permutation null: the dataset is the
 	// real run's, but before probing and erasure every task's labels are shuffled
 	// (counts kept) with this seed. Nothing may hold on such a run. Its grid,
@@ -164,7 +169,7 @@ func (cfg Config) dirs(model string) modelDirs {
 func runModel(ctx context.Context, cfg Config, name string) (*ModelRun, error) {
 	p := cfg.Profile
 	t0 := time.Now()
-	m, err := lm.Load(name, lm.Options{Backend: cfg.Backend, Devices: cfg.Devices})
+	m, err := lm.Load(name, lm.Options{Backend: cfg.Backend, Devices: cfg.Devices, Weights: cfg.Weights})
 	if err != nil {
 		return nil, err
 	}

@@ -178,6 +178,23 @@ func (m *Model) WeightBytes() int64 {
 	return n
 }
 
+// Close frees the weights (on every device) and compiled graphs on the backend now, instead of
+// when the garbage collector finds them (a benchmark loading one model after
+// another measures each alone). The model must not be used afterwards.
+func (m *Model) Close() {
+	m.Free() // the copies on other devices (OnDevices)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for k, e := range m.execs { // shared with the replicas: emptied in place
+		e.Finalize()
+		delete(m.execs, k)
+	}
+	for _, t := range m.weights {
+		t.FinalizeAll()
+	}
+	m.weights = nil
+}
+
 // Params is the number of parameters (a tied unembedding counted once).
 func (m *Model) Params() int64 {
 	var n int64

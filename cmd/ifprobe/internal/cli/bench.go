@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/gomlx/gomlx/backends"
 	"github.com/spf13/cobra"
 
 	"github.com/ifprobe/ifprobe/pkg/compute"
@@ -44,12 +45,16 @@ With --model it instead times the model on the chosen backend (--backend, else a
 'ifprobe doctor' chooses): prefill of --batch prompts of --prompt tokens, and
 greedy decode of --gen tokens per row, never stopping early, on synthetic token
 ids, the median of --reps runs after an untimed one, with the KV cache's size
-and the process's peak memory during each batch. These are the workloads of
+and the process's peak memory during each batch. --weights sweeps the type the
+weights are kept in, loading the model anew for each entry in the order given
+(repeat entries to alternate sides: f32,bf16,bf16,f32), with the weights' own
+memory beside the peak. These are the workloads of
 BENCHMARKS.md's throughput tables; the dataset stage of 'ifprobe reproduce'
 decodes at the --batch of its profile (continuous batching keeps that many rows
 busy).`,
 		Example: "  ifprobe bench\n  ifprobe bench --sizes 256,1024 --time 3s --json\n  ifprobe bench --backend go\n" +
-			"  ifprobe bench --model smollm2-135m-instruct --batch 32,64,128,256 --gen 96",
+			"  ifprobe bench --model smollm2-135m-instruct --batch 32,64,128,256 --gen 96\n" +
+			"  ifprobe bench --model smollm2-135m-instruct --weights f32,bf16,bf16,f32 --batch 1,64",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if mo.model != "" {
@@ -116,6 +121,8 @@ busy).`,
 	cmd.Flags().IntVar(&mo.gen, "gen", 32, "with --model: generated tokens per row (the first comes from the prefill)")
 	cmd.Flags().IntVar(&mo.reps, "reps", 3, "with --model: timed runs per measurement (median)")
 	cmd.Flags().StringVar(&mo.devices, "devices", "1", "with --model: "+devicesUsage+"; the decode's batch is spread over them, the prefill runs on the first")
+	mo.weights = []model.WeightDType{model.WeightsF32}
+	cmd.Flags().Var(weightsListValue{&mo.weights}, "weights", "with --model: weight types to measure in turn (comma-separated, repeats allowed): "+weightsUsage)
 	return cmd
 }
 
@@ -124,6 +131,7 @@ type benchModelOptions struct {
 	model, devices    string
 	batches           []int
 	prompt, gen, reps int
+	weights           []model.WeightDType
 }
 
 // benchModelRow is one line of `ifprobe bench --model`.
@@ -131,6 +139,10 @@ type benchModelRow struct {
 	Model   string `json:"model"`
 	Backend string `json:"backend"`
 	Devices int    `json:"devices"` // --devices: the decode's batch is spread over them
+	// Weights is the type the weights were kept in; WeightsMiB their memory on
+	// the backend (Model.WeightBytes).
+	Weights    model.WeightDType `json:"weights"`
+	WeightsMiB float64           `json:"weights_mib"`
 	model.Throughput
 	// PeakRSSMiB is the process's peak resident memory while measuring this batch
 	// (Linux: VmHWM, reset before each batch; 0 where it cannot be read). It
@@ -157,28 +169,47 @@ func runBenchModel(cmd *cobra.Command, o benchModelOptions, backend string, asJS
 	if err != nil {
 		return err
 	}
-	m, err := lm.Load(o.model, lm.Options{Backend: b, Devices: devices})
-	if err != nil {
-		return modelError(err)
-	}
 	var rows []benchModelRow
-	for _, batch := range o.batches {
-		resetPeakRSS()
-		t, err := m.Model.MeasureThroughput(batch, o.prompt, o.gen, o.reps)
+	for _, w := range o.weights {
+		r, err := benchWeights(o, b, info.Kind, devices, w)
 		if err != nil {
-			return fmt.Errorf("bench: %s, batch %d: %w", m.Name, batch, err)
+			return err
 		}
-		rows = append(rows, benchModelRow{Model: m.Name, Backend: string(info.Kind), Devices: devices, Throughput: t, PeakRSSMiB: peakRSSMiB()})
+		rows = append(rows, r...)
 	}
 	if asJSON {
 		return writeJSON(cmd.OutOrStdout(), rows)
 	}
 	tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "MODEL\tBACKEND\tDEVICES\tBATCH\tPREFILL TOK/S\tDECODE TOK/S\tKV CACHE MIB\tPEAK RSS MIB")
+	fmt.Fprintln(tw, "MODEL\tBACKEND\tDEVICES\tWEIGHTS\tWEIGHTS MIB\tBATCH\tPREFILL TOK/S\tDECODE TOK/S\tKV CACHE MIB\tPEAK RSS MIB")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.1f\t%.1f\t%.0f\t%.0f\n", r.Model, r.Backend, r.Devices, r.Batch, r.Prefill, r.Decode, r.KVCacheMiB, r.PeakRSSMiB)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%.0f\t%d\t%.1f\t%.1f\t%.0f\t%.0f\n", r.Model, r.Backend, r.Devices, r.Weights, r.WeightsMiB, r.Batch, r.Prefill, r.Decode, r.KVCacheMiB, r.PeakRSSMiB)
 	}
 	return tw.Flush()
+}
+
+// benchWeights loads the model with weights w, measures every batch and frees
+// the model, so that the next entry of the sweep starts from the same memory.
+func benchWeights(o benchModelOptions, b backends.Backend, kind compute.Kind, devices int, w model.WeightDType) ([]benchModelRow, error) {
+	resetPeakRSS()
+	m, err := lm.Load(o.model, lm.Options{Backend: b, Devices: devices, Weights: w})
+	if err != nil {
+		return nil, modelError(err)
+	}
+	defer m.Model.Close()
+	var rows []benchModelRow
+	for i, batch := range o.batches {
+		if i > 0 {
+			resetPeakRSS() // the first batch's peak includes the load
+		}
+		t, err := m.Model.MeasureThroughput(batch, o.prompt, o.gen, o.reps)
+		if err != nil {
+			return nil, fmt.Errorf("bench: %s, %s weights, batch %d: %w", m.Name, w, batch, err)
+		}
+		rows = append(rows, benchModelRow{Model: m.Name, Backend: string(kind), Devices: devices, Weights: w,
+			WeightsMiB: float64(m.Model.WeightBytes()) / (1 << 20), Throughput: t, PeakRSSMiB: peakRSSMiB()})
+	}
+	return rows, nil
 }
 
 // resetPeakRSS restarts the kernel's peak-RSS count of this process (Linux:

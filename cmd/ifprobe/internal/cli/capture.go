@@ -13,6 +13,7 @@ import (
 	"github.com/ifprobe/ifprobe/pkg/capture"
 	"github.com/ifprobe/ifprobe/pkg/hook"
 	"github.com/ifprobe/ifprobe/pkg/lm"
+	"github.com/ifprobe/ifprobe/pkg/model"
 	"github.com/ifprobe/ifprobe/pkg/registry"
 	"github.com/ifprobe/ifprobe/pkg/safetensors"
 )
@@ -24,7 +25,8 @@ type captureOptions struct {
 	generate, chat, raw, f16, asJSON               bool
 	maxTokens, batch                               int
 
-	devices string // --devices
+	devices string            // --devices
+	weights model.WeightDType // --weights
 }
 
 // captureSummary is the --json output.
@@ -85,6 +87,7 @@ already in DIR are skipped.`,
 	f.BoolVar(&o.f16, "f16", false, "store float16 (half the disk; values must stay below 65504)")
 	f.StringVar(&o.backend, "backend", "", `GoMLX backend ("go", "xla:cpu", ...); default: $IFPROBE_BACKEND or automatic`)
 	addDevicesFlag(cmd, &o.devices)
+	addWeightsFlag(f, &o.weights)
 	f.StringVar(&o.out, "out", "", "activation store directory (created, or resumed)")
 	f.BoolVar(&o.asJSON, "json", false, "print a JSON summary")
 	return cmd
@@ -148,7 +151,7 @@ func runCapture(cmd *cobra.Command, o captureOptions) error {
 	if err != nil {
 		return err
 	}
-	m, err := lm.Load(o.model, lm.Options{Backend: b, Devices: devices})
+	m, err := lm.Load(o.model, lm.Options{Backend: b, Devices: devices, Weights: o.weights})
 	if err != nil {
 		return modelError(err)
 	}

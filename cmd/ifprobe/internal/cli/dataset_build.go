@@ -13,6 +13,7 @@ import (
 	"github.com/ifprobe/ifprobe/pipeline/build"
 	"github.com/ifprobe/ifprobe/pkg/dataset"
 	"github.com/ifprobe/ifprobe/pkg/lm"
+	"github.com/ifprobe/ifprobe/pkg/model"
 	"github.com/ifprobe/ifprobe/pkg/safetensors"
 )
 
@@ -23,6 +24,7 @@ func newDatasetBuildCmd() *cobra.Command {
 		space                                    []string
 		f16                                      bool
 		shardFlag                                string
+		weights                                  model.WeightDType
 	)
 	var devicesFlag string // --devices
 	cmd := &cobra.Command{
@@ -79,7 +81,7 @@ DIR exactly as one process would have.`,
 				return err
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "backend: %s (%s)\n", info.Name, info.Reason)
-			m, err := lm.Load(modelName, lm.Options{Backend: b, Devices: devices})
+			m, err := lm.Load(modelName, lm.Options{Backend: b, Devices: devices, Weights: weights})
 			if err != nil {
 				return modelError(err)
 			}
@@ -118,6 +120,7 @@ DIR exactly as one process would have.`,
 	f.BoolVar(&f16, "f16", false, "store activations as float16 (half the disk)")
 	f.StringVar(&backend, "backend", "", `GoMLX backend ("go", "xla:cpu", ...); default: $IFPROBE_BACKEND or automatic`)
 	addDevicesFlag(cmd, &devicesFlag)
+	addWeightsFlag(f, &weights)
 	f.StringVar(&out, "out", "", "output directory")
 	f.StringVar(&shardFlag, "shard", "", "build only part I/N (0-based) of the plan into OUT/parts, or auto (from Slurm or a Kubernetes Indexed Job)")
 	return cmd

@@ -19,6 +19,7 @@ func init() { register(newGenerateCmd) }
 
 type generateOptions struct {
 	model       string
+	weights     model.WeightDType
 	maxTokens   int
 	temperature float64
 	topK        int
@@ -68,6 +69,7 @@ overrides).`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.model, "model", "", "registry model name, GGUF file or Hugging Face model directory")
+	addWeightsFlag(f, &o.weights)
 	f.IntVar(&o.maxTokens, "max-tokens", 256, "generate at most this many tokens")
 	f.Float64Var(&o.temperature, "temperature", 0, "sampling temperature; 0 is greedy")
 	f.IntVar(&o.topK, "top-k", 0, "sample among the k most likely tokens (0: no limit)")
@@ -107,7 +109,7 @@ func runGenerate(cmd *cobra.Command, o generateOptions, prompt string) error {
 		}
 	}
 	t0 := time.Now()
-	m, err := lm.Load(o.model, lm.Options{})
+	m, err := lm.Load(o.model, lm.Options{Weights: o.weights})
 	if err != nil {
 		return modelError(err)
 	}

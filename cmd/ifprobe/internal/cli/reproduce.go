@@ -12,6 +12,7 @@ import (
 	"github.com/ifprobe/ifprobe/internal/progress"
 	"github.com/ifprobe/ifprobe/internal/shard"
 	"github.com/ifprobe/ifprobe/pipeline"
+	"github.com/ifprobe/ifprobe/pkg/model"
 )
 
 func init() { register(newReproduceCmd) }
@@ -19,6 +20,7 @@ func init() { register(newReproduceCmd) }
 func newReproduceCmd() *cobra.Command {
 	var (
 		models, profile, out, backend string
+		weights                       model.WeightDType
 		shardFlag, stage              string
 		seed, nullSeed                uint64
 		withControls, noTruncated     bool
@@ -113,7 +115,7 @@ stage gets the same flags.`,
 			errw := cmd.ErrOrStderr()
 			fmt.Fprintf(errw, "backend: %s (%s)\n", info.Name, info.Reason)
 			bars := map[string]*progress.Bar{}
-			cfg := pipeline.Config{Models: names, Profile: p, Out: out, Seed: seed, Backend: b, Devices: devices, Log: errw, Shard: sh, Stage: st,
+			cfg := pipeline.Config{Models: names, Profile: p, Out: out, Seed: seed, Backend: b, Devices: devices, Weights: weights, Log: errw, Shard: sh, Stage: st,
 				Progress: func(model, stage string, done, total int) {
 					key := model + " " + stage
 					if bars[key] == nil {
@@ -151,6 +153,7 @@ stage gets the same flags.`,
 	f.Uint64Var(&nullSeed, "null-seed", 0, "run the label-permutation null with this seed (reuses the dataset; writes OUT/null-K)")
 	f.StringVar(&backend, "backend", "", `GoMLX backend ("go", "xla:cpu", ...); default: $IFPROBE_BACKEND or automatic`)
 	addDevicesFlag(cmd, &devicesFlag)
+	addWeightsFlag(f, &weights)
 	f.StringVar(&shardFlag, "shard", "", "run only part I/N (0-based) of --stage, or auto (from Slurm or a Kubernetes Indexed Job)")
 	f.StringVar(&stage, "stage", string(pipeline.StageDataset), "with --shard: dataset or grid")
 	return cmd

@@ -20,6 +20,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ifprobe/ifprobe/internal/membudget"
+	"github.com/ifprobe/ifprobe/pkg/model"
 	"github.com/ifprobe/ifprobe/pkg/registry"
 )
 
@@ -53,12 +54,13 @@ func (e *MissingError) Unwrap() error { return e.Err }
 
 // modelError maps an error from resolving or loading a model to its exit code: a
 // registry model that is not installed is a MissingError (exit 4, install it), an
-// unknown name or path is a UsageError (exit 2).
+// unknown name or path, or a --weights type the backend cannot hold, is a
+// UsageError (exit 2).
 func modelError(err error) error {
 	switch {
 	case errors.Is(err, registry.ErrNotInstalled):
 		return &MissingError{err}
-	case errors.Is(err, registry.ErrUnknown):
+	case errors.Is(err, registry.ErrUnknown), errors.Is(err, model.ErrBadWeights):
 		return &UsageError{err}
 	}
 	return err
