@@ -3,6 +3,8 @@ package model
 import (
 	"fmt"
 	"math/rand/v2"
+
+	"github.com/gomlx/gomlx/backends"
 )
 
 // weightSpec names one weight tensor and its row-major shape. Names follow GGUF
@@ -91,9 +93,31 @@ func RandomWeights(cfg Config, seed uint64) (map[string][]float32, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	rng := rand.New(rand.NewPCG(seed, 0x6966))
+	draw := randomDraw(&cfg, seed)
 	out := map[string][]float32{}
 	for _, s := range layoutFor(&cfg).specs {
+		out[s.Name] = draw(s)
+	}
+	return out, nil
+}
+
+// NewRandom builds a Model with the weights RandomWeights(cfg, seed) returns,
+// drawn one tensor at a time and kept as opts says, so that a model of a real
+// shape too large for its f32 weights to be held at once (an 8B Llama in bf16)
+// can be built for throughput and memory measurements.
+func NewRandom(backend backends.Backend, cfg Config, seed uint64, opts LoadOptions) (*Model, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	draw := randomDraw(&cfg, seed)
+	return newModel(backend, cfg, opts, weightSource{f32: func(s weightSpec) ([]float32, error) { return draw(s), nil }})
+}
+
+// randomDraw returns the draw of RandomWeights: called on the weights in layout
+// order, it returns each one's values.
+func randomDraw(cfg *Config, seed uint64) func(weightSpec) []float32 {
+	rng := rand.New(rand.NewPCG(seed, 0x6966))
+	return func(s weightSpec) []float32 {
 		w := make([]float32, numel(s.Shape))
 		isVector := len(s.Shape) == 1
 		for i := range w {
@@ -113,9 +137,8 @@ func RandomWeights(cfg Config, seed uint64) (map[string][]float32, error) {
 				w[i] -= 1 // stored as w-1, applied as 1+w
 			}
 		}
-		out[s.Name] = w
+		return w
 	}
-	return out, nil
 }
 
 func hasSuffix(s, suf string) bool { return len(s) >= len(suf) && s[len(s)-len(suf):] == suf }
