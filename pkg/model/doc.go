@@ -6,6 +6,7 @@
 //
 //	backend, _, _ := compute.Default()
 //	m, err := model.LoadGGUF(backend, path) // weights dequantized to f32 once
+//	m, err = model.Open(backend, path, model.LoadOptions{Weights: model.WeightsBF16}) // or kept in bf16
 //	out, err := m.Forward([][]int{ids1, ids2}, model.ForwardOptions{
 //		Capture: []hook.Point{hook.ResidPost(12), hook.FinalNorm},
 //	})
@@ -23,7 +24,19 @@
 // spelling: rope_theta/rope_scaling or rope_parameters), model.safetensors or the
 // shards of model.safetensors.index.json (F32, F16 or BF16, converted to f32
 // exactly), and generation_config.json, whose eos_token_id, when present, becomes
-// Config.Stop. FromCheckpoint takes a checkpoint already opened by
+// Config.Stop.
+//
+// LoadOptions.Weights (the --weights flag) keeps the weights in bf16 or f16
+// instead of f32: half the memory. A safetensors tensor stored in that type is
+// copied from the file bit for bit; anything else (f32, the other 16-bit type,
+// GGUF quantizations dequantized one tensor at a time) is rounded to nearest even
+// once at load. The graphs convert each weight to f32 next to its use, so every
+// product, norm, softmax, the residual stream, the KV cache and every captured
+// state stay f32: a bf16 model is its checkpoint's rounded weights computed
+// exactly as transformers computes them in f32 (the parity tests compare with
+// that, to the f32 tolerance). SimpleGo holds bf16 but not f16.
+//
+// FromCheckpoint takes a checkpoint already opened by
 // pkg/checkpoint, which decides once whether a path is a GGUF file or a
 // directory, so that pkg/lm reads weights, tokenizer and chat template from one
 // parse of a GGUF file; Open is checkpoint.Open plus FromCheckpoint. All check
@@ -119,7 +132,8 @@
 //
 // # Invariants
 //
-//   - Weights are loaded once, dequantized to f32, and never change.
+//   - Weights are loaded once (f32, or bf16/f16 by LoadOptions) and never change;
+//     everything computed from them is f32.
 //   - Capture never changes logits; a no-op intervention is the identity.
 //   - Cached generation equals a full forward over prompt + generated tokens, and a
 //     state captured at generation step k equals the forward's (tested to 1e-5 on
