@@ -2,6 +2,8 @@ package model
 
 import (
 	"fmt"
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
@@ -26,7 +28,11 @@ func BenchmarkMLPWeights(b *testing.B) {
 		b.Fatal(err)
 	}
 	const L, D, F = 30, 576, 1536
-	for _, mode := range []string{"f32", "bf16-weights", "bf16-products"} {
+	modes := []string{"f32", "bf16-weights", "bf16-dep", "bf16-products"}
+	if m := os.Getenv("SCR_MODES"); m != "" {
+		modes = strings.Split(m, ",")
+	}
+	for _, mode := range modes {
 		var ws []any
 		for i := 0; i < 3*L; i++ {
 			shape := []int{F, D}
@@ -52,6 +58,10 @@ func BenchmarkMLPWeights(b *testing.B) {
 				switch mode {
 				case "bf16-weights":
 					w = ConvertDType(w, dtypes.Float32)
+				case "bf16-dep":
+					s := Bitcast(Reshape(Slice(x, AxisRange(0, 1), AxisRange(0, 1))), dtypes.Uint32)
+					d := BitwiseShiftRightLogicalScalar(BitwiseAnd(s, ScalarOne(x.Graph(), dtypes.Uint32)), uint32(1))
+					w = Bitcast(BitwiseOr(Bitcast(ConvertDType(w, dtypes.Float32), dtypes.Uint32), d), dtypes.Float32)
 				case "bf16-products":
 					return ConvertDType(DotGeneral(ConvertDType(x, dtypes.BFloat16), []int{1}, nil, w, []int{1}, nil), dtypes.Float32)
 				}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive // graph-building code reads best unqualified, as in GoMLX itself
 	"github.com/gomlx/gomlx/pkg/core/shapes"
@@ -177,7 +178,7 @@ func graphFn(cfg *Config, lay *weightLayout, prog *program) func([]*Node) []*Nod
 				s := x.Shape().Dimensions[1]
 				x = Squeeze(SliceAxis(x, 1, AxisRange(s-1, s)), 1)
 			}
-			logits := DotGeneral(x, []int{x.Rank() - 1}, nil, b.weight(lay.unembed), []int{1}, nil)
+			logits := DotGeneral(x, []int{x.Rank() - 1}, nil, b.matrix(lay.unembed, x), []int{1}, nil)
 			if cfg.FinalSoftcap > 0 {
 				logits = softcap(logits, cfg.FinalSoftcap)
 			}
@@ -204,12 +205,8 @@ func graphFn(cfg *Config, lay *weightLayout, prog *program) func([]*Node) []*Nod
 	}
 }
 
-// weight returns weight i in f32 (nil for -1). A narrower weight is converted
-// here, next to its use, and once per graph: the model keeps 2 bytes per
-// parameter, and everything computed from the weights is f32. On XLA CPU the
-// convert of a matrix-vector product's weight fuses into the product (a decode
-// step reads half the bytes); a matrix-matrix product's weight is converted into
-// a temporary first (BENCHMARKS.md, "bf16 and f16 weights").
+// weight returns vector weight i (a norm's gain, a bias) in f32, nil for -1. A
+// narrower one is converted here, once per graph.
 func (b *builder) weight(i int) *Node {
 	if i < 0 {
 		return nil
@@ -218,6 +215,43 @@ func (b *builder) weight(i int) *Node {
 		b.w[i] = toF32(b.raw[i])
 	}
 	return b.w[i]
+}
+
+// matrix returns weight matrix i in f32 for a product with x. A narrower matrix
+// is converted here, next to its use, so the model keeps 2 bytes per parameter
+// and everything computed from the weights is f32. The conversion is made to
+// depend on x (after), so that XLA runs it just before the product: otherwise
+// XLA CPU hoists every weight's conversion to the start of the graph, whose
+// f32 copies of all the weights are then alive at once (1.5x the memory of f32
+// weights) and evicted from cache before their products (2.3x slower decode at
+// batch 64). With the dependency, the conversion of a matrix-vector product's
+// weight fuses into the product (a decode step at batch 1 reads half the bytes)
+// and a matrix-matrix product's converts into one reused buffer (BENCHMARKS.md,
+// "bf16 and f16 weights").
+func (b *builder) matrix(i int, x *Node) *Node {
+	w := b.raw[i]
+	if w.DType() == dtypes.Float32 {
+		return w
+	}
+	return after(toF32(w), x)
+}
+
+// after returns w [f32] bit for bit, made data-dependent on x [f32]: it ORs
+// into w's bits a zero computed from x's first element ((bits & 1) >> 1), which
+// the compiler cannot fold away and which is zero for every value, NaN included.
+// A backend without Bitcast (SimpleGo, which runs the nodes in the order they
+// were built and frees each buffer after its last use) gets w as it is.
+func after(w, x *Node) *Node {
+	if !x.Graph().Backend().Capabilities().Operations[backends.OpTypeBitcast] {
+		return w
+	}
+	ranges := make([]SliceAxisSpec, x.Rank())
+	for i := range ranges {
+		ranges[i] = AxisRange(0, 1)
+	}
+	first := Bitcast(Reshape(Slice(x, ranges...)), dtypes.Uint32)
+	zero := BitwiseShiftRightLogicalScalar(BitwiseAnd(first, ScalarOne(x.Graph(), dtypes.Uint32)), uint32(1))
+	return Bitcast(BitwiseOr(Bitcast(w, dtypes.Uint32), zero), dtypes.Float32)
 }
 
 // toF32 converts x to f32 unless it is already.
@@ -415,9 +449,9 @@ func (b *builder) block(l int, x *Node, past [2]*Node, positions *Node) (out, k,
 
 	x = b.site(hook.ResidPre(l), x)
 	h := b.rmsNorm(x, w(bw.AttnNorm))
-	q := Reshape(linear(h, w(bw.Q), w(bw.QBias)), B, S, H, hd)
-	k = Reshape(linear(h, w(bw.K), w(bw.KBias)), B, S, KV, hd)
-	v = Reshape(linear(h, w(bw.V), w(bw.VBias)), B, S, KV, hd)
+	q := Reshape(linear(h, b.matrix(bw.Q, h), w(bw.QBias)), B, S, H, hd)
+	k = Reshape(linear(h, b.matrix(bw.K, h), w(bw.KBias)), B, S, KV, hd)
+	v = Reshape(linear(h, b.matrix(bw.V, h), w(bw.VBias)), B, S, KV, hd)
 	if cfg.QKNorm {
 		q = b.rmsNorm(q, w(bw.QNorm))
 		k = b.rmsNorm(k, w(bw.KNorm))
@@ -431,7 +465,8 @@ func (b *builder) block(l int, x *Node, past [2]*Node, positions *Node) (out, k,
 	}
 	z := b.attention(q, k, v, sliding) // [B,S,H,hd]
 	z = b.site(hook.AttnHeads(l), z)
-	a := linear(Reshape(z, B, S, H*hd), w(bw.O), nil)
+	zf := Reshape(z, B, S, H*hd)
+	a := linear(zf, b.matrix(bw.O, zf), nil)
 	if cfg.PostNorms {
 		a = b.rmsNorm(a, w(bw.PostAttnNorm))
 	}
@@ -439,8 +474,8 @@ func (b *builder) block(l int, x *Node, past [2]*Node, positions *Node) (out, k,
 	x = b.site(hook.ResidMid(l), Add(x, a))
 
 	h = b.rmsNorm(x, w(bw.MLPNorm))
-	gate := linear(h, w(bw.Gate), nil)
-	up := linear(h, w(bw.Up), nil)
+	gate := linear(h, b.matrix(bw.Gate, h), nil)
+	up := linear(h, b.matrix(bw.Up, h), nil)
 	var act *Node
 	switch cfg.Act {
 	case GELUTanh:
@@ -448,7 +483,8 @@ func (b *builder) block(l int, x *Node, past [2]*Node, positions *Node) (out, k,
 	default:
 		act = Mul(gate, Sigmoid(gate))
 	}
-	m := linear(Mul(act, up), w(bw.Down), nil)
+	hidden := Mul(act, up)
+	m := linear(hidden, b.matrix(bw.Down, hidden), nil)
 	if cfg.PostNorms {
 		m = b.rmsNorm(m, w(bw.PostMLPNorm))
 	}
