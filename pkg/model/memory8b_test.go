@@ -42,7 +42,8 @@ func TestWeightMemory8B(t *testing.T) {
 	}
 	t.Logf("Llama-3.1-8B: f32 %.1f GiB, bf16 %.1f GiB", float64(f32)/(1<<30), float64(bf16)/(1<<30))
 	tiny := tinyConfigs()["gemma3"]
-	for _, d := range []WeightDType{WeightsF32, WeightsBF16} {
+	var gen [2]float64
+	for i, d := range []WeightDType{WeightsF32, WeightsBF16} {
 		m, err := NewRandom(backendForTest(t), tiny, 1, LoadOptions{Weights: d})
 		if err != nil {
 			t.Fatal(err)
@@ -50,7 +51,13 @@ func TestWeightMemory8B(t *testing.T) {
 		if est, _ := WeightMemory(tiny, d); est != m.WeightBytes() {
 			t.Errorf("%s: WeightMemory %d, WeightBytes %d", d, est, m.WeightBytes())
 		}
+		gen[i] = m.GenerateMemory(4, 16, 16, nil)
 		m.Close()
+	}
+	// bf16 generation holds one more thing: the f32 copy of the largest weight,
+	// here the [vocab, d_model] embedding.
+	if extra := gen[1] - gen[0]; extra != float64(4*tiny.VocabSize*tiny.DModel) {
+		t.Errorf("GenerateMemory bf16 - f32 = %g bytes, want the f32 embedding's %d", extra, 4*tiny.VocabSize*tiny.DModel)
 	}
 }
 

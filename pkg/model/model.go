@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"sync"
 
 	"github.com/gomlx/gomlx/backends"
@@ -149,8 +150,20 @@ func (m *Model) loadWeight(s weightSpec, src weightSource) (t *tensors.Tensor, e
 	if err := m.toDevice(t); err != nil {
 		return nil, fmt.Errorf("model: weight %q: %w", s.Name, err)
 	}
+	if n*4 >= collectAfterBytes {
+		// The tensor's host copies (its f32 values, and the narrowed copy the
+		// backend has copied) are garbage now; collecting them before the next
+		// large tensor keeps the load's peak near the weights' own size instead of
+		// letting the Go heap grow to twice a few tensors (measured on an 8B-shaped
+		// model's 2 GiB embedding: about 4 GiB more peak RSS).
+		runtime.GC()
+	}
 	return t, nil
 }
+
+// collectAfterBytes is the size of a weight's f32 values above which loadWeight
+// collects garbage after it.
+const collectAfterBytes = 256 << 20
 
 // toDevice makes t readable by the backend without a copy per call (a shared
 // buffer where the backend supports it, as SimpleGo does).
