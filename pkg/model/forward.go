@@ -236,7 +236,8 @@ func (b *builder) matrix(i int, x *Node) *Node {
 	return after(toF32(w), x)
 }
 
-// after returns w [f32] bit for bit, made data-dependent on x [f32]: it ORs
+// after returns w [f32] bit for bit, made data-dependent on x [f32] (so that XLA
+// computes w after x; weights' conversions and attention blocks use it): it ORs
 // into w's bits a zero computed from x's first element ((bits & 1) >> 1), which
 // the compiler cannot fold away and which is zero for every value, NaN included.
 // A backend without Bitcast (SimpleGo, which runs the nodes in the order they
@@ -559,6 +560,13 @@ func (b *builder) attention(q, keys, vals *Node, sliding bool) *Node {
 			t0 = max(0, s0-w+1)
 		}
 		qb := SliceAxis(q, 1, AxisRange(s0, s1))
+		if len(outs) > 0 {
+			// The blocks are independent, so XLA may schedule them together and
+			// hold every block's scores at once (quadratic again: 1 GB above the
+			// resident set at 8k tokens). Made to depend on the previous block's
+			// output, each block's scores are freed before the next are made.
+			qb = after(qb, outs[len(outs)-1])
+		}
 		kb := SliceAxis(keys, 2, AxisRange(t0, s1))
 		vb := SliceAxis(vals, 2, AxisRange(t0, s1))
 		outs = append(outs, b.attend(qb, kb, vb, b.maskBias(sliding, s0, s1, t0, s1)))
