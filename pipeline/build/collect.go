@@ -105,6 +105,11 @@ type buildStamp struct {
 	MaxTokens int               `json:"max_tokens"`
 	Fractions []float64         `json:"fractions"`
 	DType     safetensors.DType `json:"dtype"`
+	// Weights is the type the model's weights were kept in when narrower than
+	// f32 (--weights): bf16 weights give other responses and states than f32
+	// ones, so a build resumed under the other type would mix the two. Empty for
+	// f32, so builds stamped before the option existed still resume.
+	Weights model.WeightDType `json:"weights,omitempty"`
 	// Part is set in a part of a sharded build (shard.go) and absent otherwise,
 	// so a merged directory carries the stamp of a single-process build.
 	Part *partStamp `json:"part,omitempty"`
@@ -185,8 +190,12 @@ func Build(ctx context.Context, m *lm.LM, dir string, cfg Config) (*Stats, error
 
 // stampOf is the stamp of a whole build of cfg with m.
 func stampOf(m *lm.LM, cfg Config) buildStamp {
-	return buildStamp{Records: recordsVersion, Model: m.Name, SHA256: m.SHA256, Plan: normalPlan(cfg.Plan), MaxTokens: cfg.MaxTokens,
+	st := buildStamp{Records: recordsVersion, Model: m.Name, SHA256: m.SHA256, Plan: normalPlan(cfg.Plan), MaxTokens: cfg.MaxTokens,
 		Fractions: cfg.Fractions, DType: cfg.DType}
+	if w := m.Model.Weights(); w != model.WeightsF32 && w != "" {
+		st.Weights = w
+	}
+	return st
 }
 
 // build answers the items of mine (a subset of the plan, in plan order) into

@@ -18,6 +18,7 @@ import (
 	"github.com/ifprobe/ifprobe/pkg/dataset"
 	"github.com/ifprobe/ifprobe/pkg/hook"
 	"github.com/ifprobe/ifprobe/pkg/lm"
+	"github.com/ifprobe/ifprobe/pkg/model"
 	"github.com/ifprobe/ifprobe/pkg/registry/registrytest"
 )
 
@@ -115,6 +116,14 @@ func TestBuildSmolLM2(t *testing.T) {
 	cfg.MaxTokens = 20 // other settings: resuming would mix two datasets
 	if _, err := Build(context.Background(), m, dir, cfg); !errors.Is(err, ErrConfigChanged) {
 		t.Fatalf("resume with other settings: %v, want ErrConfigChanged", err)
+	}
+	cfg.MaxTokens = 8 // the same settings, but the weights kept in bf16 (--weights bf16)
+	narrow, err := lm.Load(path, lm.Options{Backend: b, Weights: model.WeightsBF16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Build(context.Background(), narrow, dir, cfg); !errors.Is(err, ErrConfigChanged) {
+		t.Fatalf("resume with bf16 weights of an f32 build: %v, want ErrConfigChanged", err)
 	}
 }
 
