@@ -2,10 +2,8 @@ package model
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -20,16 +18,7 @@ import (
 // checkpoint's weights rounded to w by torch.
 func readNarrowReference(t *testing.T, family string, w WeightDType) *hfTinyReference {
 	t.Helper()
-	path := filepath.Join(hfTinyDir(family), "reference-"+string(w)+".json")
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var r hfTinyReference
-	if err := json.Unmarshal(data, &r); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return &r
+	return readHFTinyFile(t, family, "reference-"+string(w)+".json")
 }
 
 // TestNarrowWeightsParity loads every tiny checkpoint with bf16 and f16 weights

@@ -51,13 +51,20 @@ func hfTinyDir(family string) string { return filepath.Join("testdata", "hf-tiny
 
 func readHFTinyReference(t *testing.T, family string) *hfTinyReference {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(hfTinyDir(family), "reference.json"))
+	return readHFTinyFile(t, family, "reference.json")
+}
+
+// readHFTinyFile reads one of a tiny checkpoint's transformers references.
+func readHFTinyFile(t *testing.T, family, name string) *hfTinyReference {
+	t.Helper()
+	path := filepath.Join(hfTinyDir(family), name)
+	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var r hfTinyReference
 	if err := json.Unmarshal(data, &r); err != nil {
-		t.Fatalf("%s/reference.json: %v", family, err)
+		t.Fatalf("%s: %v", path, err)
 	}
 	return &r
 }
