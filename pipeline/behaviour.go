@@ -26,11 +26,18 @@ type behaviour struct {
 	items     map[string][]dataset.Item
 	maxTokens int
 	batch     int
+	// answered is the dataset's verdict of each item, by item ID. The unedited
+	// run is the dataset stage's own greedy answers at the same token limit
+	// (continuous batching gives each prompt the answer it gets alone), so the
+	// baseline reads them instead of generating them again: one behaviour run
+	// in 1 + 2 x sources.
+	answered map[string]bool
 }
 
-// newBehaviour picks perTask items of each task, test split first.
-func newBehaviour(m *lm.LM, items []dataset.Item, perTask, maxTokens, batch int) *behaviour {
-	b := &behaviour{m: m, items: map[string][]dataset.Item{}, maxTokens: maxTokens, batch: batch}
+// newBehaviour picks perTask items of each task, test split first; answered
+// (may be nil) holds the dataset's verdicts.
+func newBehaviour(m *lm.LM, items []dataset.Item, perTask, maxTokens, batch int, answered map[string]bool) *behaviour {
+	b := &behaviour{m: m, items: map[string][]dataset.Item{}, maxTokens: maxTokens, batch: batch, answered: answered}
 	for _, split := range []string{"test", "train"} {
 		for _, it := range items {
 			if it.Task != dataset.Control && it.Split == split && len(b.items[it.Task]) < perTask {
@@ -52,6 +59,11 @@ func (b *behaviour) Run(ctx context.Context, taskNames []string, edit *ablation.
 		}
 		items = append(items, b.items[t]...)
 	}
+	if edit == nil {
+		if out, ok := b.fromDataset(items); ok {
+			return out, nil
+		}
+	}
 	var ivs []model.Intervention
 	if edit != nil {
 		iv, err := projectOut(edit, b.m.Model.Config.DModel)
@@ -69,6 +81,19 @@ func (b *behaviour) Run(ctx context.Context, taskNames []string, edit *ablation.
 		out[it.Task] = append(out[it.Task], ok[i])
 	}
 	return out, nil
+}
+
+// fromDataset returns the dataset's verdicts of items by task, if it has every one.
+func (b *behaviour) fromDataset(items []dataset.Item) (map[string][]bool, bool) {
+	out := map[string][]bool{}
+	for _, it := range items {
+		ok, found := b.answered[it.ID]
+		if !found {
+			return nil, false
+		}
+		out[it.Task] = append(out[it.Task], ok)
+	}
+	return out, true
 }
 
 // answer generates the responses to items under ivs and verifies each against its
@@ -116,4 +141,19 @@ func projectOut(e *ablation.Edit, d int) (model.Intervention, error) {
 		}
 	}
 	return model.Intervention{Kind: model.ProjectOut, Hook: hook.ResidPost(e.Layer), Rank: maxEditRank, Basis: basis}, nil
+}
+
+// verdicts reads the dataset's verdict of every labelled item, by item ID.
+func verdicts(path string) (map[string]bool, error) {
+	recs, err := dataset.ReadRecords(path)
+	if err != nil {
+		return nil, fmt.Errorf("reproduce: behaviour: %w", err)
+	}
+	out := make(map[string]bool, len(recs))
+	for _, r := range recs {
+		if r.Label != nil {
+			out[r.ID] = *r.Label
+		}
+	}
+	return out, nil
 }

@@ -276,7 +276,11 @@ func (cfg Config) inputs(ctx context.Context, m *lm.LM, dirs modelDirs, plan dat
 		if err != nil {
 			return analyses.Inputs{}, err
 		}
-		in.Behaviour = newBehaviour(m, items, p.BehaviourPrompts, p.MaxTokens, p.Batch)
+		answered, err := verdicts(build.DatasetPath(dirs.data))
+		if err != nil {
+			return analyses.Inputs{}, err
+		}
+		in.Behaviour = newBehaviour(m, items, p.BehaviourPrompts, p.MaxTokens, p.Batch, answered)
 	}
 	return in, nil
 }
