@@ -3,7 +3,6 @@ package model
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -52,29 +51,7 @@ func TestNarrowWeightsParity(t *testing.T) {
 					if m.Weights() != w {
 						t.Fatalf("Weights() = %s, want %s", m.Weights(), w)
 					}
-					var batch [][]int
-					for i, p := range ref.Prompts {
-						batch = append(batch, p.IDs)
-						out, err := m.Forward([][]int{p.IDs}, ForwardOptions{})
-						if err != nil {
-							t.Fatal(err)
-						}
-						checkLogits(t, fmt.Sprintf("prompt %d", i), out.Logits, 0, p.LogitsShape, p.Logits)
-						seqs, _, err := m.Generate([][]int{p.IDs}, GenerateOptions{MaxTokens: len(p.Greedy), IgnoreStop: true})
-						if err != nil {
-							t.Fatal(err)
-						}
-						if !slices.Equal(seqs[0].Tokens, p.Greedy) {
-							t.Errorf("prompt %d: greedy %v, transformers %v", i, seqs[0].Tokens, p.Greedy)
-						}
-					}
-					out, err := m.Forward(batch, ForwardOptions{})
-					if err != nil {
-						t.Fatal(err)
-					}
-					for i, p := range ref.Prompts {
-						checkLogits(t, fmt.Sprintf("batch row %d", i), out.Logits, i, p.LogitsShape, p.Logits)
-					}
+					checkAgainstReference(t, m, ref)
 				})
 			}
 		}

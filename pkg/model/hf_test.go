@@ -81,29 +81,7 @@ func TestLoadHFTiny(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				var batch [][]int
-				for i, p := range ref.Prompts {
-					batch = append(batch, p.IDs)
-					out, err := m.Forward([][]int{p.IDs}, ForwardOptions{})
-					if err != nil {
-						t.Fatal(err)
-					}
-					checkLogits(t, fmt.Sprintf("prompt %d", i), out.Logits, 0, p.LogitsShape, p.Logits)
-					seqs, _, err := m.Generate([][]int{p.IDs}, GenerateOptions{MaxTokens: len(p.Greedy), IgnoreStop: true})
-					if err != nil {
-						t.Fatal(err)
-					}
-					if !slices.Equal(seqs[0].Tokens, p.Greedy) {
-						t.Errorf("prompt %d: greedy %v, transformers %v", i, seqs[0].Tokens, p.Greedy)
-					}
-				}
-				out, err := m.Forward(batch, ForwardOptions{})
-				if err != nil {
-					t.Fatal(err)
-				}
-				for i, p := range ref.Prompts {
-					checkLogits(t, fmt.Sprintf("batch row %d", i), out.Logits, i, p.LogitsShape, p.Logits)
-				}
+				checkAgainstReference(t, m, ref)
 			})
 		}
 	}
@@ -527,5 +505,34 @@ func TestLoadHFMultimodalPrefixes(t *testing.T) {
 		if d := MaxAbsDiff(forward(dir), want); d != 0 {
 			t.Errorf("case %d (%s): logits differ from the text-only checkpoint by %g", i, prefix, d)
 		}
+	}
+}
+
+// checkAgainstReference compares m's logits (one prompt at a time and as a
+// left-padded batch) and greedy continuations with transformers' in ref.
+func checkAgainstReference(t *testing.T, m *Model, ref *hfTinyReference) {
+	t.Helper()
+	var batch [][]int
+	for i, p := range ref.Prompts {
+		batch = append(batch, p.IDs)
+		out, err := m.Forward([][]int{p.IDs}, ForwardOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkLogits(t, fmt.Sprintf("prompt %d", i), out.Logits, 0, p.LogitsShape, p.Logits)
+		seqs, _, err := m.Generate([][]int{p.IDs}, GenerateOptions{MaxTokens: len(p.Greedy), IgnoreStop: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(seqs[0].Tokens, p.Greedy) {
+			t.Errorf("prompt %d: greedy %v, transformers %v", i, seqs[0].Tokens, p.Greedy)
+		}
+	}
+	out, err := m.Forward(batch, ForwardOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range ref.Prompts {
+		checkLogits(t, fmt.Sprintf("batch row %d", i), out.Logits, i, p.LogitsShape, p.Logits)
 	}
 }
