@@ -80,12 +80,7 @@ func (d WeightDType) DType() dtypes.DType {
 }
 
 // Bytes is the size of one parameter stored as d.
-func (d WeightDType) Bytes() int {
-	if d.orF32() == WeightsF32 {
-		return 4
-	}
-	return 2
-}
+func (d WeightDType) Bytes() int { return d.DType().Size() }
 
 // safetensors is the file dtype whose bits d keeps as they are.
 func (d WeightDType) safetensors() safetensors.DType {
