@@ -194,6 +194,9 @@ func runModel(ctx context.Context, cfg Config, name string) (*ModelRun, error) {
 		return nil, err
 	}
 	mr.Summary, mr.Timings["dataset"] = st.Summary, time.Since(t0).Seconds()
+	if g := st.Generation; g != nil && g.Steps > 0 {
+		cfg.logf("%s: dataset: %s", m.Name, g)
+	}
 	if r := st.Repaired; r != nil {
 		cfg.logf("%s: the activation store's shard %d was damaged (%s): dropped it and %d later shard(s), regenerated their %d examples",
 			m.Name, r.Shard, r.Problem, r.Shards-1, r.Examples)

@@ -86,6 +86,9 @@ type Stats struct {
 	// Repaired is what was cut off a damaged activation store before resuming (nil
 	// when nothing was damaged).
 	Repaired *acts.Repaired
+	// Generation is the generator's own account of this run (prefill and decode
+	// time, steps, rows filled); nil when nothing was generated.
+	Generation *model.GenerateStats
 }
 
 // ErrConfigChanged is returned when a build directory was started with other
@@ -355,6 +358,10 @@ func run(ctx context.Context, m *lm.LM, cfg Config, todo []dataset.Item, dw *dat
 	})
 	if gs != nil {
 		st.GeneratedTokens += gs.GeneratedTokens
+		st.Generation = gs
+		if cfg.Log != nil {
+			fmt.Fprintf(cfg.Log, "collect: generation: %s\n", gs)
+		}
 	}
 	return err
 }

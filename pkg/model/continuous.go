@@ -36,8 +36,10 @@ type generator struct {
 	useDUS  bool
 	widths  []int // per captured hook
 	total   int   // sum of widths
+	prefix  int   // tokens every prompt starts with, prefilled once (sharedPrefix); 0: none
 
-	cache []*tensors.Tensor // per layer K, V [B,kvH,C,hd]
+	cache    []*tensors.Tensor // per layer K, V [B,kvH,C,hd]
+	prefixKV []*tensors.Tensor // per layer K, V [1,kvH,Cp,hd] of the shared prefix, made by the first prefill
 	rows  []genRow
 	next  int // next prompt to admit: an index into order
 	live  int // rows holding a prompt
@@ -90,7 +92,13 @@ func (m *Model) newGenerator(prompts [][]int, order []int, opts GenerateOptions,
 	for _, i := range order {
 		g.stats.PromptTokens += len(prompts[i])
 	}
-	g.C = cacheColumns(maxLen, opts.MaxTokens, m.Config.ContextLength)
+	g.prefix = m.sharedPrefix(prompts, opts)
+	g.stats.SharedPrefix = g.prefix
+	widest := maxLen // the widest prefill write: prefix plus padded rest
+	if g.prefix > 0 {
+		widest = g.prefix + roundUp(maxLen-g.prefix, promptBucket)
+	}
+	g.C = cacheColumns(widest, opts.MaxTokens, m.Config.ContextLength)
 	for i := range g.rows {
 		g.rows[i].idx = -1
 	}
@@ -136,12 +144,12 @@ func (m *Model) kvCacheBytes(rows, columns int) int64 {
 	return int64(rows) * int64(columns) * int64(2*c.NLayers*c.NKVHeads*c.HeadDim) * 4
 }
 
-// release frees the cache.
+// release frees the cache and the shared prefix's keys and values.
 func (g *generator) release() {
-	for _, t := range g.cache {
+	for _, t := range append(g.cache, g.prefixKV...) {
 		t.FinalizeAll()
 	}
-	g.cache = nil
+	g.cache, g.prefixKV = nil, nil
 }
 
 // admit prefills waiting prompts into free rows: a chunk at a time while a whole
@@ -167,7 +175,8 @@ func (g *generator) admit() error {
 
 // prefill runs the next len(rows) prompts into cache rows rows, as one batch of
 // g.chunk (the rest repeat the first row and are overwritten by it), and chooses
-// each prompt's first token.
+// each prompt's first token. With a shared prefix only the tokens after it are
+// run, attending to the prefix's keys and values (computed by the first call).
 func (g *generator) prefill(rows []int) error {
 	t0 := time.Now()
 	defer func() { g.stats.Prefill += time.Since(t0) }()
@@ -176,24 +185,32 @@ func (g *generator) prefill(rows []int) error {
 			return err
 		}
 	}
-	k, m := len(rows), g.chunk
+	if g.prefix > 0 && g.prefixKV == nil {
+		if err := g.prefillPrefix(); err != nil {
+			return err
+		}
+	}
+	k, m, P := len(rows), g.chunk, g.prefix
 	S := 0
 	for i := range k {
-		S = max(S, len(g.prompts[g.order[g.next+i]]))
+		S = max(S, len(g.prompts[g.order[g.next+i]])-P)
 	}
 	S = roundUp(S, promptBucket)
 	in := &runInputs{B: m, S: S, tokens: make([]int32, m*S), positions: make([]int32, m*S), real: make([]bool, m*S),
-		ids: make([]int, m), last: make([]int32, m), rows: make([]int32, m), cache: g.cache}
+		ids: make([]int, m), last: make([]int32, m), rows: make([]int32, m), cache: g.cache, prefix: g.prefixKV}
 	for i := range m {
 		in.ids[i], in.rows[i] = -1, int32(rows[0])
 	}
 	for i, r := range rows {
 		idx := g.order[g.next+i]
 		p := g.prompts[idx]
-		if err := g.m.place(in, i, 0, p); err != nil {
+		if err := g.m.place(in, i, 0, p[P:]); err != nil {
 			return err
 		}
-		in.ids[i], in.last[i], in.rows[i] = idx, int32(len(p)-1), int32(r)
+		for t := range len(p) - P {
+			in.positions[i*S+t] += int32(P)
+		}
+		in.ids[i], in.last[i], in.rows[i] = idx, int32(len(p)-P-1), int32(r)
 	}
 	if !g.useDUS {
 		in.src, in.isNew = make([]int32, len(g.rows)), make([]bool, len(g.rows))
@@ -201,7 +218,8 @@ func (g *generator) prefill(rows []int) error {
 			in.src[r], in.isNew[r] = int32(i), true
 		}
 	}
-	prog := &program{kind: progPrefill, capture: g.opts.Capture, capLast: g.opts.CapturePromptLast, useDUS: g.useDUS, logits: g.logitsMode()}
+	prog := &program{kind: progPrefill, capture: g.opts.Capture, capLast: g.opts.CapturePromptLast, useDUS: g.useDUS,
+		logits: g.logitsMode(), prefix: P}
 	g.cache = nil // donated to the run
 	res, err := g.m.run(prog, in, g.opts.Interventions)
 	if err != nil {
@@ -239,17 +257,82 @@ func (g *generator) prefill(rows []int) error {
 	return nil
 }
 
-// newCache allocates the zeroed cache on the backend (by a graph, so that no host
-// copy of it is ever made).
+// minSharedPrefix is the shortest common prefix worth its own prefill: a chat
+// template's system turn is 20 to 30 tokens, about half of a short prompt.
+const minSharedPrefix = 8
+
+// sharedPrefix is the number of leading tokens that every prompt shares and that
+// generation prefills once (0: none). Sharing needs at least two prompts, a
+// prefix of minSharedPrefix tokens, and leaves each prompt at least one token of
+// its own (its last token chooses the first response token). It is off under
+// interventions (which may edit prefix positions, per prompt) and when the whole
+// prompt is captured (the prefix's states would be missing), and when the rest of
+// a prompt is longer than an attention block (blocked attention reads only a
+// prompt's own keys).
+func (m *Model) sharedPrefix(prompts [][]int, opts GenerateOptions) int {
+	if opts.NoSharedPrefix || len(prompts) < 2 || len(opts.Interventions) > 0 ||
+		(len(opts.Capture) > 0 && !opts.CapturePromptLast) {
+		return 0
+	}
+	P, longest := len(prompts[0]), 0
+	for _, p := range prompts {
+		P = min(P, len(p)-1)
+		for i := 0; i < P; i++ {
+			if p[i] != prompts[0][i] {
+				P = i
+				break
+			}
+		}
+		longest = max(longest, len(p))
+	}
+	if P < minSharedPrefix || (m.attnBlock > 0 && longest-P > m.attnBlock) {
+		return 0
+	}
+	return P
+}
+
+// prefillPrefix computes the shared prefix's keys and values: the prefill of the
+// prefix alone, as one prompt, into a one-row cache of its own.
+func (g *generator) prefillPrefix() error {
+	P := g.prefix
+	S := roundUp(P, promptBucket)
+	cache, err := g.m.zeroCache(1, S)
+	if err != nil {
+		return err
+	}
+	in := &runInputs{B: 1, S: S, tokens: make([]int32, S), positions: make([]int32, S), real: make([]bool, S),
+		ids: []int{-1}, last: []int32{int32(P - 1)}, rows: []int32{0}, cache: cache}
+	if err := g.m.place(in, 0, 0, g.prompts[0][:P]); err != nil {
+		return err
+	}
+	if !g.useDUS {
+		in.src, in.isNew = []int32{0}, []bool{true}
+	}
+	res, err := g.m.run(&program{kind: progPrefill, useDUS: g.useDUS, logits: logitsArgmax}, in, nil)
+	if err != nil {
+		return err
+	}
+	g.prefixKV = res.kv
+	return nil
+}
+
+// newCache allocates the zeroed cache of the generator's rows.
 func (g *generator) newCache() (err error) {
-	cfg := &g.m.Config
-	B, C := len(g.rows), g.C
+	g.cache, err = g.m.zeroCache(len(g.rows), g.C)
+	return err
+}
+
+// zeroCache allocates a zeroed KV cache of B rows and C columns on the backend
+// (by a graph, so that no host copy of it is ever made).
+func (m *Model) zeroCache(B, C int) ([]*tensors.Tensor, error) {
+	cfg := &m.Config
 	key := fmt.Sprintf("zeros %dx%d", B, C)
-	g.m.mu.Lock()
-	exec, ok := g.m.execs[key]
+	m.mu.Lock()
+	exec, ok := m.execs[key]
+	var err error
 	if !ok {
 		shape := shapes.Make(dtypes.Float32, B, cfg.NKVHeads, C, cfg.HeadDim)
-		exec, err = graph.NewExec(g.m.backend, func(x *graph.Node) []*graph.Node {
+		exec, err = graph.NewExec(m.backend, func(x *graph.Node) []*graph.Node {
 			out := make([]*graph.Node, 2*cfg.NLayers)
 			for i := range out {
 				out[i] = graph.Zeros(x.Graph(), shape)
@@ -257,15 +340,15 @@ func (g *generator) newCache() (err error) {
 			return out
 		})
 		if err == nil {
-			g.m.execs[key] = exec
+			m.execs[key] = exec
 		}
 	}
-	g.m.mu.Unlock()
+	m.mu.Unlock()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	g.cache, _, err = exec.ExecWithGraphOnDevice(g.m.device, tensors.FromScalar(int32(0)))
-	return err
+	cache, _, err := exec.ExecWithGraphOnDevice(m.device, tensors.FromScalar(int32(0)))
+	return cache, err
 }
 
 func (g *generator) logitsMode() logitsMode {

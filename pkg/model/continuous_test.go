@@ -200,3 +200,77 @@ func TestCapturePromptLast(t *testing.T) {
 		}
 	}
 }
+
+// TestSharedPrefixMatchesAlone generates prompts that share a 13-token prefix
+// with the prefix prefilled once, and checks every response and its captured
+// states (the prompt's last token and every response token) against each prompt
+// generated alone, where nothing is shared; and that prompts without a common
+// prefix, or with interventions, share nothing.
+func TestSharedPrefixMatchesAlone(t *testing.T) {
+	for bname, backend := range testBackends(t) {
+		for _, arch := range []string{"llama", "gemma3"} {
+			t.Run(bname+"/"+arch, func(t *testing.T) { testSharedPrefix(t, backend, arch) })
+		}
+	}
+}
+
+func testSharedPrefix(t *testing.T, backend backends.Backend, arch string) {
+	cfg := tinyConfigs()[arch]
+	w, err := RandomWeights(cfg, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := New(backend, cfg, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(17, 1))
+	prefix := randomTokens(rng, 13, 61)
+	var prompts [][]int
+	for i := range 7 {
+		prompts = append(prompts, append(slices.Clone(prefix), randomTokens(rng, 1+(i*5)%17, 61)...))
+	}
+	hooks := []hook.Point{hook.ResidPost(0), hook.AttnHeads(1), hook.FinalNorm}
+	opts := GenerateOptions{MaxTokens: 6, IgnoreStop: true, Capture: hooks, CapturePromptLast: true, Batch: 3}
+	got, st, err := m.Generate(prompts, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.SharedPrefix != len(prefix) {
+		t.Fatalf("SharedPrefix = %d, want %d", st.SharedPrefix, len(prefix))
+	}
+	maxDiff := 0.0
+	for i, p := range prompts {
+		want, wst, err := m.Generate([][]int{p}, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if wst.SharedPrefix != 0 {
+			t.Fatalf("one prompt alone shared a prefix of %d", wst.SharedPrefix)
+		}
+		if !slices.Equal(got[i].Tokens, want[0].Tokens) {
+			t.Fatalf("prompt %d: shared prefix %v, alone %v", i, got[i].Tokens, want[0].Tokens)
+		}
+		for _, h := range hooks {
+			a, b := got[i].Captures[h], want[0].Captures[h]
+			if len(a) != len(b) || len(a) != (1+len(want[0].Tokens))*m.Config.width(h) {
+				t.Fatalf("prompt %d %s: %d values shared, %d alone", i, h, len(a), len(b))
+			}
+			maxDiff = max(maxDiff, MaxAbsDiff(a, b))
+		}
+	}
+	if !(maxDiff <= cacheTol) {
+		t.Errorf("max |shared - alone| over captured states = %g > %g", maxDiff, cacheTol)
+	}
+	t.Logf("max |shared - alone| = %g", maxDiff)
+
+	off := []GenerateOptions{opts, opts, opts}
+	off[0].NoSharedPrefix = true
+	off[1].Interventions = []Intervention{steerOdd(m, func(b int) int { return b })}
+	off[2].CapturePromptLast = false
+	for i, o := range off {
+		if _, st, err := m.Generate(prompts, o); err != nil || st.SharedPrefix != 0 {
+			t.Errorf("case %d: SharedPrefix %d (err %v), want 0", i, st.SharedPrefix, err)
+		}
+	}
+}

@@ -165,6 +165,7 @@ func mergeStats(gens []*generator) *GenerateStats {
 	for _, g := range gens {
 		s := g.stats
 		out.PromptTokens += s.PromptTokens
+		out.SharedPrefix = s.SharedPrefix // every device shares the same prefix
 		out.GeneratedTokens += s.GeneratedTokens
 		out.Steps += s.Steps
 		out.RowSteps += s.RowSteps

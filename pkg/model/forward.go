@@ -49,11 +49,16 @@ type program struct {
 	// attnBlock, when > 0, attends a prompt (progForward, progPrefill) this many
 	// queries at a time (see builder.attention); 0 attends all queries at once.
 	attnBlock int
+	// prefix, when > 0 (progPrefill), is the length of a prefix every prompt
+	// shares: the inputs hold only the prompts' tokens after it (positions from
+	// prefix on), and each layer's prefix keys and values come as inputs, the
+	// first prefix columns of a one-row cache (see sharedPrefix).
+	prefix int
 }
 
 func (p *program) key() string {
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "kind=%d dus=%v logits=%d last=%v block=%d cap=", p.kind, p.useDUS, p.logits, p.capLast, p.attnBlock)
+	fmt.Fprintf(&sb, "kind=%d dus=%v logits=%d last=%v block=%d prefix=%d cap=", p.kind, p.useDUS, p.logits, p.capLast, p.attnBlock, p.prefix)
 	for _, h := range p.capture {
 		sb.WriteString(h.String() + ",")
 	}
@@ -81,6 +86,8 @@ type builder struct {
 	caps   []*Node
 	edits  map[hook.Point][]editInputs
 
+	prefix [][2]*Node // progPrefill with a shared prefix: each layer's prefix K, V [1,kvH,prefix,hd]
+
 	rope map[bool][2]*Node // sliding? -> cos, sin [B,S,1,hd/2]
 	bias map[bool]*Node    // sliding? -> additive mask [B,1,1,S,T], built when first needed
 
@@ -103,7 +110,8 @@ type editInputs struct {
 // progPrefill: last [B] int32 (each row's last token), rows [B] int32 (its cache
 // row), and without DynamicUpdateSlice src [Bc] int32 and isNew [Bc] bool (for
 // each cache row, the batch row it takes, if any); progPrefill and progStep: each
-// layer's cache K and V [Bc,kvH,C,hd]; then per edit: ProjectOut basis [R,W],
+// layer's cache K and V [Bc,kvH,C,hd]; progPrefill with a shared prefix: each
+// layer's prefix K and V [1,kvH,Cp,hd] (Cp >= prefix); then per edit: ProjectOut basis [R,W],
 // mask; Ablate mean [W], mask, (AttnHeads) heads [H] bool; Steer vector [W], coef
 // [], mask. Outputs: logits (or their argmax), captures stacked (stackCaptures),
 // then with a cache each layer's updated K and V, written in place of the inputs
@@ -134,6 +142,10 @@ func graphFn(cfg *Config, lay *weightLayout, prog *program) func([]*Node) []*Nod
 				past[l] = [2]*Node{rest[0], rest[1]}
 				rest = rest[2:]
 			}
+		}
+		if prog.prefix > 0 {
+			rest = b.readPrefix(rest)
+			keyValid, keyPos = withPrefix(keyValid, keyPos, prog.prefix)
 		}
 		rest = b.readEdits(rest)
 		for i, h := range prog.capture {
@@ -291,6 +303,38 @@ func stepKeys(positions *Node, C int) (keyValid, keyPos *Node) {
 	keyPos = Iota(positions.Graph(), shapes.Make(dtypes.Int32, B, C), 1)
 	keyValid = LessOrEqual(keyPos, BroadcastToDims(positions, B, C))
 	return keyValid, keyPos
+}
+
+// readPrefix takes each layer's shared-prefix K and V off the inputs, cut to the
+// prefix's columns.
+func (b *builder) readPrefix(rest []*Node) []*Node {
+	b.prefix = make([][2]*Node, b.cfg.NLayers)
+	for l := range b.prefix {
+		for i := range 2 {
+			b.prefix[l][i] = SliceAxis(rest[i], 2, AxisRange(0, b.prog.prefix))
+		}
+		rest = rest[2:]
+	}
+	return rest
+}
+
+// withPrefix extends the keys' validity and positions [B,S] of a prefill's
+// tokens after a shared prefix with the prefix's P keys: always valid, at
+// positions 0..P-1.
+func withPrefix(keyValid, keyPos *Node, P int) (*Node, *Node) {
+	g := keyValid.Graph()
+	B := keyValid.Shape().Dimensions[0]
+	valid := BroadcastToDims(Const(g, true), B, P)
+	pos := Iota(g, shapes.Make(dtypes.Int32, B, P), 1)
+	return Concatenate([]*Node{valid, keyValid}, 1), Concatenate([]*Node{pos, keyPos}, 1)
+}
+
+// prepend puts one row's prefix keys or values [1,KV,P,hd] before every row of x
+// [B,KV,S,hd]: [B,KV,P+S,hd].
+func prepend(prefix, x *Node) *Node {
+	d := x.Shape().Dimensions
+	pd := prefix.Shape().Dimensions
+	return Concatenate([]*Node{BroadcastToDims(prefix, d[0], d[1], pd[2], d[3]), x}, 2)
 }
 
 // gatherLast returns x [B,S,W] at each row's index last [B]: [B,W].
@@ -461,6 +505,9 @@ func (b *builder) block(l int, x *Node, past [2]*Node, positions *Node) (out, k,
 	q, k = rope(q, cs[0], cs[1]), rope(k, cs[0], cs[1])
 	k = TransposeAllDims(k, 0, 2, 1, 3) // [B,KV,S,hd]
 	v = TransposeAllDims(v, 0, 2, 1, 3)
+	if b.prefix != nil {
+		k, v = prepend(b.prefix[l][0], k), prepend(b.prefix[l][1], v)
+	}
 	if past[0] != nil {
 		k, v = writeStep(past[0], k, positions), writeStep(past[1], v, positions)
 	}

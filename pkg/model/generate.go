@@ -40,6 +40,12 @@ type GenerateOptions struct {
 	// OnToken, if set, is called for each generated token as soon as it is chosen
 	// (streaming): row is the prompt's index, step the token's index in its response.
 	OnToken func(row, step, token int)
+	// NoSharedPrefix turns off prefix sharing: when every prompt starts with the
+	// same tokens (a chat template's system turn), their keys and values are
+	// computed once and each prompt's prefill computes only the rest (see
+	// sharedPrefix). Sharing changes results only by float rounding: the prefix
+	// is computed in a batch of one instead of with each prompt.
+	NoSharedPrefix bool
 
 	onLogits func(row, step int, logits []float32) // tests: the [vocab] logits that chose a row's token
 }
@@ -84,6 +90,7 @@ type Sequence struct {
 // GenerateStats are timings of one Generate call.
 type GenerateStats struct {
 	PromptTokens    int           // real (non-pad) prompt tokens
+	SharedPrefix    int           // leading tokens every prompt shares, prefilled once (0: none; see NoSharedPrefix)
 	GeneratedTokens int           // tokens generated over all rows
 	Steps           int           // decode steps run
 	Batch           int           // rows of the decode steps (per device)
@@ -94,6 +101,21 @@ type GenerateStats struct {
 	// than one, Steps and RowSteps are summed over the devices, and Prefill and
 	// Decode are the longest device's (they run at once).
 	Devices int
+}
+
+// String is a one-line account of the run: where the time went and how full the
+// decode batch was kept.
+func (s *GenerateStats) String() string {
+	fill := 0.0
+	if s.Steps > 0 && s.Batch > 0 {
+		fill = 100 * float64(s.RowSteps) / float64(s.Steps*s.Batch)
+	}
+	shared := ""
+	if s.SharedPrefix > 0 {
+		shared = fmt.Sprintf(" (a %d-token prefix shared)", s.SharedPrefix)
+	}
+	return fmt.Sprintf("%d prompt tokens%s, %d generated; prefill %s, decode %s in %d steps of batch %d (rows %.0f%% full)",
+		s.PromptTokens, shared, s.GeneratedTokens, s.Prefill.Round(time.Millisecond), s.Decode.Round(time.Millisecond), s.Steps, s.Batch, fill)
 }
 
 // Generate continues each prompt (token ids, chat template already applied) with a

@@ -345,6 +345,7 @@ type runInputs struct {
 	src        []int32
 	isNew      []bool
 	cache      []*tensors.Tensor // progPrefill, progStep: each layer's K and V
+	prefix     []*tensors.Tensor // progPrefill with a shared prefix: each layer's prefix K and V (kept)
 }
 
 // newForward lays out seqs (each at most S long) left-padded to S, attending to
@@ -464,6 +465,9 @@ func (m *Model) runArgs(prog *program, in *runInputs, ivs []Intervention) ([]any
 			return nil, fmt.Errorf("model: donate KV cache: %w", err)
 		}
 		args = append(args, d)
+	}
+	for _, t := range in.prefix {
+		args = append(args, t)
 	}
 	for i := range ivs {
 		args = append(args, m.editArgs(&ivs[i], in)...)

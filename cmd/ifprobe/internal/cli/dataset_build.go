@@ -97,6 +97,9 @@ DIR exactly as one process would have.`,
 			if err != nil {
 				return err
 			}
+			if st.Generation != nil && st.Generation.Steps > 0 {
+				fmt.Fprintf(cmd.ErrOrStderr(), "generation: %s\n", st.Generation)
+			}
 			where := out
 			if !cfg.Shard.Whole() {
 				where = build.PartDir(out, cfg.Shard)
