@@ -40,11 +40,11 @@ type generator struct {
 
 	cache    []*tensors.Tensor // per layer K, V [B,kvH,C,hd]
 	prefixKV []*tensors.Tensor // per layer K, V [1,kvH,Cp,hd] of the shared prefix, made by the first prefill
-	rows  []genRow
-	next  int // next prompt to admit: an index into order
-	live  int // rows holding a prompt
-	stats *GenerateStats
-	halt  *atomic.Bool // set when another device's generator of the call failed; nil on one device
+	rows     []genRow
+	next     int // next prompt to admit: an index into order
+	live     int // rows holding a prompt
+	stats    *GenerateStats
+	halt     *atomic.Bool // set when another device's generator of the call failed; nil on one device
 }
 
 // genRow is the state of one cache row.
