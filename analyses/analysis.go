@@ -81,13 +81,15 @@ type Edit struct {
 	Basis *mat.Dense
 }
 
-// Behaviour reruns the model on held-out prompts of the given tasks, all under
-// one optional edit, and verifies the responses: satisfied[task][i] for the
-// task's i-th prompt. It must use the same prompts, in the same order, on every
-// call for a task, so that runs pair. Taking every target at once lets the model
-// generate the tasks' prompts in shared batches.
+// Behaviour reruns the model on held-out prompts of the given tasks under each
+// of edits (a nil edit: none) and verifies the responses: satisfied[e][task][i]
+// for the task's i-th prompt under edits[e]. It must use the same prompts, in the
+// same order, for every edit and on every call, so that runs pair. Taking every
+// target and every edit at once lets the model generate all of them in shared
+// batches: one stream of prompts, each under its own edit, keeps a batch full
+// where one edit's few prompts could not.
 type Behaviour interface {
-	Run(ctx context.Context, tasks []string, edit *Edit) (satisfied map[string][]bool, err error)
+	Run(ctx context.Context, tasks []string, edits []*Edit) (satisfied []map[string][]bool, err error)
 }
 
 // ReadPosition is the position findings read when Inputs.Position is zero: eos

@@ -48,10 +48,12 @@ func newBehaviour(m *lm.LM, items []dataset.Item, perTask, maxTokens, batch int,
 	return b
 }
 
-// Run implements ablation.Behaviour: the prompts of all tasks, in task order, are
-// generated under the one edit with b.batch prompts in flight (continuous
-// batching), and each answer is verified against its own task.
-func (b *behaviour) Run(ctx context.Context, taskNames []string, edit *ablation.Edit) (map[string][]bool, error) {
+// Run implements ablation.Behaviour: the prompts of all tasks, in task order,
+// once per edit, are generated in one stream with b.batch prompts in flight
+// (continuous batching), each copy under its own edit, and each answer is
+// verified against its own task. The unedited run reads the dataset's verdicts
+// when it has them all.
+func (b *behaviour) Run(ctx context.Context, taskNames []string, edits []*ablation.Edit) ([]map[string][]bool, error) {
 	var items []dataset.Item
 	for _, t := range taskNames {
 		if len(b.items[t]) == 0 {
@@ -59,26 +61,37 @@ func (b *behaviour) Run(ctx context.Context, taskNames []string, edit *ablation.
 		}
 		items = append(items, b.items[t]...)
 	}
-	if edit == nil {
-		if out, ok := b.fromDataset(items); ok {
-			return out, nil
+	out := make([]map[string][]bool, len(edits))
+	var runs []int // the edits to generate, in order
+	for e, edit := range edits {
+		if edit == nil {
+			if v, ok := b.fromDataset(items); ok {
+				out[e] = v
+				continue
+			}
 		}
+		runs = append(runs, e)
 	}
-	var ivs []model.Intervention
-	if edit != nil {
-		iv, err := projectOut(edit, b.m.Model.Config.DModel)
-		if err != nil {
-			return nil, err
-		}
-		ivs = []model.Intervention{iv}
+	if len(runs) == 0 {
+		return out, nil
 	}
-	ok, err := b.answer(ctx, items, ivs)
+	gen := make([]*ablation.Edit, len(runs))
+	for c, e := range runs {
+		gen[c] = edits[e]
+	}
+	texts, err := b.respond(ctx, items, gen)
 	if err != nil {
 		return nil, err
 	}
-	out := map[string][]bool{}
-	for i, it := range items {
-		out[it.Task] = append(out[it.Task], ok[i])
+	for c, e := range runs {
+		ok, err := verify(items, texts[c])
+		if err != nil {
+			return nil, err
+		}
+		out[e] = map[string][]bool{}
+		for i, it := range items {
+			out[e][it.Task] = append(out[e][it.Task], ok[i])
+		}
 	}
 	return out, nil
 }
@@ -96,18 +109,48 @@ func (b *behaviour) fromDataset(items []dataset.Item) (map[string][]bool, bool) 
 	return out, true
 }
 
-// answer generates the responses to items under ivs and verifies each against its
-// item's task and parameters.
-func (b *behaviour) answer(ctx context.Context, items []dataset.Item, ivs []model.Intervention) ([]bool, error) {
-	prompts := make([][]int, len(items))
+// answer generates the unedited responses to items and verifies each against
+// its item's task and parameters.
+func (b *behaviour) answer(ctx context.Context, items []dataset.Item) ([]bool, error) {
+	texts, err := b.respond(ctx, items, []*ablation.Edit{nil})
+	if err != nil {
+		return nil, err
+	}
+	return verify(items, texts[0])
+}
+
+// respond generates the responses to items once per edit (nil: unedited), all
+// in one stream: prompt c*len(items)+i is item i under edits[c], so that the
+// copies fill one continuous batch. texts[c][i] is item i's response under
+// edits[c].
+func (b *behaviour) respond(ctx context.Context, items []dataset.Item, edits []*ablation.Edit) ([][]string, error) {
+	one := make([][]int, len(items))
 	for i, it := range items {
 		ids, err := b.m.EncodeChat(ctx, []chat.Message{{Role: "user", Content: it.Prompt}})
 		if err != nil {
 			return nil, err
 		}
-		prompts[i] = ids
+		one[i] = ids
 	}
-	ok := make([]bool, len(items))
+	n := len(items)
+	var prompts [][]int
+	var ivs []model.Intervention
+	for c, edit := range edits {
+		prompts = append(prompts, one...)
+		if edit == nil {
+			continue
+		}
+		iv, err := projectOut(edit, b.m.Model.Config.DModel)
+		if err != nil {
+			return nil, err
+		}
+		iv.At = func(i, _ int) bool { return i/n == c } // prompt i is item i%n under edits[i/n]
+		ivs = append(ivs, iv)
+	}
+	texts := make([][]string, len(edits))
+	for c := range texts {
+		texts[c] = make([]string, n)
+	}
 	opts := model.GenerateOptions{MaxTokens: b.maxTokens, Stop: b.m.Stop(), Interventions: ivs, Batch: b.batch}
 	_, err := b.m.Model.GenerateStream(prompts, opts, func(i int, s model.Sequence) error {
 		if err := ctx.Err(); err != nil {
@@ -117,12 +160,24 @@ func (b *behaviour) answer(ctx context.Context, items []dataset.Item, ivs []mode
 		if s.Stop == model.StopToken && len(toks) > 0 {
 			toks = toks[:len(toks)-1]
 		}
-		v, err := tasks.Verify(items[i].Task, b.m.Tokenizer.Decode(toks), items[i].Params)
-		ok[i] = v.Satisfied
-		return err
+		texts[i/n][i%n] = b.m.Tokenizer.Decode(toks)
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("reproduce: behaviour: %w", err)
+	}
+	return texts, nil
+}
+
+// verify checks each response against its item's task and parameters.
+func verify(items []dataset.Item, texts []string) ([]bool, error) {
+	ok := make([]bool, len(items))
+	for i, it := range items {
+		v, err := tasks.Verify(it.Task, texts[i], it.Params)
+		if err != nil {
+			return nil, fmt.Errorf("reproduce: behaviour: %w", err)
+		}
+		ok[i] = v.Satisfied
 	}
 	return ok, nil
 }

@@ -24,7 +24,7 @@ const CalibrationFile = "calibration.json"
 type pilotAnswerer struct{ b *behaviour }
 
 func (a pilotAnswerer) Answer(ctx context.Context, items []dataset.Item) ([]bool, error) {
-	return a.b.answer(ctx, items, nil)
+	return a.b.answer(ctx, items)
 }
 
 // calibrate runs the profile's pilot for m (or reads it from disk) and puts

@@ -38,10 +38,13 @@ func newToy(src *planted.Study, dir map[string]int, d int) *toyBehaviour {
 	return tb
 }
 
-func (tb *toyBehaviour) Run(_ context.Context, tasks []string, e *Edit) (map[string][]bool, error) {
-	out := map[string][]bool{}
-	for _, t := range tasks {
-		out[t] = tb.run(t, e)
+func (tb *toyBehaviour) Run(_ context.Context, tasks []string, edits []*Edit) ([]map[string][]bool, error) {
+	out := make([]map[string][]bool, len(edits))
+	for i, e := range edits {
+		out[i] = map[string][]bool{}
+		for _, t := range tasks {
+			out[i][t] = tb.run(t, e)
+		}
 	}
 	return out, nil
 }

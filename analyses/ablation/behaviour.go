@@ -25,10 +25,15 @@ func (r *Result) behaviour(ctx context.Context, cfg Config, bases []*mat.Dense) 
 	for i, t := range r.Tasks {
 		targets[i] = t.Name
 	}
-	baseline, err := runBehaviour(ctx, cfg.Behaviour, targets, nil)
-	if err != nil {
-		return fmt.Errorf("ablation: behaviour baseline: %w", err)
+	// Every run in one call: the unedited baseline, then each source's INLP
+	// erasure and a random erasure of the same rank.
+	edits := []*Edit{nil}
+	type pair struct {
+		source string
+		layer  int
+		random *mat.Dense
 	}
+	var pairs []pair
 	for _, name := range sources {
 		a := r.taskIndex(name)
 		if a < 0 {
@@ -43,16 +48,18 @@ func (r *Result) behaviour(ctx context.Context, cfg Config, bases []*mat.Dense) 
 		if err != nil {
 			return err
 		}
-		erased, err := runBehaviour(ctx, cfg.Behaviour, targets, &Edit{Layer: r.Layers[a], Basis: basis})
-		if err != nil {
-			return fmt.Errorf("ablation: behaviour, %s erased: %w", name, err)
-		}
-		random, err := runBehaviour(ctx, cfg.Behaviour, targets, &Edit{Layer: r.Layers[a], Basis: rnd.Basis()})
-		if err != nil {
-			return fmt.Errorf("ablation: behaviour, random erasure for %s: %w", name, err)
-		}
+		pairs = append(pairs, pair{name, r.Layers[a], rnd.Basis()})
+		edits = append(edits, &Edit{Layer: r.Layers[a], Basis: basis}, &Edit{Layer: r.Layers[a], Basis: rnd.Basis()})
+	}
+	runs, err := runBehaviour(ctx, cfg.Behaviour, targets, edits)
+	if err != nil {
+		return fmt.Errorf("ablation: behaviour: %w", err)
+	}
+	baseline := runs[0]
+	for i, pr := range pairs {
+		erased, random := runs[1+2*i], runs[2+2*i]
 		for _, t := range targets {
-			cell, err := r.behaviourCell(cfg, name, t, r.Layers[a], rnd.Basis(), baseline[t], erased[t], random[t])
+			cell, err := r.behaviourCell(cfg, pr.source, t, pr.layer, pr.random, baseline[t], erased[t], random[t])
 			if err != nil {
 				return err
 			}
@@ -69,15 +76,21 @@ func (r *Result) behaviour(ctx context.Context, cfg Config, bases []*mat.Dense) 
 	return nil
 }
 
-// runBehaviour calls b.Run and checks that it answered for every target.
-func runBehaviour(ctx context.Context, b Behaviour, targets []string, e *Edit) (map[string][]bool, error) {
-	out, err := b.Run(ctx, targets, e)
+// runBehaviour calls b.Run and checks that it answered every edit for every
+// target.
+func runBehaviour(ctx context.Context, b Behaviour, targets []string, edits []*Edit) ([]map[string][]bool, error) {
+	out, err := b.Run(ctx, targets, edits)
 	if err != nil {
 		return nil, err
 	}
-	for _, t := range targets {
-		if len(out[t]) == 0 {
-			return nil, fmt.Errorf("no responses for task %q", t)
+	if len(out) != len(edits) {
+		return nil, fmt.Errorf("%d runs answered for %d edits", len(out), len(edits))
+	}
+	for i := range edits {
+		for _, t := range targets {
+			if len(out[i][t]) == 0 {
+				return nil, fmt.Errorf("run %d: no responses for task %q", i, t)
+			}
 		}
 	}
 	return out, nil
