@@ -58,7 +58,7 @@ type Profile struct {
 // batching keeps the batch full, so the last prompts do not wait for a batch's
 // longest answer.
 var Profiles = map[string]Profile{
-	"quick": {Name: "quick", Position: hook.EOS, PerTask: 40, Controls: false, MaxTokens: 96, Space: smallModelSpace, Calibrate: true, Batch: 64, Fractions: []float64{0.25, 0.5, 0.75, 1},
+	"quick": {Name: "quick", Position: hook.EOS, PerTask: 40, Controls: false, MaxTokens: 96, Space: smallModelSpace, Calibrate: true, Batch: 128, Fractions: []float64{0.25, 0.5, 0.75, 1},
 		Folds: 5, BootstrapReps: 500, BehaviourSources: 2, BehaviourPrompts: 4},
 	// standard has the power quick lacks (150 items per task, so minimum
 	// detectable effects of a few AUROC points) on two models that can follow
