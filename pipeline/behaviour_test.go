@@ -6,11 +6,8 @@ import (
 	"testing"
 
 	"github.com/ifprobe/ifprobe/analyses/ablation"
-	"github.com/ifprobe/ifprobe/pkg/compute"
 	"github.com/ifprobe/ifprobe/pkg/dataset"
 	"github.com/ifprobe/ifprobe/pkg/erase"
-	"github.com/ifprobe/ifprobe/pkg/lm"
-	"github.com/ifprobe/ifprobe/pkg/registry/registrytest"
 )
 
 // The unedited behaviour run reads the dataset's verdicts (test split first,
@@ -44,15 +41,7 @@ func TestBehaviourBaselineFromDataset(t *testing.T) {
 // its edit alone, and the edit changes some response (so a copy given another
 // copy's edit, or none, would fail the comparison).
 func TestBehaviourEditsShareOneStream(t *testing.T) {
-	registrytest.Model(t, "smollm2-135m-instruct")
-	b, _, err := compute.Open("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := lm.Load("smollm2-135m-instruct", lm.Options{Backend: b})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := defaultModel(t)
 	items, err := dataset.Plan(dataset.Config{Tasks: []string{"lowercase", "word_limit"}, PerTask: 2, Seed: 4, NoControls: true})
 	if err != nil {
 		t.Fatal(err)

@@ -20,15 +20,7 @@ import (
 // stamp), and a second run, with another batch size (a resume with --batch),
 // reads the pilot from disk without the model.
 func TestCalibrateTinyRealModel(t *testing.T) {
-	registrytest.Model(t, "smollm2-135m-instruct")
-	b, _, err := compute.Open("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := lm.Load("smollm2-135m-instruct", lm.Options{Backend: b})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := defaultModel(t)
 	p := Profiles["ci"]
 	p.Tasks, p.MaxTokens, p.Batch = []string{"word_limit", "sentiment"}, 12, 6
 	p.Calibrate, p.Pilot = true, calibrate.Settings{Points: 3, PerValue: 2, Window: 2}
@@ -90,4 +82,20 @@ func TestCalibrationSection(t *testing.T) {
 	if md := r.document(t.TempDir(), "").markdown(); strings.Contains(md, "Difficulty calibration") {
 		t.Error("a profile without calibration shows the section")
 	}
+}
+
+// defaultModel loads the installed default model on the default backend
+// (skipped with an install hint when it is missing, failed under CI).
+func defaultModel(t *testing.T) *lm.LM {
+	t.Helper()
+	registrytest.Model(t, DefaultModel)
+	b, _, err := compute.Open("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := lm.Load(DefaultModel, lm.Options{Backend: b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }

@@ -68,15 +68,7 @@ func TestContinuousBatchingMatchesAlone(t *testing.T) {
 }
 
 func testContinuousMatchesAlone(t *testing.T, backend backends.Backend, arch string, steers []bool) {
-	cfg := tinyConfigs()[arch]
-	w, err := RandomWeights(cfg, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := New(backend, cfg, w)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := tinyModelOn(t, backend, arch, 3)
 	prompts, stop := continuousCase(t, m, 11)
 	hooks := []hook.Point{hook.ResidPost(0), hook.AttnHeads(1), hook.FinalNorm}
 	for _, steer := range steers {
@@ -215,15 +207,7 @@ func TestSharedPrefixMatchesAlone(t *testing.T) {
 }
 
 func testSharedPrefix(t *testing.T, backend backends.Backend, arch string) {
-	cfg := tinyConfigs()[arch]
-	w, err := RandomWeights(cfg, 5)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := New(backend, cfg, w)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := tinyModelOn(t, backend, arch, 5)
 	rng := rand.New(rand.NewPCG(17, 1))
 	prefix := randomTokens(rng, 13, 61)
 	var prompts [][]int

@@ -44,15 +44,7 @@ func TestCachedGenerationMatchesFullForward(t *testing.T) {
 func testCachedGeneration(t *testing.T, backend backends.Backend, arch string, checkSteps []int) {
 	{
 		{
-			cfg := tinyConfigs()[arch]
-			w, err := RandomWeights(cfg, 1)
-			if err != nil {
-				t.Fatal(err)
-			}
-			m, err := New(backend, cfg, w)
-			if err != nil {
-				t.Fatal(err)
-			}
+			m := tinyModelOn(t, backend, arch, 1)
 			rng := rand.New(rand.NewPCG(4, 0))
 			prompts := [][]int{randomTokens(rng, 7, 61), randomTokens(rng, 3, 61)}
 			// steps[row, step] are the logits that chose the token; 7+60 tokens need a

@@ -43,15 +43,22 @@ func tinyConfigs() map[string]Config {
 
 func tinyModel(t testing.TB, arch string) *Model {
 	t.Helper()
+	return tinyModelOn(t, backendForTest(t), arch, 1)
+}
+
+// tinyModelOn is tinyConfigs()[arch] with random weights drawn from seed, on
+// backend.
+func tinyModelOn(t testing.TB, backend backends.Backend, arch string, seed uint64) *Model {
+	t.Helper()
 	cfg := tinyConfigs()[arch]
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	w, err := RandomWeights(cfg, 1)
+	w, err := RandomWeights(cfg, seed)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := New(backendForTest(t), cfg, w)
+	m, err := New(backend, cfg, w)
 	if err != nil {
 		t.Fatal(err)
 	}
