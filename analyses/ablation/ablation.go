@@ -15,7 +15,7 @@ import (
 )
 
 // Edit and Behaviour are the analyses contract's: the pipeline supplies a
-// Behaviour that reruns the model under an Edit.
+// Behaviour that reruns the model under several Edits at once.
 type (
 	Edit      = analyses.Edit
 	Behaviour = analyses.Behaviour
