@@ -204,11 +204,8 @@ func (g *generator) prefill(rows []int) error {
 	for i, r := range rows {
 		idx := g.order[g.next+i]
 		p := g.prompts[idx]
-		if err := g.m.place(in, i, 0, p[P:]); err != nil {
+		if err := g.m.place(in, i, 0, P, p[P:]); err != nil {
 			return err
-		}
-		for t := range len(p) - P {
-			in.positions[i*S+t] += int32(P)
 		}
 		in.ids[i], in.last[i], in.rows[i] = idx, int32(len(p)-P-1), int32(r)
 	}
@@ -302,7 +299,7 @@ func (g *generator) prefillPrefix() error {
 	}
 	in := &runInputs{B: 1, S: S, tokens: make([]int32, S), positions: make([]int32, S), real: make([]bool, S),
 		ids: []int{-1}, last: []int32{int32(P - 1)}, rows: []int32{0}, cache: cache}
-	if err := g.m.place(in, 0, 0, g.prompts[0][:P]); err != nil {
+	if err := g.m.place(in, 0, 0, 0, g.prompts[0][:P]); err != nil {
 		return err
 	}
 	if !g.useDUS {

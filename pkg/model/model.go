@@ -360,21 +360,22 @@ func (m *Model) newForward(seqs [][]int, S int) (*runInputs, error) {
 		}
 		pad := S - len(s)
 		in.pad[b] = pad
-		if err := m.place(in, b, pad, s); err != nil {
+		if err := m.place(in, b, pad, 0, s); err != nil {
 			return nil, err
 		}
 	}
 	return in, nil
 }
 
-// place puts row b's tokens s at sequence index from on, positions 0, 1, ...
-func (m *Model) place(in *runInputs, b, from int, s []int) error {
+// place puts row b's tokens s at sequence index from on, positions pos0,
+// pos0+1, ... (pos0 > 0 for the tokens after a shared prefix).
+func (m *Model) place(in *runInputs, b, from, pos0 int, s []int) error {
 	for t, id := range s {
 		if id < 0 || id >= m.Config.VocabSize {
 			return fmt.Errorf("%w: row %d token %d: id %d not in [0, %d)", ErrBadInput, b, t, id, m.Config.VocabSize)
 		}
 		i := b*in.S + from + t
-		in.tokens[i], in.positions[i], in.real[i] = int32(id), int32(t), true
+		in.tokens[i], in.positions[i], in.real[i] = int32(id), int32(pos0+t), true
 	}
 	return nil
 }
