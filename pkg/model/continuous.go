@@ -38,8 +38,8 @@ type generator struct {
 	total   int   // sum of widths
 	prefix  int   // tokens every prompt starts with, prefilled once (sharedPrefix); 0: none
 
-	cache    []*tensors.Tensor // per layer K, V [B,kvH,C,hd]
-	prefixKV []*tensors.Tensor // per layer K, V [1,kvH,Cp,hd] of the shared prefix, made by the first prefill
+	cache    []*tensors.Tensor // per layer K [B,kvH,hd,C], V [B,kvH,C,hd] (colAxis)
+	prefixKV []*tensors.Tensor // per layer K, V of one row and Cp columns (colAxis): the shared prefix's, made by the first prefill
 	rows     []genRow
 	next     int // next prompt to admit: an index into order
 	live     int // rows holding a prompt
@@ -328,11 +328,12 @@ func (m *Model) zeroCache(B, C int) ([]*tensors.Tensor, error) {
 	exec, ok := m.execs[key]
 	var err error
 	if !ok {
-		shape := shapes.Make(dtypes.Float32, B, cfg.NKVHeads, C, cfg.HeadDim)
+		kShape := shapes.Make(dtypes.Float32, B, cfg.NKVHeads, cfg.HeadDim, C) // colAxis
+		vShape := shapes.Make(dtypes.Float32, B, cfg.NKVHeads, C, cfg.HeadDim)
 		exec, err = graph.NewExec(m.backend, func(x *graph.Node) []*graph.Node {
 			out := make([]*graph.Node, 2*cfg.NLayers)
 			for i := range out {
-				out[i] = graph.Zeros(x.Graph(), shape)
+				out[i] = graph.Zeros(x.Graph(), [2]shapes.Shape{kShape, vShape}[i%2])
 			}
 			return out
 		})

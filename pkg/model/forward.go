@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/gomlx/gomlx/backends"
@@ -110,8 +111,8 @@ type editInputs struct {
 // progPrefill: last [B] int32 (each row's last token), rows [B] int32 (its cache
 // row), and without DynamicUpdateSlice src [Bc] int32 and isNew [Bc] bool (for
 // each cache row, the batch row it takes, if any); progPrefill and progStep: each
-// layer's cache K and V [Bc,kvH,C,hd]; progPrefill with a shared prefix: each
-// layer's prefix K and V [1,kvH,Cp,hd] (Cp >= prefix); then per edit: ProjectOut basis [R,W],
+// layer's cache K [Bc,kvH,hd,C] and V [Bc,kvH,C,hd] (colAxis); progPrefill with a
+// shared prefix: each layer's prefix K [1,kvH,hd,Cp] and V [1,kvH,Cp,hd] (Cp >= prefix); then per edit: ProjectOut basis [R,W],
 // mask; Ablate mean [W], mask, (AttnHeads) heads [H] bool; Steer vector [W], coef
 // [], mask. Outputs: logits (or their argmax), captures stacked (stackCaptures),
 // then with a cache each layer's updated K and V, written in place of the inputs
@@ -153,7 +154,7 @@ func graphFn(cfg *Config, lay *weightLayout, prog *program) func([]*Node) []*Nod
 		}
 		b.caps = make([]*Node, len(prog.capture))
 		if prog.kind == progStep {
-			keyValid, keyPos = stepKeys(positions, past[0][0].Shape().Dimensions[2])
+			keyValid, keyPos = stepKeys(positions, past[0][1].Shape().Dimensions[colAxis[1]])
 		}
 		b.prepareAttention(positions, keyValid, keyPos)
 
@@ -171,8 +172,8 @@ func graphFn(cfg *Config, lay *weightLayout, prog *program) func([]*Node) []*Nod
 			x, k, v = b.block(l, x, p, positions)
 			switch prog.kind {
 			case progPrefill:
-				kvOut = append(kvOut, b.writeRows(past[l][0], k, keyValid, rows, src, isNew),
-					b.writeRows(past[l][1], v, keyValid, rows, src, isNew))
+				kvOut = append(kvOut, b.writeRows(past[l][0], k, keyValid, rows, src, isNew, colAxis[0]),
+					b.writeRows(past[l][1], v, keyValid, rows, src, isNew, colAxis[1]))
 			case progStep:
 				kvOut = append(kvOut, k, v)
 			}
@@ -311,7 +312,7 @@ func (b *builder) readPrefix(rest []*Node) []*Node {
 	b.prefix = make([][2]*Node, b.cfg.NLayers)
 	for l := range b.prefix {
 		for i := range 2 {
-			b.prefix[l][i] = SliceAxis(rest[i], 2, AxisRange(0, b.prog.prefix))
+			b.prefix[l][i] = SliceAxis(rest[i], colAxis[i], AxisRange(0, b.prog.prefix))
 		}
 		rest = rest[2:]
 	}
@@ -329,12 +330,13 @@ func withPrefix(keyValid, keyPos *Node, P int) (*Node, *Node) {
 	return Concatenate([]*Node{valid, keyValid}, 1), Concatenate([]*Node{pos, keyPos}, 1)
 }
 
-// prepend puts one row's prefix keys or values [1,KV,P,hd] before every row of x
-// [B,KV,S,hd]: [B,KV,P+S,hd].
-func prepend(prefix, x *Node) *Node {
-	d := x.Shape().Dimensions
-	pd := prefix.Shape().Dimensions
-	return Concatenate([]*Node{BroadcastToDims(prefix, d[0], d[1], pd[2], d[3]), x}, 2)
+// prepend puts one row's prefix keys or values before every row of x along the
+// token axis: values [1,KV,P,hd] before [B,KV,S,hd] give [B,KV,P+S,hd], keys
+// [1,KV,hd,P] before [B,KV,hd,S] give [B,KV,hd,P+S].
+func prepend(prefix, x *Node, axis int) *Node {
+	d := slices.Clone(prefix.Shape().Dimensions)
+	d[0] = x.Shape().Dimensions[0]
+	return Concatenate([]*Node{BroadcastToDims(prefix, d...), x}, axis)
 }
 
 // gatherLast returns x [B,S,W] at each row's index last [B]: [B,W].
@@ -482,8 +484,8 @@ func (b *builder) wholeBias(sliding bool) *Node {
 
 // block runs transformer block l on x [B,S,D]; past holds the cached K, V of a
 // decode step (nil otherwise), into which the new token goes at its position. It
-// returns the new residual and the K and V it attended over: the new tokens'
-// [B,kvH,S,hd] or the updated cache [B,kvH,C,hd].
+// returns the new residual and the K and V it attended over (keys transposed,
+// colAxis): the new tokens' or the updated cache.
 func (b *builder) block(l int, x *Node, past [2]*Node, positions *Node) (out, k, v *Node) {
 	cfg, bw := b.cfg, b.lay.blocks[l]
 	w := b.weight
@@ -503,13 +505,13 @@ func (b *builder) block(l int, x *Node, past [2]*Node, positions *Node) (out, k,
 	}
 	cs := b.rope[sliding]
 	q, k = rope(q, cs[0], cs[1]), rope(k, cs[0], cs[1])
-	k = TransposeAllDims(k, 0, 2, 1, 3) // [B,KV,S,hd]
-	v = TransposeAllDims(v, 0, 2, 1, 3)
+	k = TransposeAllDims(k, 0, 2, 3, 1) // [B,KV,hd,S]: colAxis
+	v = TransposeAllDims(v, 0, 2, 1, 3) // [B,KV,S,hd]
 	if b.prefix != nil {
-		k, v = prepend(b.prefix[l][0], k), prepend(b.prefix[l][1], v)
+		k, v = prepend(b.prefix[l][0], k, colAxis[0]), prepend(b.prefix[l][1], v, colAxis[1])
 	}
 	if past[0] != nil {
-		k, v = writeStep(past[0], k, positions), writeStep(past[1], v, positions)
+		k, v = writeStep(past[0], k, positions, colAxis[0]), writeStep(past[1], v, positions, colAxis[1])
 	}
 	z := b.attention(q, k, v, sliding) // [B,S,H,hd]
 	z = b.site(hook.AttnHeads(l), z)
@@ -541,35 +543,51 @@ func (b *builder) block(l int, x *Node, past [2]*Node, positions *Node) (out, k,
 	return x, k, v
 }
 
-// writeStep returns cache [B,KV,C,hd] with each row's new [B,KV,1,hd] written
-// at column positions[b] [B,1]. It adds (a scatter-sum, updated in place under
+// colAxis is the token (column) axis of keys (0) and values (1), in the KV cache
+// and in every graph: keys are kept transposed, [B,KV,hd,T], values [B,KV,T,hd].
+// Then both of attention's per-row products, q·K [G,hd]x[hd,T] and p·V
+// [G,T]x[T,hd], read their right operand row-major with the output's axis
+// contiguous, which XLA CPU runs a third faster than q·Kᵀ over [T,hd] keys: the
+// 30 layers' decode attention at batch 128 over 192 columns took 173 to 243 ms
+// against 330 to 500 (BENCHMARKS.md, "Keys transposed in the cache"), about a
+// third of a decode step on an AVX2 machine.
+var colAxis = [2]int{3, 2}
+
+// writeStep returns cache (keys [B,KV,hd,C] or values [B,KV,C,hd], their token
+// axis col) with each row's new token (the same with one column) written at
+// column positions[b] [B,1]. It adds (a scatter-sum, updated in place under
 // aliasOutput) into a column that is exactly zero: writeRows zeroes every column
 // past a row's prompt, and each column is written once, so the sum is the value.
-func writeStep(cache, new, positions *Node) *Node {
+func writeStep(cache, new, positions *Node, col int) *Node {
 	d := cache.Shape().Dimensions
-	B, KV, hd := d[0], d[1], d[3]
+	B, KV, hd := d[0], d[1], d[5-col] // the axis that is not the token axis: 2 or 3
 	rows := Iota(cache.Graph(), shapes.Make(dtypes.Int32, B, 1), 0)
 	idx := Concatenate([]*Node{rows, positions}, 1) // [B, 2]: (row, column)
-	return BackendScatterSum(cache, idx, Reshape(new, B, KV, hd), 1, []int{1, 2}, []int{0, 2}, []int{0, 2}, true, true)
+	return BackendScatterSum(cache, idx, Reshape(new, B, KV, hd), 1, []int{1, 2}, []int{0, col}, []int{0, col}, true, true)
 }
 
-// writeRows returns cache [Bc,KV,C,hd] with batch row i of new [B,KV,S,hd] as the
-// whole of cache row rows[i]: its valid tokens' values (keyValid [B,S]), zeros
-// elsewhere. Rows past the real prompts of a batch repeat rows[0] and are written
-// first, so the real row wins. Without DynamicUpdateSlice (SimpleGo) cache row r
-// takes batch row src[r] where isNew[r].
-func (b *builder) writeRows(cache, new, keyValid, rows, src, isNew *Node) *Node {
+// writeRows returns cache [Bc,...] (keys [Bc,KV,hd,C] or values [Bc,KV,C,hd],
+// their token axis col) with batch row i of new [B,...] (S tokens on axis col) as
+// the whole of cache row rows[i]: its valid tokens' values (keyValid [B,S]),
+// zeros elsewhere. Rows past the real prompts of a batch repeat rows[0] and are
+// written first, so the real row wins. Without DynamicUpdateSlice (SimpleGo)
+// cache row r takes batch row src[r] where isNew[r].
+func (b *builder) writeRows(cache, new, keyValid, rows, src, isNew *Node, col int) *Node {
 	g := cache.Graph()
 	d := new.Shape().Dimensions
-	B, KV, S, hd := d[0], d[1], d[2], d[3]
-	C := cache.Shape().Dimensions[2]
-	valid := BroadcastToDims(Reshape(keyValid, B, 1, S, 1), d...)
+	B, S := d[0], d[col]
+	C := cache.Shape().Dimensions[col]
+	vd := []int{B, 1, 1, 1}
+	vd[col] = S
+	valid := BroadcastToDims(Reshape(keyValid, vd...), d...)
 	new = Where(valid, new, ZerosLike(new))
 	if C > S {
-		new = Concatenate([]*Node{new, Zeros(g, shapes.Make(new.DType(), B, KV, C-S, hd))}, 2)
+		pad := slices.Clone(d)
+		pad[col] = C - S
+		new = Concatenate([]*Node{new, Zeros(g, shapes.Make(new.DType(), pad...))}, col)
 	}
 	if !b.prog.useDUS {
-		taken := Gather(new, InsertAxes(src, -1)) // [Bc,KV,C,hd]
+		taken := Gather(new, InsertAxes(src, -1)) // [Bc,...] like cache
 		return Where(BroadcastToDims(Reshape(isNew, cache.Shape().Dimensions[0], 1, 1, 1), cache.Shape().Dimensions...), taken, cache)
 	}
 	zero := ScalarZero(g, dtypes.Int32)
@@ -581,7 +599,8 @@ func (b *builder) writeRows(cache, new, keyValid, rows, src, isNew *Node) *Node 
 }
 
 // attention computes softmax(scale·q·kᵀ + mask)·v with grouped query heads: q
-// [B,S,H,hd], keys/vals [B,KV,T,hd]; it returns [B,S,H,hd].
+// [B,S,H,hd], keys [B,KV,hd,T] and vals [B,KV,T,hd] (colAxis); it returns
+// [B,S,H,hd].
 //
 // A prompt longer than the program's attnBlock is attended attnBlock queries at a
 // time, so that the scores held at once are [attnBlock, T] per head, not [S, T]:
@@ -594,7 +613,7 @@ func (b *builder) writeRows(cache, new, keyValid, rows, src, isNew *Node) *Node 
 // equals the unblocked one up to float summation order.
 func (b *builder) attention(q, keys, vals *Node, sliding bool) *Node {
 	S := q.Shape().Dimensions[1]
-	T := keys.Shape().Dimensions[2]
+	T := keys.Shape().Dimensions[colAxis[0]]
 	block := b.prog.attnBlock
 	if b.prog.kind == progStep || block <= 0 || S <= block || T != S {
 		return b.attend(q, keys, vals, b.wholeBias(sliding))
@@ -614,14 +633,15 @@ func (b *builder) attention(q, keys, vals *Node, sliding bool) *Node {
 			// output, each block's scores are freed before the next are made.
 			qb = after(qb, outs[len(outs)-1])
 		}
-		kb := SliceAxis(keys, 2, AxisRange(t0, s1))
+		kb := SliceAxis(keys, colAxis[0], AxisRange(t0, s1))
 		vb := SliceAxis(vals, 2, AxisRange(t0, s1))
 		outs = append(outs, b.attend(qb, kb, vb, b.maskBias(sliding, s0, s1, t0, s1)))
 	}
 	return Concatenate(outs, 1)
 }
 
-// attend is attention for queries q [B,S,H,hd] over keys/vals [B,KV,T,hd] with the
+// attend is attention for queries q [B,S,H,hd] over keys [B,KV,hd,T] and vals
+// [B,KV,T,hd] with the
 // additive mask bias [B,1,1,S,T]. Query head h reads key/value head h / (H/KV), as
 // Hugging Face's repeat_kv.
 func (b *builder) attend(q, keys, vals, bias *Node) *Node {
@@ -630,10 +650,10 @@ func (b *builder) attend(q, keys, vals, bias *Node) *Node {
 	B, S, H, hd := dims[0], dims[1], dims[2], dims[3]
 	KV := cfg.NKVHeads
 	G := H / KV
-	T := keys.Shape().Dimensions[2]
+	T := keys.Shape().Dimensions[colAxis[0]]
 	qg := TransposeAllDims(Reshape(q, B, S, KV, G, hd), 0, 2, 3, 1, 4) // [B,KV,G,S,hd]
 	qg = Reshape(qg, B, KV, G*S, hd)
-	scores := DotGeneral(qg, []int{3}, []int{0, 1}, keys, []int{3}, []int{0, 1}) // [B,KV,G*S,T]
+	scores := DotGeneral(qg, []int{3}, []int{0, 1}, keys, []int{2}, []int{0, 1}) // [B,KV,G*S,T]
 	scores = MulScalar(Reshape(scores, B, KV, G, S, T), float32(cfg.AttnScale))
 	if cfg.AttnSoftcap > 0 {
 		scores = softcap(scores, cfg.AttnSoftcap)
