@@ -2,7 +2,6 @@ package model
 
 import (
 	"testing"
-	"time"
 
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
@@ -12,7 +11,7 @@ import (
 // attention alone (batch 128, 192 cache columns, 3 KV heads of 3 query heads
 // each, the cache on the device) with the keys kept as [T,hd] per head (q·Kᵀ,
 // the layout before colAxis) and as [hd,T] (colAxis, what the model does): the
-// measurement behind colAxis (BENCHMARKS.md, "Keys transposed in the cache").
+// measurement behind colAxis (BENCHMARKS.md, "Keys transposed in the KV cache").
 // Each side runs twice, alternated, against this machine's noise.
 //
 //	go test ./pkg/model -run '^$' -bench BenchmarkDecodeAttentionLayout -benchtime 5x
@@ -58,19 +57,7 @@ func BenchmarkDecodeAttentionLayout(b *testing.B) {
 			for range L {
 				args = append(args, fill(side.keysShape...), fill(B, KV, T, hd))
 			}
-			if _, err := exec.Exec(args...); err != nil { // compile, and the caches to the device
-				b.Fatal(err)
-			}
-			b.ResetTimer()
-			t0 := time.Now()
-			for range b.N {
-				out, err := exec.Exec(args...)
-				if err != nil {
-					b.Fatal(err)
-				}
-				out[0].FinalizeAll()
-			}
-			b.ReportMetric(time.Since(t0).Seconds()*1e3/float64(b.N), "ms/step")
+			b.ReportMetric(timeExec(b, exec, args).Seconds()*1e3, "ms/step")
 		})
 	}
 }

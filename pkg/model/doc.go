@@ -107,8 +107,8 @@
 //
 // Keys are kept transposed, each row's [kvH, head_dim, columns], values as
 // [kvH, columns, head_dim]: both of attention's per-row products then read
-// their right operand with the output's axis contiguous, which XLA CPU runs a
-// third faster than the usual layout (BenchmarkDecodeAttentionLayout).
+// their right operand with the output's axis contiguous, which XLA CPU runs in a
+// third less time than the usual layout (BenchmarkDecodeAttentionLayout).
 //
 // The graphs that take the cache return it updated and are compiled with the
 // cache aliased to their output (aliasOutput): XLA then updates the donated

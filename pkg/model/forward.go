@@ -547,10 +547,10 @@ func (b *builder) block(l int, x *Node, past [2]*Node, positions *Node) (out, k,
 // and in every graph: keys are kept transposed, [B,KV,hd,T], values [B,KV,T,hd].
 // Then both of attention's per-row products, q·K [G,hd]x[hd,T] and p·V
 // [G,T]x[T,hd], read their right operand row-major with the output's axis
-// contiguous, which XLA CPU runs a third faster than q·Kᵀ over [T,hd] keys: the
-// 30 layers' decode attention at batch 128 over 192 columns took 173 to 243 ms
-// against 330 to 500 (BENCHMARKS.md, "Keys transposed in the cache"), about a
-// third of a decode step on an AVX2 machine.
+// contiguous, which XLA CPU runs 1.3-1.5x faster than q·Kᵀ over [T,hd] keys:
+// the 30 layers' decode attention at batch 128 over 192 columns took 222 to 243
+// ms against 289 to 367 (BenchmarkDecodeAttentionLayout; BENCHMARKS.md, "Keys
+// transposed in the KV cache"), a third of a decode step on an AVX2 machine.
 var colAxis = [2]int{3, 2}
 
 // writeStep returns cache (keys [B,KV,hd,C] or values [B,KV,C,hd], their token
