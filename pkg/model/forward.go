@@ -111,9 +111,9 @@ type editInputs struct {
 // progPrefill: last [B] int32 (each row's last token), rows [B] int32 (its cache
 // row), and without DynamicUpdateSlice src [Bc] int32 and isNew [Bc] bool (for
 // each cache row, the batch row it takes, if any); progPrefill and progStep: each
-// layer's cache K [Bc,kvH,hd,C] and V [Bc,kvH,C,hd] (colAxis); progPrefill with a
-// shared prefix: each layer's prefix K [1,kvH,hd,Cp] and V [1,kvH,Cp,hd] (Cp >= prefix); then per edit: ProjectOut basis [R,W],
-// mask; Ablate mean [W], mask, (AttnHeads) heads [H] bool; Steer vector [W], coef
+// layer's cache K [Bc,kvH,hd,C] and V [Bc,kvH,C,hd] (colAxis); progPrefill with
+// a shared prefix: each layer's prefix K [1,kvH,hd,Cp] and V [1,kvH,Cp,hd] (Cp >=
+// prefix); then per edit: ProjectOut basis [R,W], mask; Ablate mean [W], mask, (AttnHeads) heads [H] bool; Steer vector [W], coef
 // [], mask. Outputs: logits (or their argmax), captures stacked (stackCaptures),
 // then with a cache each layer's updated K and V, written in place of the inputs
 // where the backend allows (aliasOutput).
@@ -560,7 +560,8 @@ var colAxis = [2]int{3, 2}
 // past a row's prompt, and each column is written once, so the sum is the value.
 func writeStep(cache, new, positions *Node, col int) *Node {
 	d := cache.Shape().Dimensions
-	B, KV, hd := d[0], d[1], d[5-col] // the axis that is not the token axis: 2 or 3
+	B, KV := d[0], d[1]
+	hd := new.Shape().Size() / (B * KV) // new holds one column
 	rows := Iota(cache.Graph(), shapes.Make(dtypes.Int32, B, 1), 0)
 	idx := Concatenate([]*Node{rows, positions}, 1) // [B, 2]: (row, column)
 	return BackendScatterSum(cache, idx, Reshape(new, B, KV, hd), 1, []int{1, 2}, []int{0, col}, []int{0, col}, true, true)
@@ -634,16 +635,15 @@ func (b *builder) attention(q, keys, vals *Node, sliding bool) *Node {
 			qb = after(qb, outs[len(outs)-1])
 		}
 		kb := SliceAxis(keys, colAxis[0], AxisRange(t0, s1))
-		vb := SliceAxis(vals, 2, AxisRange(t0, s1))
+		vb := SliceAxis(vals, colAxis[1], AxisRange(t0, s1))
 		outs = append(outs, b.attend(qb, kb, vb, b.maskBias(sliding, s0, s1, t0, s1)))
 	}
 	return Concatenate(outs, 1)
 }
 
 // attend is attention for queries q [B,S,H,hd] over keys [B,KV,hd,T] and vals
-// [B,KV,T,hd] with the
-// additive mask bias [B,1,1,S,T]. Query head h reads key/value head h / (H/KV), as
-// Hugging Face's repeat_kv.
+// [B,KV,T,hd] with the additive mask bias [B,1,1,S,T]. Query head h reads
+// key/value head h / (H/KV), as Hugging Face's repeat_kv.
 func (b *builder) attend(q, keys, vals, bias *Node) *Node {
 	cfg := b.cfg
 	dims := q.Shape().Dimensions
