@@ -79,3 +79,27 @@ func BenchmarkEvaluateNewton_n2000_d576(b *testing.B) {
 func BenchmarkEvaluateLBFGS_n40_d2600(b *testing.B) {
 	benchmarkEvaluate(b, 40, 2600, probe.SolverLBFGS)
 }
+func BenchmarkEvaluateKernel_n40_d2600(b *testing.B) {
+	benchmarkEvaluate(b, 40, 2600, probe.SolverNewtonKernel)
+}
+
+// The standard profile's text baseline (150 rows a task) and activation grid
+// (150 rows, SmolLM2's 576 features), each with both solvers.
+func BenchmarkEvaluateLBFGS_n150_d2600(b *testing.B) {
+	benchmarkEvaluate(b, 150, 2600, probe.SolverLBFGS)
+}
+func BenchmarkEvaluateKernel_n150_d2600(b *testing.B) {
+	benchmarkEvaluate(b, 150, 2600, probe.SolverNewtonKernel)
+}
+func BenchmarkEvaluateLBFGS_n150_d576(b *testing.B) {
+	benchmarkEvaluate(b, 150, 576, probe.SolverLBFGS)
+}
+func BenchmarkEvaluateKernel_n150_d576(b *testing.B) {
+	benchmarkEvaluate(b, 150, 576, probe.SolverNewtonKernel)
+}
+func BenchmarkEvaluateLBFGS_n40_d576(b *testing.B) {
+	benchmarkEvaluate(b, 40, 576, probe.SolverLBFGS)
+}
+func BenchmarkEvaluateKernel_n40_d576(b *testing.B) {
+	benchmarkEvaluate(b, 40, 576, probe.SolverNewtonKernel)
+}

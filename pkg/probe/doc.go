@@ -22,7 +22,11 @@
 //
 // # Solvers
 //
-// SolverLBFGS (the default) is a batched L-BFGS in float64 whose inner loops run
+// SolverAuto (the default) chooses between the two CPU solvers by the shape of the
+// fit: SolverNewtonKernel when the training rows are at most a tenth of the
+// features, SolverLBFGS otherwise.
+//
+// SolverLBFGS is a batched L-BFGS in float64 whose inner loops run
 // on AVX2 + FMA assembly kernels where the CPU has them (gonum's otherwise;
 // KernelName says which). All fits that share a design — the folds of a
 // cross-validation, the C grid of its inner CV, the control task — run as one
@@ -38,8 +42,18 @@
 // intermediates) as a GoMLX graph on the pkg/compute backend and solves the
 // Newton systems with gonum. It converges in a handful of iterations and is meant
 // for accelerators (XLA); on SimpleGo its O(n d²) Hessians cost about 100 times
-// the CPU time of SolverLBFGS at d = 576, which is why SolverLBFGS is the default.
+// the CPU time of SolverLBFGS at d = 576, which is why SolverAuto never picks it.
 // BENCHMARKS.md ("Probes") has the numbers and the commands.
+//
+// SolverNewtonKernel is for few rows and many features (the text baseline's 2,600
+// features over 30-200 rows a task; activation probes of a small study). With an
+// L2 penalty the optimum lies in the span of the training rows, v = Π⁻¹Xᵀβ, so
+// the fit is an m-dimensional problem over the m×m Gram matrix K = XΠ⁻¹Xᵀ, one
+// per fold (shared with the fold's control task). Newton's method converges there
+// in about ten (m+1)-square solves, where L-BFGS needs 100-500 iterations on such
+// near-separable data: the curvature at the optimum is far below the Böhning
+// bound of its preconditioner. Its stopping rule is the same, on the exact primal
+// gradient Xᵀ(r + λβ).
 //
 // A fit stops when the largest component of the gradient of the mean objective
 // is at most Tol (scikit-learn's lbfgs criterion) or f stops decreasing in

@@ -199,11 +199,14 @@ func (p Params) fitShared(X mat.Matrix, specs []fitSpec) ([]*Probe, error) {
 		}
 		tasks[k] = t
 	}
-	if p.Solver == SolverNewtonGoMLX {
+	switch {
+	case p.Solver == SolverNewtonGoMLX:
 		if err := solveNewtonGoMLX(p.Backend, ds, tasks, p.MaxIter, p.Tol); err != nil {
 			return nil, err
 		}
-	} else {
+	case p.Solver == SolverNewtonKernel, p.Solver != SolverLBFGS && useKernel(ds, tasks):
+		solveKernelNewton(ds, tasks, p.MaxIter, p.Tol)
+	default:
 		solveLBFGS(ds, tasks, p.MaxIter, p.Tol, newPreconditioner(ds, preconditionRows*d))
 	}
 	probes := make([]*Probe, len(tasks))

@@ -15,10 +15,17 @@ import (
 
 // Solvers selectable with Params.Solver.
 const (
-	// SolverLBFGS is the default: a batched L-BFGS in float64 on the CPU (AVX2 +
-	// FMA kernels, or gonum's), preconditioned by the Böhning curvature bound
-	// XᵀX/4 + λI.
+	// SolverAuto (the default, also "") picks SolverNewtonKernel for fits on few
+	// rows and many features (training rows at most a quarter of the features:
+	// text baselines, small studies) and SolverLBFGS otherwise.
+	SolverAuto = "auto"
+	// SolverLBFGS is a batched L-BFGS in float64 on the CPU (AVX2 + FMA kernels,
+	// or gonum's), preconditioned by the Böhning curvature bound XᵀX/4 + λI.
 	SolverLBFGS = "lbfgs"
+	// SolverNewtonKernel is Newton's method on the representer coefficients
+	// (v = Π⁻¹Xᵀβ over the training rows): one m×m Gram matrix per fold, then
+	// about ten (m+1)-square solves, whatever d.
+	SolverNewtonKernel = "newton-kernel"
 	// SolverNewtonGoMLX runs batched Newton steps whose gradients and Hessians
 	// ([B, d+1, d+1]) are GoMLX graph operations on the backend named by
 	// Params.Backend (pkg/compute), with the Cholesky solves in gonum.
@@ -52,7 +59,8 @@ type Params struct {
 	// Seed drives every random choice made around the fit: fold assignment, control
 	// labels and bootstrap resamples. The fit itself is deterministic.
 	Seed uint64 `json:"seed"`
-	// Solver is SolverLBFGS (also "") or SolverNewtonGoMLX.
+	// Solver is SolverAuto (also ""), SolverLBFGS, SolverNewtonKernel or
+	// SolverNewtonGoMLX. All reach the same optimum to Tol.
 	Solver string `json:"solver,omitempty"`
 	// Backend is the pkg/compute backend for SolverNewtonGoMLX ("go", "xla:cuda"...);
 	// "" means compute.Default().
@@ -77,9 +85,9 @@ func (p Params) withDefaults() (Params, error) {
 		return p, fmt.Errorf("probe: params C=%v MaxIter=%d Tol=%v: want C > 0, MaxIter >= 0, Tol > 0", p.C, p.MaxIter, p.Tol)
 	}
 	switch p.Solver {
-	case "", SolverLBFGS, SolverNewtonGoMLX:
+	case "", SolverAuto, SolverLBFGS, SolverNewtonKernel, SolverNewtonGoMLX:
 	default:
-		return p, fmt.Errorf("probe: unknown solver %q (want %q or %q)", p.Solver, SolverLBFGS, SolverNewtonGoMLX)
+		return p, fmt.Errorf("probe: unknown solver %q (want %q, %q, %q or %q)", p.Solver, SolverAuto, SolverLBFGS, SolverNewtonKernel, SolverNewtonGoMLX)
 	}
 	return p, nil
 }

@@ -54,31 +54,48 @@ func TestCheckNewtonGoMLX(t *testing.T) {
 	})
 }
 
-// The two solvers minimise the same objective: their coefficients agree.
+func TestCheckNewtonKernel(t *testing.T) {
+	probetest.Check(t, func(seed uint64) probetest.Estimator {
+		p := probe.DefaultParams()
+		p.Seed, p.Solver = seed, probe.SolverNewtonKernel
+		return estimator{p}
+	}, func(r io.Reader) (probetest.Model, error) {
+		p, err := probe.Load(r)
+		return model{p}, err
+	})
+}
+
+// The solvers minimise the same objective: their coefficients agree, with more
+// rows than features and with fewer (where the automatic choice is the kernel
+// Newton).
 func TestSolversAgree(t *testing.T) {
-	X, y, _ := probetest.Planted(300, 10, 1, 3)
-	p := probe.DefaultParams()
-	p.Tol = 1e-9
-	a, err := p.Fit(X, y)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.Solver, p.Backend = probe.SolverNewtonGoMLX, "go"
-	b, err := p.Fit(X, y)
-	if err != nil {
-		t.Fatal(err)
-	}
-	const tol = 1e-6 // both stop at ‖∇f‖∞ ≤ 1e-9; f is strongly convex with curvature ≥ 1/(C n)
-	ca, cb := a.Coef(), b.Coef()
-	for j := range ca {
-		if math.Abs(ca[j]-cb[j]) > tol {
-			t.Errorf("coef %d: lbfgs %.8f, newton-gomlx %.8f", j, ca[j], cb[j])
+	for _, shape := range []struct{ n, d int }{{300, 10}, {40, 400}} {
+		X, y, _ := probetest.Planted(shape.n, shape.d, 1, 3)
+		var ref *probe.Probe
+		for _, solver := range []string{probe.SolverLBFGS, probe.SolverNewtonKernel, probe.SolverNewtonGoMLX, probe.SolverAuto} {
+			p := probe.DefaultParams()
+			p.Tol, p.Solver, p.Backend = 1e-9, solver, "go"
+			pr, err := p.Fit(X, y)
+			if err != nil {
+				t.Fatalf("n=%d d=%d %s: %v", shape.n, shape.d, solver, err)
+			}
+			t.Logf("n=%d d=%d %s: %d iterations", shape.n, shape.d, solver, pr.NIter)
+			if ref == nil {
+				ref = pr
+				continue
+			}
+			const tol = 1e-6 // all stop at ‖∇f‖∞ ≤ 1e-9; f is strongly convex with curvature ≥ 1/(C n)
+			ca, cb := ref.Coef(), pr.Coef()
+			for j := range ca {
+				if math.Abs(ca[j]-cb[j]) > tol {
+					t.Errorf("n=%d d=%d coef %d: lbfgs %.8f, %s %.8f", shape.n, shape.d, j, ca[j], solver, cb[j])
+				}
+			}
+			if math.Abs(ref.Intercept()-pr.Intercept()) > tol {
+				t.Errorf("n=%d d=%d intercept: lbfgs %.8f, %s %.8f", shape.n, shape.d, ref.Intercept(), solver, pr.Intercept())
+			}
 		}
 	}
-	if math.Abs(a.Intercept()-b.Intercept()) > tol {
-		t.Errorf("intercept: %.8f vs %.8f", a.Intercept(), b.Intercept())
-	}
-	t.Logf("iterations: lbfgs %d, newton %d", a.NIter, b.NIter)
 }
 
 // A planted direction is recovered: the probe's direction has cosine > 0.95 with it.

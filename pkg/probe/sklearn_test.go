@@ -63,7 +63,7 @@ func TestMatchesScikitLearn(t *testing.T) {
 		aucTol  = 1e-12 // AUROC depends only on the order of the decision values
 	)
 	for i, f := range fx.Fits {
-		for _, solver := range []string{probe.SolverLBFGS, probe.SolverNewtonGoMLX} {
+		for _, solver := range []string{probe.SolverLBFGS, probe.SolverNewtonKernel, probe.SolverNewtonGoMLX} {
 			p := probe.DefaultParams()
 			p.C, p.Tol, p.Solver, p.Backend = f.C, 1e-10, solver, "go"
 			pr, err := p.Fit(train, ytr)

@@ -403,15 +403,15 @@ func newDirection(t *fitTask, s *lbfgsState, tol float64, maxIter int) {
 	m := len(s.s)
 	alpha := make([]float64, m)
 	for i := m - 1; i >= 0; i-- {
-		alpha[i] = s.rho[i] * dot(s.s[i], q)
-		axpy(-alpha[i], s.y[i], q)
+		alpha[i] = s.rho[i] * dotKernel(s.s[i], q)
+		axpyKernel(-alpha[i], s.y[i], q)
 	}
 	applyH0(s, q)
 	for i := 0; i < m; i++ {
-		beta := s.rho[i] * dot(s.y[i], q)
-		axpy(alpha[i]-beta, s.s[i], q)
+		beta := s.rho[i] * dotKernel(s.y[i], q)
+		axpyKernel(alpha[i]-beta, s.s[i], q)
 	}
-	gtp := dot(s.grad, q)
+	gtp := dotKernel(s.grad, q)
 	if !(gtp < 0) {
 		// Not a descent direction (numerical trouble): restart from the preconditioned gradient.
 		s.s, s.y, s.rho = nil, nil, nil
@@ -419,7 +419,7 @@ func newDirection(t *fitTask, s *lbfgsState, tol float64, maxIter int) {
 			q[j] = -s.grad[j]
 		}
 		applyH0(s, q)
-		gtp = dot(s.grad, q)
+		gtp = dotKernel(s.grad, q)
 	}
 	copy(s.dir, q)
 	s.gtp, s.step, s.lsTries = gtp, 1, 0
@@ -439,8 +439,8 @@ func applyH0(s *lbfgsState, q []float64) {
 	if m := len(s.s); m > 0 {
 		hy := append([]float64(nil), s.y[m-1]...)
 		solve(hy)
-		if yhy := dot(s.y[m-1], hy); yhy > 0 {
-			gamma = dot(s.s[m-1], s.y[m-1]) / yhy
+		if yhy := dotKernel(s.y[m-1], hy); yhy > 0 {
+			gamma = dotKernel(s.s[m-1], s.y[m-1]) / yhy
 		}
 	}
 	solve(q)

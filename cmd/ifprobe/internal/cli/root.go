@@ -120,8 +120,10 @@ func Main(args []string) ExitCode {
 	ctx, interrupted, stop := signalContext(args)
 	defer stop()
 	root := NewRootCmd()
+	stopProfile := addCPUProfileFlag(root)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
+	stopProfile()
 	if err == nil {
 		return ExitOK // finished, even if a signal came at the very end
 	}
