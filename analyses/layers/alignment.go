@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/ifprobe/ifprobe/internal/par"
 	"github.com/ifprobe/ifprobe/pkg/hook"
 	"github.com/ifprobe/ifprobe/pkg/plot"
 	"github.com/ifprobe/ifprobe/pkg/probe"
@@ -39,56 +40,68 @@ type Alignment struct {
 // Align computes the cross-layer alignment on src at position.
 func Align(ctx context.Context, src probeset.Source, position hook.Position, params probe.Params) (*Alignment, error) {
 	a := &Alignment{Layers: src.Layers()}
-	views := make([]*mat.Dense, len(a.Layers))
+	// Reading stays sequential (a Source need not be safe for concurrent use);
+	// the fits, decompositions and comparisons of the layers run on every core.
+	data := make([][]probe.Dataset, len(a.Layers))
 	for li, l := range a.Layers {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		v, err := probeView(src, l, position, params)
-		if err != nil {
+		var err error
+		if data[li], err = taskData(src, l, position); err != nil {
 			return nil, fmt.Errorf("layers: alignment at layer %d: %w", l, err)
 		}
-		views[li] = v
+	}
+	views := make([]*mat.Dense, len(a.Layers))
+	err := par.For(len(a.Layers), func(li int) error {
+		var err error
+		if views[li], err = probeView(data[li], params); err != nil {
+			return fmt.Errorf("layers: alignment at layer %d: %w", a.Layers[li], err)
+		}
+		return ctx.Err()
+	})
+	if err != nil {
+		return nil, err
 	}
 	a.CKA, a.PWCCA = compare(views)
 	acts := make([]*mat.Dense, len(a.Layers))
-	for li, l := range a.Layers {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		x, err := activations(src, l, position)
-		if err != nil {
-			return nil, fmt.Errorf("layers: alignment at layer %d: %w", l, err)
-		}
-		acts[li] = x
+	for li := range a.Layers {
+		acts[li] = stack(data[li])
+		data[li] = nil
 	}
 	a.ActDims = actDims(acts)
-	for i, x := range acts {
-		acts[i] = topComponents(x, a.ActDims)
+	if err := par.For(len(acts), func(i int) error { acts[i] = topComponents(acts[i], a.ActDims); return ctx.Err() }); err != nil {
+		return nil, err
 	}
 	a.ActCKA, a.ActPWCCA = compare(acts)
 	return a, nil
 }
 
 // compare returns linear CKA and PWCCA between every pair of views (NaN where
-// one is undefined).
+// one is undefined), the pairs on every core.
 func compare(views []*mat.Dense) (cka, pwcca [][]float64) {
 	n := len(views)
 	cka, pwcca = square(n), square(n)
+	var pairs [][2]int
 	for i := 0; i < n; i++ {
 		for j := i; j < n; j++ {
-			c, err := stats.LinearCKA(views[i], views[j])
-			if err != nil {
-				c = math.NaN()
-			}
-			p, _, _, err := stats.PWCCA(views[i], views[j])
-			if err != nil {
-				p = math.NaN()
-			}
-			cka[i][j], cka[j][i] = c, c
-			pwcca[i][j], pwcca[j][i] = p, p
+			pairs = append(pairs, [2]int{i, j})
 		}
 	}
+	_ = par.For(len(pairs), func(k int) error { // no iteration fails: an undefined pair is NaN
+		i, j := pairs[k][0], pairs[k][1]
+		c, err := stats.LinearCKA(views[i], views[j])
+		if err != nil {
+			c = math.NaN()
+		}
+		p, _, _, err := stats.PWCCA(views[i], views[j])
+		if err != nil {
+			p = math.NaN()
+		}
+		cka[i][j], cka[j][i] = c, c
+		pwcca[i][j], pwcca[j][i] = p, p
+		return nil
+	})
 	return cka, pwcca
 }
 
@@ -102,27 +115,34 @@ func actDims(acts []*mat.Dense) int {
 	return max(1, min(maxActDims, c, r/4))
 }
 
-// activations stacks every task's examples at a layer: [Σ n_task, d_model].
-func activations(src probeset.Source, layer int, position hook.Position) (*mat.Dense, error) {
-	var parts []*mat.Dense
-	rows, d := 0, 0
+// taskData reads every task's examples at a layer.
+func taskData(src probeset.Source, layer int, position hook.Position) ([]probe.Dataset, error) {
+	var out []probe.Dataset
 	for _, t := range src.Tasks() {
 		ds, err := src.Dataset(t.Name, layer, position)
 		if err != nil {
 			return nil, err
 		}
+		out = append(out, ds)
+	}
+	return out, nil
+}
+
+// stack stacks the tasks' examples: [Σ n_task, d_model].
+func stack(dss []probe.Dataset) *mat.Dense {
+	rows, d := 0, 0
+	for _, ds := range dss {
 		r, c := ds.X.Dims()
 		rows, d = rows+r, c
-		parts = append(parts, ds.X)
 	}
 	x := mat.NewDense(rows, d, nil)
 	at := 0
-	for _, p := range parts {
-		r, _ := p.Dims()
-		x.Slice(at, at+r, 0, d).(*mat.Dense).Copy(p)
+	for _, ds := range dss {
+		r, _ := ds.X.Dims()
+		x.Slice(at, at+r, 0, d).(*mat.Dense).Copy(ds.X)
 		at += r
 	}
-	return x, nil
+	return x
 }
 
 // topComponents projects x on its k leading principal components.
@@ -148,27 +168,21 @@ func square(n int) [][]float64 {
 	return m
 }
 
-// probeView fits one probe per task at layer and returns all tasks' examples
-// mapped to every task's decision value: [Σ n_task, tasks].
-func probeView(src probeset.Source, layer int, position hook.Position, params probe.Params) (*mat.Dense, error) {
-	ts := src.Tasks()
-	var dss []probe.Dataset
+// probeView fits one probe per task on its examples at a layer and returns all
+// tasks' examples mapped to every task's decision value: [Σ n_task, tasks].
+func probeView(dss []probe.Dataset, params probe.Params) (*mat.Dense, error) {
 	var probes []*probe.Probe
 	rows := 0
-	for _, t := range ts {
-		ds, err := src.Dataset(t.Name, layer, position)
-		if err != nil {
-			return nil, err
-		}
+	for _, ds := range dss {
 		pr, err := params.Fit(ds.X, ds.Y)
 		if pr == nil {
 			return nil, err
 		}
 		r, _ := ds.X.Dims()
 		rows += r
-		dss, probes = append(dss, ds), append(probes, pr)
+		probes = append(probes, pr)
 	}
-	view := mat.NewDense(rows, len(ts), nil)
+	view := mat.NewDense(rows, len(dss), nil)
 	at := 0
 	for _, ds := range dss {
 		r, _ := ds.X.Dims()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/ifprobe/ifprobe/internal/par"
 	"github.com/ifprobe/ifprobe/pkg/stats"
 	"gonum.org/v1/gonum/mat"
 )
@@ -130,7 +131,7 @@ func (cv CVParams) EvaluateMany(dss []Dataset) (evs []*Evaluation, err error) {
 		return nil, err
 	}
 	evs = make([]*Evaluation, len(dss))
-	err = parallel(len(dss), func(i int) error {
+	err = par.For(len(dss), func(i int) error {
 		ev, err := cv.evaluate(dss[i])
 		if err != nil {
 			return fmt.Errorf("probe: dataset %d %q: %w", i, dss[i].Name, err)

@@ -3,8 +3,9 @@ package probe
 import (
 	"fmt"
 	"math"
-	"runtime"
 	"sync"
+
+	"github.com/ifprobe/ifprobe/internal/par"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -34,7 +35,7 @@ func (p Params) FitMany(dss []Dataset) (probes []*Probe, err error) {
 	probes = make([]*Probe, len(dss))
 	var mu sync.Mutex
 	var cerr *ConvergenceError
-	err = parallel(len(dss), func(i int) error {
+	err = par.For(len(dss), func(i int) error {
 		pr, err := p.Fit(dss[i].X, dss[i].Y)
 		if ce, ok := err.(*ConvergenceError); ok {
 			mu.Lock()
@@ -259,35 +260,4 @@ func recoverTo(err *error) {
 	if r := recover(); r != nil {
 		*err = fmt.Errorf("probe: internal error: %v", r)
 	}
-}
-
-// parallel runs f(i) for i in [0, n) on GOMAXPROCS workers and returns the first
-// error by index.
-func parallel(n int, f func(i int) error) error {
-	errs := make([]error, n)
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < min(n, runtime.GOMAXPROCS(0)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				func() {
-					defer recoverTo(&errs[i])
-					errs[i] = f(i)
-				}()
-			}
-		}()
-	}
-	for i := 0; i < n; i++ {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	for _, e := range errs {
-		if e != nil {
-			return e
-		}
-	}
-	return nil
 }

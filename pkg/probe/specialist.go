@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/ifprobe/ifprobe/internal/par"
 	"github.com/ifprobe/ifprobe/pkg/stats"
 	"gonum.org/v1/gonum/mat"
 )
@@ -80,7 +81,7 @@ func (cv CVParams) SpecialistVsGeneral(tasks []Dataset) (res *SpecialistGeneral,
 	}
 	// Specialists: one batched solve per task, in parallel.
 	spec := make([][]float64, len(tasks))
-	err = parallel(len(tasks), func(t int) error {
+	err = par.For(len(tasks), func(t int) error {
 		var specs []fitSpec
 		for f := 0; f < cv.Folds; f++ {
 			specs = append(specs, fitSpec{train: rowsWhere(folds[t], func(k int) bool { return k != f }), y: tasks[t].Y})
