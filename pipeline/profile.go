@@ -62,8 +62,8 @@ var Profiles = map[string]Profile{
 		Folds: 5, BootstrapReps: 500, BehaviourSources: 2, BehaviourPrompts: 4},
 	// standard has the power quick lacks (150 items per task, so minimum
 	// detectable effects of a few AUROC points) on two models that can follow
-	// most of the instructions. 53 minutes on the 2-core CPU (BENCHMARKS.md, "The
-	// standard profile, measured"): a GPU or a larger CPU is its place.
+	// most of the instructions. 41 minutes on the 2-core CPU (BENCHMARKS.md, "The
+	// standard profile, measured (run 7)"), 72% of it Qwen's.
 	"standard": {Name: "standard", Models: []string{DefaultModel, "qwen2.5-coder-0.5b-instruct"}, Position: hook.EOS, PerTask: 150,
 		Controls: false, MaxTokens: 96, Space: smallModelSpace, Calibrate: true, Batch: 128, Fractions: []float64{0.25, 0.5, 0.75, 1},
 		Folds: 5, BootstrapReps: 500, BehaviourSources: 2, BehaviourPrompts: 8},

@@ -36,9 +36,9 @@ transfer, ablation, layers, temporal) and writes OUT/report.html and OUT/report.
 with figures, tables and verdicts side by side across models.
 
 Every stage resumes from what is on disk: rerun the same command after an
-interruption. Profiles: quick (the default: about 6 minutes on a 2-core CPU),
+interruption. Profiles: quick (the default: about 4-5 minutes on a 2-core CPU),
 standard (150 items per task on SmolLM2-135M and Qwen2.5-Coder-0.5B, enough
-power for effects of a few AUROC points; 53 minutes measured on 2 cores), paper
+power for effects of a few AUROC points; 41 minutes measured on 2 cores), paper
 (the study's sizes), ci (smallest run that exercises every stage). --batch sets
 how many prompts are generated together (the profile's by default; see
 BENCHMARKS.md for speed and memory by batch size); it changes no result beyond
