@@ -227,8 +227,10 @@ func (v *Verdict) settle() string {
 	}
 	p := v.Primary
 	var parts []string
+	// Chasing an observed effect smaller than any the claim could mean (a null's
+	// 0.000, say) is no advice: then the smallest effect of interest sets the n.
 	switch {
-	case p.NeededN > 0 && p.NeededN < maxNeededN:
+	case p.NeededN > 0 && p.NeededN < maxNeededN && math.Abs(p.Estimate.Estimate) >= p.Smallest:
 		parts = append(parts, fmt.Sprintf("about %d %s would detect the observed effect (%.3f) with 80%% power", p.NeededN, p.Unit, p.Estimate.Estimate))
 	case p.NeededNSmallest > 0 && p.NeededNSmallest < maxNeededN:
 		parts = append(parts, fmt.Sprintf("about %d %s would detect the smallest effect the claim could mean (%.3f)", p.NeededNSmallest, p.Unit, p.Smallest))
