@@ -6,7 +6,6 @@ import (
 	"sync"
 
 	"github.com/ifprobe/ifprobe/internal/par"
-
 	"gonum.org/v1/gonum/mat"
 )
 

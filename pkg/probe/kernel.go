@@ -98,14 +98,19 @@ func rowsKey(rows []int) string {
 // kernelGram is K = XΠ⁻¹Xᵀ over rows (π = pen; nil: 1).
 func kernelGram(ds *design, rows []int, pen []float64) *mat.Dense {
 	m, d := len(rows), ds.d
+	var root []float64 // √π_j, once rather than once per row
+	if pen != nil {
+		root = make([]float64, d)
+		for j, p := range pen {
+			root[j] = math.Sqrt(p)
+		}
+	}
 	scaled := make([]float64, m*d)
 	for a, i := range rows {
 		dst := scaled[a*d : (a+1)*d]
 		copy(dst, ds.x[i*d:(i+1)*d])
-		if pen != nil {
-			for j := range dst {
-				dst[j] /= math.Sqrt(pen[j])
-			}
+		for j := range root {
+			dst[j] /= root[j]
 		}
 	}
 	k := mat.NewDense(m, m, nil)
